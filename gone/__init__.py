@@ -1,0 +1,32 @@
+"""gone: small neural networks that learn by backprop, by neuroevolution, or both.
+
+    >>> import gone
+    >>> net = gone.Network([2, gone.Dense(4, "sigmoid"), 1], seed=0)
+    >>> net.predict([1.0, 0.0]).shape
+    (1,)
+"""
+
+from . import activations, callbacks, initializers, losses, optimizers
+from ._version import __version__
+from .activations import Activation
+from .activations import register as register_activation
+from .callbacks import Callback, EarlyStopping, History, LearningRateScheduler
+from .errors import (ConfigError, DependencyMissing, DivergenceError, GoneError,
+                     GoneFormatError, InputError, ShapeError)
+from .evolution import GaussianMutation
+from .io import load, save
+from .layers import Dense
+from .losses import Loss
+from .losses import register as register_loss
+from .network import Network
+from .optimizers import GD, MBGD, SGD, Adam, Momentum, Nesterov, Optimizer, RMSprop
+from .rng import make_rng
+
+__all__ = [
+    "Activation", "Adam", "Callback", "ConfigError", "Dense", "DependencyMissing",
+    "DivergenceError", "EarlyStopping", "GD", "GaussianMutation", "GoneError",
+    "GoneFormatError", "History", "InputError", "LearningRateScheduler", "Loss", "MBGD",
+    "Momentum", "Nesterov", "Network", "Optimizer", "RMSprop", "SGD", "ShapeError",
+    "__version__", "activations", "callbacks", "initializers", "load", "losses",
+    "make_rng", "optimizers", "register_activation", "register_loss", "save",
+]

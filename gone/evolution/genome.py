@@ -1,0 +1,41 @@
+"""The genome view of a network: all parameters as one flat vector.
+
+Order: for each layer, its weight matrix ``(n_out, n_in)`` row-major, then its
+bias ``(n_out,)``. A population stacks genomes into a ``(pop, n_params)`` matrix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+
+
+def to_vector(net) -> np.ndarray:
+    """All of ``net``'s parameters as a new vector ``(n_params,)``."""
+    return np.concatenate([p.ravel() for p in net.params])
+
+
+def layer_bounds(net) -> list[tuple[int, int]]:
+    """``(start, end)`` genome offsets of each parametric layer."""
+    bounds, start = [], 0
+    for layer in net.layers:
+        size = sum(p.size for p in layer.params)
+        if size:
+            bounds.append((start, start + size))
+        start += size
+    return bounds
+
+
+def assign(net, vector) -> None:
+    """Copy ``vector (n_params,)`` into ``net``'s parameter arrays in place."""
+    vector = np.asarray(vector)
+    n = net.n_params
+    if vector.shape != (n,):
+        raise ShapeError(f"genome must have shape ({n},) for network {net.sizes}, got {vector.shape}")
+    if not np.issubdtype(vector.dtype, np.number):
+        raise ShapeError(f"genome must be numeric, got dtype {vector.dtype}")
+    start = 0
+    for p in net.params:
+        p[...] = vector[start:start + p.size].reshape(p.shape)
+        start += p.size

@@ -1,0 +1,244 @@
+"""The ``.gone`` file format (protobuf; schema in ``proto/gone.proto``).
+
+Files written by the Go library load here and predict the same numbers;
+networks that use only what the Go library knows (dense layers with sigmoid,
+relu or identity, and MSE) are written with the Go fields filled the Go way,
+so the Go library loads them. Everything else goes in extension fields.
+
+Loading validates every count and length against the declared sizes before
+building arrays, so a corrupt or hostile file raises :class:`GoneFormatError`
+instead of crashing or allocating gigabytes.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from google.protobuf.message import DecodeError
+
+from . import _atomic
+from . import activations as _act
+from . import losses as _losses
+from . import optimizers as _optim
+from ._proto import gone_pb2 as pb
+from .errors import ConfigError, GoneError, GoneFormatError, ShapeError
+from .layers import Dense
+
+FORMAT_VERSION = 1
+MAX_UNITS = 1 << 24          # per layer; far beyond any network gone is for
+GO_ACTIVATIONS = {"identity": "id", "sigmoid": "sigmoid", "relu": "relu"}
+_METADATA_FIELDS = ("fitness", "generation", "notes")
+
+
+# --- writing -------------------------------------------------------------
+
+def go_compatible(net) -> bool:
+    """True when the Go library can load and run ``net`` from its ``.gone`` file."""
+    return net.loss.name == "mse" and all(
+        layer.activation.name in GO_ACTIVATIONS and not layer.activation.params
+        for layer in net.layers
+    )
+
+
+def _matrix(array: np.ndarray) -> pb.Matrix:
+    rows, cols = array.shape if array.ndim == 2 else (array.shape[0], 1)
+    return pb.Matrix(Rows=rows, Columns=cols, Data=array.ravel().astype(np.float64))
+
+
+def _tensor(array: np.ndarray) -> pb.Tensor:
+    return pb.Tensor(shape=array.shape, data=np.ravel(array).astype(np.float64))
+
+
+def _layer(layer) -> pb.Layer:
+    act = layer.activation
+    return pb.Layer(
+        Nodes=layer.units, Activator=GO_ACTIVATIONS.get(act.name, act.name),
+        activator_params=act.params, no_bias=not layer.use_bias,
+        dropout=layer.dropout, l2=layer.l2, kind=layer.kind,
+    )
+
+
+def _optimizer_state(opt) -> pb.OptimizerState:
+    state = pb.OptimizerState(name=opt.name, hyperparams=opt.hyperparams(), step=opt.t)
+    for slot, arrays in opt.state.items():
+        state.slots[slot].tensors.extend(_tensor(a) for a in arrays)
+    return state
+
+
+def _metadata(meta: dict) -> pb.Metadata:
+    out = pb.Metadata(notes=str(meta.get("notes", "")))
+    if meta.get("fitness") is not None:
+        out.fitness = float(meta["fitness"])
+    if meta.get("generation") is not None:
+        out.generation = int(meta["generation"])
+    for key, value in meta.items():
+        if key not in _METADATA_FIELDS:
+            out.extra[str(key)] = str(value)
+    return out
+
+
+def to_message(net) -> pb.NeuralNetwork:
+    """The protobuf message for ``net``: Go fields 1-7 plus gone's extensions."""
+    msg = pb.NeuralNetwork(
+        LearningRate=net.learning_rate, Loss=net.loss.name,
+        format_version=FORMAT_VERSION, dtype=net.dtype.name,
+    )
+    msg.Layers.append(pb.Layer(Nodes=net.n_inputs, Activator="id"))
+    msg.Activations.append(_matrix(np.zeros(net.n_inputs)))
+    for layer in net.layers:
+        msg.Layers.append(_layer(layer))
+        msg.Weights.append(_matrix(layer.weight))
+        bias = layer.bias if layer.bias is not None else np.zeros(layer.units)
+        msg.Biases.append(_matrix(bias))
+        msg.Activations.append(_matrix(np.zeros(layer.units)))
+    if net.optimizer is not None:
+        msg.optimizer.CopyFrom(_optimizer_state(net.optimizer))
+    if net.metadata:
+        msg.metadata.CopyFrom(_metadata(net.metadata))
+    return msg
+
+
+def save(net, path) -> None:
+    """Write ``net`` to ``path`` atomically (temp file, fsync, rename)."""
+    _atomic.write_bytes(path, to_message(net).SerializeToString())
+
+
+# --- reading -------------------------------------------------------------
+
+class _Reader:
+    """Validates one decoded message; every error names the file and the part."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, what: str) -> GoneFormatError:
+        return GoneFormatError(f"{self.source}: {what}")
+
+    def array(self, data, shape: tuple, what: str) -> np.ndarray:
+        if len(data) != math.prod(shape):
+            raise self.fail(f"{what} declares shape {shape} ({math.prod(shape)} values) "
+                            f"but holds {len(data)} values")
+        out = np.asarray(data, dtype=np.float64).reshape(shape)
+        if not np.all(np.isfinite(out)):
+            raise self.fail(f"{what} contains NaN or infinite values")
+        return out
+
+    def matrix(self, m, rows: int, cols: int, what: str) -> np.ndarray:
+        if (m.Rows, m.Columns) != (rows, cols):
+            raise self.fail(f"{what} is {m.Rows}x{m.Columns}, expected {rows}x{cols}")
+        return self.array(m.Data, (rows, cols), what)
+
+    def tensor(self, t, shape: tuple, what: str) -> np.ndarray:
+        if tuple(t.shape) != tuple(shape):
+            raise self.fail(f"{what} has shape {tuple(t.shape)}, expected {tuple(shape)}")
+        return self.array(t.data, tuple(shape), what)
+
+    def sizes(self, msg) -> list[int]:
+        if len(msg.Layers) < 2:
+            raise self.fail(f"needs at least 2 layers (input and output), has {len(msg.Layers)}")
+        sizes = [layer.Nodes for layer in msg.Layers]
+        for i, n in enumerate(sizes):
+            if not 1 <= n <= MAX_UNITS:
+                raise self.fail(f"layer {i} has {n} nodes (must be 1..{MAX_UNITS})")
+        for name, field in (("Weights", msg.Weights), ("Biases", msg.Biases)):
+            if len(field) != len(sizes) - 1:
+                raise self.fail(f"has {len(sizes)} layers but {len(field)} {name} matrices "
+                                f"(expected {len(sizes) - 1})")
+        return sizes
+
+    def layer(self, spec, index: int) -> Dense:
+        where = f"layer {index}"
+        if spec.kind not in ("", "dense"):
+            raise self.fail(f"{where}: layer kind {spec.kind!r} is not supported by gone "
+                            f"{_version()}")
+        try:
+            act = _act.get(spec.Activator, **dict(spec.activator_params))
+            return Dense(spec.Nodes, act, bias=not spec.no_bias, dropout=spec.dropout, l2=spec.l2)
+        except ConfigError as exc:
+            raise self.fail(f"{where}: {exc}") from None
+
+    def optimizer(self, state, params):
+        slots = {}
+        for slot, tensors in state.slots.items():
+            if len(tensors.tensors) != len(params):
+                raise self.fail(f"optimizer slot {slot!r} has {len(tensors.tensors)} arrays "
+                                f"for {len(params)} parameters")
+            slots[slot] = [self.tensor(t, p.shape, f"optimizer slot {slot!r}[{i}]")
+                           .astype(p.dtype) for i, (t, p) in enumerate(zip(tensors.tensors, params))]
+        try:
+            return _optim.from_state(state.name, dict(state.hyperparams), state.step, slots)
+        except ConfigError as exc:
+            raise self.fail(str(exc)) from None
+
+
+def _version() -> str:
+    from ._version import __version__
+
+    return __version__
+
+
+def _metadata_dict(meta) -> dict:
+    out = dict(meta.extra)
+    if meta.HasField("fitness"):
+        out["fitness"] = meta.fitness
+    if meta.HasField("generation"):
+        out["generation"] = meta.generation
+    if meta.notes:
+        out["notes"] = meta.notes
+    return out
+
+
+def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
+    """Build a validated :class:`~gone.network.Network` from a decoded message."""
+    from .network import Network
+
+    r = _Reader(source)
+    sizes = r.sizes(msg)
+    specs = [r.layer(spec, i) for i, spec in enumerate(msg.Layers[1:], start=1)]
+    dtype = msg.dtype or "float64"
+    if dtype not in ("float64", "float32"):
+        raise r.fail(f"unknown dtype {dtype!r}")
+    lr = msg.LearningRate
+    if not math.isfinite(lr) or lr < 0:
+        raise r.fail(f"learning rate {lr} is not a non-negative number")
+    try:
+        loss = _losses.get(msg.Loss or "mse")
+        net = Network([sizes[0], *specs], loss=loss, learning_rate=lr or 0.1, dtype=dtype,
+                      seed=0, init="uniform")
+    except ConfigError as exc:
+        raise r.fail(str(exc)) from None
+    for i, layer in enumerate(net.layers):
+        w = r.matrix(msg.Weights[i], sizes[i + 1], sizes[i], f"Weights[{i}]")
+        b = r.matrix(msg.Biases[i], sizes[i + 1], 1, f"Biases[{i}]")
+        layer.set_params(w, b if layer.use_bias else None, i + 1, net.dtype)
+    if msg.HasField("optimizer"):
+        net.optimizer = r.optimizer(msg.optimizer, net.params)
+    if msg.HasField("metadata"):
+        net.metadata = _metadata_dict(msg.metadata)
+    return net
+
+
+def loads(data: bytes, source: str = "<bytes>"):
+    """A network from the bytes of a ``.gone`` file."""
+    msg = pb.NeuralNetwork()
+    try:
+        msg.ParseFromString(data)
+    except (DecodeError, RuntimeError, ValueError) as exc:
+        raise GoneFormatError(f"{source}: not a valid .gone file (protobuf decode failed: {exc})") from None
+    try:
+        return from_message(msg, source)
+    except GoneError:
+        raise
+    except (ShapeError, ValueError, OverflowError) as exc:  # pragma: no cover - defence in depth
+        raise GoneFormatError(f"{source}: {exc}") from None
+
+
+def load(path):
+    """Load a network from a ``.gone`` file written by gone or by the Go library."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise GoneFormatError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return loads(data, str(path))

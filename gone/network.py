@@ -1,0 +1,318 @@
+"""The layered feed-forward network.
+
+A :class:`Network` chains :class:`~gone.layers.Dense` layers like the Go
+library's ``New(0.1, MSE(), Layer{2}, Layer{4, Sigmoid()}, Layer{1})``::
+
+    net = gone.Network([2, gone.Dense(4, "sigmoid"), 1], loss="mse", learning_rate=0.1)
+
+The first entry is the input size (the input layer has no activation); every
+later entry is a ``Dense`` layer or a plain int, meaning ``Dense(n)`` with the
+identity activation (the Go library's default).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from . import losses as _losses
+from . import translate as _translate
+from .errors import ConfigError, InputError, ShapeError
+from .evolution import genome as _genome
+from .evolution import operators as _ops
+from .layers import Dense
+from .rng import make_rng
+
+_DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def _as_dtype(dtype) -> np.dtype:
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype.lower()
+    if name not in _DTYPES:
+        raise ConfigError(f"dtype must be float64 or float32, got {dtype!r}")
+    return np.dtype(_DTYPES[name])
+
+
+class Network:
+    """A feed-forward network of dense layers.
+
+    Args:
+        layers: ``[n_in, layer, layer, ...]``; each layer a :class:`Dense` or an int.
+        loss: loss name (``"mse"``, ``"cross_entropy"``, ``"binary_cross_entropy"``)
+            or a :class:`~gone.losses.Loss`.
+        learning_rate: default step size for optimizers created without one.
+        init: default initialiser (``"xavier"``, ``"he"``, or ``"uniform"``, the
+            Go library's U[-1, 1)); a layer's own ``init`` wins.
+        dtype: ``"float64"`` (default) or ``"float32"``; weights, activations and
+            gradients all use it.
+        seed: int or ``numpy.random.Generator`` for the initial weights; the
+            network keeps the generator for shuffling and dropout in ``train``.
+    """
+
+    def __init__(self, layers: Sequence, *, loss="mse", learning_rate: float = 0.1,
+                 init: str = "xavier", dtype="float64", seed=None, metadata: dict | None = None):
+        if len(layers) < 2:
+            raise ConfigError("a network needs an input size and at least one layer")
+        n_in = layers[0]
+        if isinstance(n_in, Dense) or int(n_in) != n_in or n_in < 1:
+            raise ConfigError(f"the first entry must be the input size (an int), got {n_in!r}")
+        self.dtype = _as_dtype(dtype)
+        self.loss = _losses.get(loss)
+        self.learning_rate = float(learning_rate)
+        self.init = init
+        self.rng = make_rng(seed)
+        self.optimizer = None  # the last optimizer used, saved with the network
+        self.metadata = dict(metadata or {})
+        self.layers: list[Dense] = []
+        fan_in = int(n_in)
+        for spec in layers[1:]:
+            layer = Dense(spec) if not isinstance(spec, Dense) else Dense(**spec.config())
+            layer.build(fan_in, self.dtype, self.rng, init)
+            self.layers.append(layer)
+            fan_in = layer.units
+        if self.layers[-1].dropout:
+            raise ConfigError("the output layer cannot have dropout")
+
+    # --- construction from arrays ----------------------------------------
+    @classmethod
+    def from_arrays(cls, weights: Sequence, biases: Sequence | None = None,
+                    activations: Sequence | str = "identity", **kwargs) -> "Network":
+        """Build a network from weight matrices ``(n_out, n_in)`` and biases ``(n_out,)``.
+
+        ``activations`` is one name for every layer or one per layer (input
+        excluded); ``biases`` may be ``None`` (no biases) or hold ``None`` entries
+        for layers without bias. Every shape is checked; ``kwargs`` go to ``Network``.
+        """
+        weights = [np.asarray(w) for w in weights]
+        if not weights:
+            raise ShapeError("from_arrays needs at least one weight matrix")
+        biases = [None] * len(weights) if biases is None else list(biases)
+        acts = [activations] * len(weights) if isinstance(activations, str) else list(activations)
+        if len(biases) != len(weights) or len(acts) != len(weights):
+            raise ShapeError(f"got {len(weights)} weight matrices, {len(biases)} biases "
+                             f"and {len(acts)} activations; these counts must agree")
+        for i, w in enumerate(weights):
+            if w.ndim != 2:
+                raise ShapeError(f"layer {i}: weight must be 2-D (n_out, n_in), got shape {w.shape}")
+            if i and w.shape[1] != weights[i - 1].shape[0]:
+                raise ShapeError(f"layer {i}: weight has shape {w.shape} but layer {i - 1} "
+                                 f"has {weights[i - 1].shape[0]} outputs")
+        specs = [Dense(w.shape[0], a, bias=b is not None) for w, a, b in zip(weights, acts, biases)]
+        net = cls([weights[0].shape[1], *specs], seed=0, **kwargs)
+        for i, (layer, w, b) in enumerate(zip(net.layers, weights, biases)):
+            layer.set_params(w, b, i, net.dtype)
+        return net
+
+    def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        """Copies of the weight matrices ``(n_out, n_in)`` and biases ``(n_out,)`` (None if absent)."""
+        return ([l.weight.copy() for l in self.layers],
+                [None if l.bias is None else l.bias.copy() for l in self.layers])
+
+    # --- shape facts ------------------------------------------------------
+    @property
+    def sizes(self) -> list[int]:
+        """Units per layer, input first, e.g. ``[2, 4, 1]``."""
+        return [self.layers[0].n_in] + [l.units for l in self.layers]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.layers[0].n_in
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layers[-1].units
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """Every parameter array (the live arrays, not copies), in genome order."""
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def n_params(self) -> int:
+        return sum(p.size for p in self.params)
+
+    def architecture(self) -> tuple:
+        """What two networks must share to exchange genes: parameter shapes per layer."""
+        return tuple(tuple(p.shape for p in layer.params) for layer in self.layers)
+
+    # --- forward ----------------------------------------------------------
+    def _as_batch(self, x, what: str = "input") -> tuple[np.ndarray, bool]:
+        """``x`` as ``(batch, n_in)`` in the network dtype, and whether it was one sample."""
+        try:
+            x = np.asarray(x, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{what} must be numbers (use translate_in= to map symbols): {exc}") from None
+        n = self.n_inputs
+        if x.ndim == 1 and x.shape[0] == n:
+            return x[None, :], True
+        if x.ndim == 2 and x.shape[1] == n:
+            return x, False
+        got = f"({x.shape[0]},)" if x.ndim == 1 else f"(batch, {x.shape[-1]})" if x.ndim == 2 else str(x.shape)
+        raise ShapeError(f"layer 0 (input) expects ({n},) or (batch, {n}), got {got}")
+
+    def predict(self, x, *, translate_in=None, translate_out=None):
+        """Outputs for one sample ``(n_in,) -> (n_out,)`` or a batch ``(batch, n_in) -> (batch, n_out)``.
+
+        ``translate_in`` maps symbols to numbers before the pass (e.g. letters
+        to floats); ``translate_out`` decodes each output to the nearest symbol.
+        See :mod:`gone.translate`.
+        """
+        if translate_in is not None:
+            x = _translate.encode(x, translate_in, self.n_inputs)
+        a, single = self._as_batch(x)
+        for layer in self.layers:
+            a = layer.predict(a)
+        out = a[0] if single else a
+        if translate_out is not None:
+            return _translate.decode(out, translate_out)
+        return out
+
+    __call__ = predict
+
+    # --- gradients --------------------------------------------------------
+    def _forward_train(self, x: np.ndarray, rng):
+        caches = []
+        for layer in self.layers:
+            x, cache = layer.forward(x, rng)
+            caches.append(cache)
+        return x, caches
+
+    def _backward(self, out: np.ndarray, y: np.ndarray, caches) -> list[np.ndarray]:
+        """Parameter gradients in genome order, given the output ``(batch, n_out)``."""
+        last = self.layers[-1]
+        fused = self.loss.fused.get(last.activation.name)
+        if fused is not None:
+            grad_z = fused(out, y)
+        else:
+            _, z, a, _ = caches[-1]
+            grad_z = last.activation.backward(z, a, self.loss.grad(out, y))
+        grads: list[list[np.ndarray]] = [None] * len(self.layers)
+        grad_x, grads[-1] = last.backward_z(grad_z, caches[-1], len(self.layers) > 1)
+        for i in range(len(self.layers) - 2, -1, -1):
+            grad_x, grads[i] = self.layers[i].backward(grad_x, caches[i], i > 0)
+        return [g for layer_grads in grads for g in layer_grads]
+
+    def gradients(self, x, y, *, rng=None) -> tuple[float, list[np.ndarray]]:
+        """Loss and its gradient for every parameter, on a batch; dropout only if ``rng`` is given."""
+        x, _ = self._as_batch(x)
+        y = self._targets(y, len(x))
+        out, caches = self._forward_train(x, rng)
+        return self.loss.fn(out, y), self._backward(out, y, caches)
+
+    def _targets(self, y, batch: int) -> np.ndarray:
+        """Targets as ``(batch, n_out)``; 1-D integer labels become one-hot rows."""
+        y = np.asarray(y)
+        n_out = self.n_outputs
+        if y.ndim == 1 and n_out > 1 and np.issubdtype(y.dtype, np.integer):
+            if y.size and (y.min() < 0 or y.max() >= n_out):
+                raise ShapeError(f"class labels must be in [0, {n_out}), got {y.min()}..{y.max()}")
+            y = np.eye(n_out, dtype=self.dtype)[y]
+        elif y.ndim == 1 and (n_out == 1 and len(y) == batch or len(y) == n_out and batch == 1):
+            y = y.reshape(batch, n_out)  # one value per sample, or one sample's targets
+        try:
+            y = np.asarray(y, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"targets must be numbers: {exc}") from None
+        if y.shape != (batch, n_out):
+            raise ShapeError(f"layer {len(self.layers)} (output) produces (batch, {n_out}) "
+                             f"for {batch} samples but targets have shape {y.shape}")
+        return y
+
+    # --- training (see gone.training) ----------------------------------------
+    def train(self, inputs, targets=None, **kwargs):
+        """Train by backprop; see :func:`gone.training.train` for every option."""
+        from .training import train
+
+        return train(self, inputs, targets, **kwargs)
+
+    def train_step(self, x, y, optimizer=None) -> float:
+        """One update on one sample ``(n_in,)`` or one batch ``(batch, n_in)``; returns the loss."""
+        from .training import train_step
+
+        return train_step(self, x, y, optimizer)
+
+    def evaluate(self, x, y) -> dict:
+        """``{"loss": ..., "accuracy": ...}`` on a data set (accuracy when targets are classes)."""
+        from .training import evaluate
+
+        return evaluate(self, x, y)
+
+    # --- evolution operators ------------------------------------------------
+    def copy(self) -> "Network":
+        """A deep, independent copy (parameters, settings, optimizer state, metadata)."""
+        import copy as _copy
+
+        twin = object.__new__(Network)
+        twin.__dict__.update(self.__dict__)
+        twin.layers = [layer.copy() for layer in self.layers]
+        twin.rng = _copy.deepcopy(self.rng)
+        twin.optimizer = _copy.deepcopy(self.optimizer)
+        twin.metadata = _copy.deepcopy(self.metadata)
+        return twin
+
+    def genome(self) -> np.ndarray:
+        """Every parameter flattened into one vector ``(n_params,)`` (a copy)."""
+        return _genome.to_vector(self)
+
+    def set_genome(self, vector) -> "Network":
+        """Overwrite the parameters from a vector ``(n_params,)``; returns self."""
+        _genome.assign(self, vector)
+        return self
+
+    def with_genome(self, vector) -> "Network":
+        """A copy of this network carrying the parameters in ``vector``."""
+        return self.copy().set_genome(vector)
+
+    def _check_partner(self, other: "Network") -> None:
+        if not isinstance(other, Network):
+            raise ConfigError(f"can only cross a Network with a Network, got {type(other).__name__}")
+        mine, theirs = self.architecture(), other.architecture()
+        if mine != theirs:
+            raise ShapeError(f"parents have different architectures: {self.sizes} "
+                             f"({mine}) vs {other.sizes} ({theirs})")
+
+    def crossover(self, other: "Network", rng, method: str = "layer", k: int | None = None) -> "Network":
+        """A child of ``self`` and ``other``.
+
+        ``method="layer"``: one-point layer-wise, layers ``[0, k)`` from self and
+        ``[k, L)`` from other; ``k`` is drawn uniformly from 1..L-1 (0 or 1 when
+        the network has one layer) unless given. ``method="uniform"``: each
+        gene from either parent with probability 1/2. The child has self's
+        settings (activations, loss, learning rate).
+        """
+        self._check_partner(other)
+        rng = make_rng(rng)
+        a, b = self.genome(), other.genome()
+        bounds = _genome.layer_bounds(self)
+        if method == "layer":
+            if k is None:
+                k = _ops.draw_crossover_point(len(bounds) - 1, rng)
+            child = _ops.layer_crossover(a, b, k, bounds)
+        elif method == "uniform":
+            child = _ops.uniform_crossover(a, b, rng)
+        else:
+            raise ConfigError(f"unknown crossover method {method!r}; use 'layer' or 'uniform'")
+        return self.with_genome(child)
+
+    def mutate(self, mutator, rng) -> "Network":
+        """Mutate the parameters in place with ``mutator(genomes, rng)``; returns self."""
+        return self.set_genome(mutator(self.genome(), make_rng(rng)))
+
+    # --- files ------------------------------------------------------------
+    def save(self, path) -> None:
+        """Write a ``.gone`` file atomically (see :mod:`gone.io`)."""
+        from .io import save
+
+        save(self, path)
+
+    def summary(self) -> str:
+        lines = [f"Network {self.sizes}  loss={self.loss.name}  lr={self.learning_rate:g}  "
+                 f"dtype={self.dtype.name}  params={self.n_params}"]
+        for i, layer in enumerate(self.layers, 1):
+            lines.append(f"  layer {i}: {layer!r}  params={sum(p.size for p in layer.params)}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        acts = ", ".join(l.activation.name for l in self.layers)
+        return f"Network(sizes={self.sizes}, activations=[{acts}], loss={self.loss.name!r})"

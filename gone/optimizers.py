@@ -1,0 +1,241 @@
+"""Optimizers: how a gradient becomes a parameter update.
+
+An optimizer updates a list of parameter arrays in place from a same-shaped
+list of gradients: ``opt.step(params, grads, lr)``. The gradients may come from
+backprop or from an evolution strategy's estimate; the optimizer does not care.
+Its ``batch_size`` is the default mini-batch size ``Network.train`` uses
+(``None`` = the whole data set per step). ``lr=None`` means "use the
+network's ``learning_rate``", as in the Go library.
+
+Update rules (g = gradient, t = step count from 1):
+
+==========  ==================================================================
+GD/SGD/MBGD p -= lr g
+Momentum    v = mu v + g;           p -= lr v
+Nesterov    v = mu v + g;           p -= lr (g + mu v)
+RMSprop     s = rho s + (1-rho) g^2; p -= lr g / (sqrt(s) + eps)
+Adam        m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+            p -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+==========  ==================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConfigError
+
+
+class Optimizer:
+    """Base class. Subclasses define ``slots`` (state arrays per parameter) and ``_update``."""
+
+    name = "optimizer"
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, lr: float | None = None, batch_size: int | None = 32):
+        if lr is not None and not lr > 0:
+            raise ConfigError(f"learning rate must be > 0, got {lr}")
+        if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
+            raise ConfigError(f"batch_size must be a positive integer or None, got {batch_size}")
+        self.lr = lr
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.t = 0
+        self.state: dict[str, list[np.ndarray]] = {}
+
+    # --- the update ---------------------------------------------------------
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray],
+             lr: float | None = None) -> None:
+        """Update ``params`` in place. ``grads`` may be overwritten (they are scratch)."""
+        lr = self.lr if self.lr is not None else lr
+        if lr is None:
+            raise ConfigError(f"{self.name}: no learning rate given")
+        if not self.state and self.slots:
+            self.state = {s: [np.zeros_like(p) for p in params] for s in self.slots}
+        self.t += 1
+        self._update(params, grads, lr)
+
+    def _update(self, params, grads, lr):
+        raise NotImplementedError
+
+    # --- persistence --------------------------------------------------------
+    def hyperparams(self) -> dict[str, float]:
+        """Numeric settings, for saving. ``lr``/``batch_size`` are absent when None."""
+        out = {k: float(v) for k, v in self._extra().items()}
+        if self.lr is not None:
+            out["lr"] = float(self.lr)
+        if self.batch_size is not None:
+            out["batch_size"] = float(self.batch_size)
+        return out
+
+    def _extra(self) -> dict[str, float]:
+        return {}
+
+    def check_params(self, params: list[np.ndarray]) -> None:
+        """Raise ConfigError if existing state does not fit ``params``."""
+        for slot, arrays in self.state.items():
+            shapes = [a.shape for a in arrays]
+            if shapes != [p.shape for p in params]:
+                raise ConfigError(
+                    f"{self.name} state ({slot}) has shapes {shapes}, which do not match "
+                    f"the network's parameters {[p.shape for p in params]}; "
+                    "use a fresh optimizer for a different network"
+                )
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparams().items())
+        return f"{type(self).__name__}({args})"
+
+
+class GD(Optimizer):
+    """Plain gradient descent on the whole data set per step (``batch_size=None``)."""
+
+    name = "gd"
+
+    def __init__(self, lr: float | None = None, batch_size: int | None = None):
+        super().__init__(lr, batch_size)
+
+    def _update(self, params, grads, lr):
+        for p, g in zip(params, grads):
+            g *= g.dtype.type(lr)
+            p -= g
+
+
+class SGD(GD):
+    """Stochastic (online) gradient descent: one sample per step, as the Go library's ``SGD()``."""
+
+    name = "sgd"
+
+    def __init__(self, lr: float | None = None, batch_size: int | None = 1):
+        super().__init__(lr, batch_size)
+
+
+class MBGD(GD):
+    """Mini-batch gradient descent: ``batch_size`` samples per step."""
+
+    name = "mbgd"
+
+    def __init__(self, batch_size: int = 32, lr: float | None = None):
+        super().__init__(lr, batch_size)
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum: ``v = mu v + g; p -= lr v``."""
+
+    name = "momentum"
+    slots = ("velocity",)
+
+    def __init__(self, lr: float | None = None, momentum: float = 0.9,
+                 batch_size: int | None = 32):
+        super().__init__(lr, batch_size)
+        if not 0 <= momentum < 1:
+            raise ConfigError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum = momentum
+
+    def _extra(self):
+        return {"momentum": self.momentum}
+
+    def _update(self, params, grads, lr):
+        for p, g, v in zip(params, grads, self.state["velocity"]):
+            v *= self.momentum
+            v += g
+            p -= lr * v
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum: ``v = mu v + g; p -= lr (g + mu v)``."""
+
+    name = "nesterov"
+
+    def _update(self, params, grads, lr):
+        for p, g, v in zip(params, grads, self.state["velocity"]):
+            v *= self.momentum
+            v += g
+            g += self.momentum * v
+            g *= lr
+            p -= g
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton): ``s = rho s + (1-rho) g^2; p -= lr g / (sqrt(s) + eps)``."""
+
+    name = "rmsprop"
+    slots = ("square_avg",)
+
+    def __init__(self, lr: float | None = 0.001, rho: float = 0.9, eps: float = 1e-8,
+                 batch_size: int | None = 32):
+        super().__init__(lr, batch_size)
+        self.rho, self.eps = rho, eps
+
+    def _extra(self):
+        return {"rho": self.rho, "eps": self.eps}
+
+    def _update(self, params, grads, lr):
+        for p, g, s in zip(params, grads, self.state["square_avg"]):
+            s *= self.rho
+            s += (1 - self.rho) * g * g
+            p -= lr * g / (np.sqrt(s) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias correction."""
+
+    name = "adam"
+    slots = ("m", "v")
+
+    def __init__(self, lr: float | None = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, batch_size: int | None = 32):
+        super().__init__(lr, batch_size)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def _extra(self):
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+    def _update(self, params, grads, lr):
+        b1, b2 = self.beta1, self.beta2
+        step = lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        eps_hat = self.eps * np.sqrt(1 - b2**self.t)  # eps moved inside the corrected form
+        for p, g, m, v in zip(params, grads, self.state["m"], self.state["v"]):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= step * m / (np.sqrt(v) + eps_hat)
+
+
+_REGISTRY = {cls.name: cls for cls in (GD, SGD, MBGD, Momentum, Nesterov, RMSprop, Adam)}
+
+
+def get(optimizer) -> Optimizer:
+    """An optimizer instance from an instance, a class or a (case-insensitive) name."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        return optimizer()
+    key = str(optimizer).strip().lower()
+    if key not in _REGISTRY:
+        raise ConfigError(f"unknown optimizer {optimizer!r}; known: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[key]()
+
+
+def from_state(name: str, hyperparams: dict, step: int,
+               slots: dict[str, list[np.ndarray]]) -> Optimizer:
+    """Rebuild a saved optimizer, state included, so training resumes where it stopped."""
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        raise ConfigError(f"unknown optimizer {name!r} in saved state")
+    kwargs = dict(hyperparams)
+    if "batch_size" in kwargs:
+        kwargs["batch_size"] = int(kwargs["batch_size"])
+    else:
+        kwargs["batch_size"] = None
+    kwargs.setdefault("lr", None)
+    try:
+        opt = cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"optimizer {name!r}: bad saved settings {hyperparams}") from exc
+    if set(slots) != set(cls.slots):
+        raise ConfigError(f"optimizer {name!r}: saved state has slots {sorted(slots)}, "
+                          f"expected {sorted(cls.slots)}")
+    opt.t = int(step)
+    opt.state = {k: [np.array(a) for a in v] for k, v in slots.items()}
+    return opt

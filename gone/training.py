@@ -1,0 +1,211 @@
+"""Backprop training: the epoch loop, single steps for streams, evaluation.
+
+Gradients are computed for a whole mini-batch with matrix products; an epoch
+visits every sample exactly once (in a fresh random order when ``shuffle``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import optimizers as _optim
+from .callbacks import History, Run, as_callbacks
+from .errors import ConfigError, DivergenceError, InputError, ShapeError
+from .progress import ProgressBar
+from .rng import make_rng
+
+
+def _from_samples(samples) -> tuple[np.ndarray, np.ndarray]:
+    """Go-style ``[(inputs, targets), ...]`` (or dicts with those keys) as two arrays."""
+    xs, ys = [], []
+    for i, sample in enumerate(samples):
+        if isinstance(sample, dict):
+            sample = (sample.get("inputs"), sample.get("targets"))
+        try:
+            x, y = sample
+        except (TypeError, ValueError):
+            raise InputError(f"sample {i} must be an (inputs, targets) pair, got {sample!r}") from None
+        xs.append(np.atleast_1d(np.asarray(x, dtype=float)))
+        ys.append(np.atleast_1d(np.asarray(y, dtype=float)))
+    if not xs:
+        raise InputError("no training samples")
+    try:
+        return np.stack(xs), np.stack(ys)
+    except ValueError:
+        raise ShapeError("all samples must have the same number of inputs and targets") from None
+
+
+def dataset(net, inputs, targets=None) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs ``(n, n_in)`` and targets ``(n, n_out)`` in the network dtype, checked."""
+    if targets is None:
+        inputs, targets = _from_samples(inputs)
+    x = np.asarray(inputs, dtype=net.dtype) if not isinstance(inputs, np.ndarray) else inputs
+    if x.ndim != 2:
+        raise ShapeError(f"layer 0 (input) expects training inputs (batch, {net.n_inputs}), "
+                         f"got shape {np.shape(inputs)}")
+    x, _ = net._as_batch(x)
+    return x, net._targets(targets, len(x))
+
+
+def class_labels(y: np.ndarray) -> np.ndarray | None:
+    """Integer class per row when targets are classes (one-hot rows, or 0/1 for one output)."""
+    if y.shape[1] == 1:
+        col = y[:, 0]
+        return col.astype(np.intp) if np.all((col == 0) | (col == 1)) else None
+    if np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
+        return y.argmax(axis=1)
+    return None
+
+
+def predicted_labels(out: np.ndarray) -> np.ndarray:
+    """Predicted class per row: argmax, or ``out > 0.5`` for a single output."""
+    return (out[:, 0] > 0.5).astype(np.intp) if out.shape[1] == 1 else out.argmax(axis=1)
+
+
+def evaluate(net, x, y) -> dict:
+    """``{"loss": float, "accuracy": float}``; accuracy only when targets are classes."""
+    x, y = dataset(net, x, y)
+    out = net.predict(x)
+    result = {"loss": net.loss.fn(out, y)}
+    labels = class_labels(y)
+    if labels is not None:
+        result["accuracy"] = float(np.mean(predicted_labels(out) == labels))
+    return result
+
+
+def resolve_optimizer(net, optimizer):
+    """The optimizer to use: the one given, else the network's last one, else ``SGD()``."""
+    if optimizer is None:
+        optimizer = net.optimizer if net.optimizer is not None else _optim.SGD()
+    optimizer = _optim.get(optimizer)
+    optimizer.check_params(net.params)
+    net.optimizer = optimizer
+    return optimizer
+
+
+def _dropout_rng(net, rng):
+    return rng if any(layer.dropout for layer in net.layers) else None
+
+
+def train_step(net, x, y, optimizer=None) -> float:
+    """One update on one sample ``(n_in,)`` or one batch ``(batch, n_in)``; returns the loss.
+
+    Raises :class:`DivergenceError` (before touching the weights) if the loss is not finite.
+    """
+    xb, _ = net._as_batch(x)
+    yb = net._targets(y, len(xb))
+    opt = resolve_optimizer(net, optimizer)
+    out, caches = net._forward_train(xb, _dropout_rng(net, net.rng))
+    loss = net.loss.fn(out, yb)
+    if not math.isfinite(loss):
+        raise DivergenceError(f"train_step {opt.t + 1}: loss is {loss}; the weights were not updated")
+    opt.step(net.params, net._backward(out, yb, caches), net.learning_rate)
+    return loss
+
+
+def _validation_split(x, y, validation, rng):
+    if validation is None:
+        return x, y, None
+    if isinstance(validation, float):
+        if not 0.0 < validation < 1.0:
+            raise ConfigError(f"a validation fraction must be in (0, 1), got {validation}")
+        order = rng.permutation(len(x))
+        n_val = max(1, int(round(len(x) * validation)))
+        val, keep = order[:n_val], order[n_val:]
+        return x[keep], y[keep], (x[val], y[val])
+    try:
+        xv, yv = validation
+    except (TypeError, ValueError):
+        raise ConfigError("validation must be an (inputs, targets) pair or a fraction") from None
+    return x, y, (xv, yv)
+
+
+def train(net, inputs, targets=None, *, optimizer=None, epochs: int = 1,
+          batch_size: int | None = None, shuffle: bool = True, validation=None,
+          callbacks=(), progress: bool = False, metrics: str | tuple = "auto",
+          rng=None) -> History:
+    """Train ``net`` by backprop and return a :class:`~gone.callbacks.History`.
+
+    Args:
+        inputs: ``(n, n_in)`` array, or a Go-style list of ``(inputs, targets)``
+            samples when ``targets`` is None.
+        targets: ``(n, n_out)``; ``(n,)`` integer class labels when ``n_out > 1``.
+        optimizer: an optimizer object or name; default the network's last one,
+            else ``SGD()`` (online, batch 1) with the network's learning rate.
+        epochs: passes over the data; each visits every sample exactly once.
+        batch_size: overrides the optimizer's own batch size.
+        validation: ``(x_val, y_val)`` or a fraction of the data to hold out;
+            adds ``val_loss`` (and ``val_accuracy``) to the history.
+        callbacks: :class:`~gone.callbacks.Callback` objects or ``f(epoch, logs)``.
+        progress: draw a progress bar on stderr.
+        metrics: ``"auto"`` adds ``accuracy`` when targets are classes; ``()`` for none.
+        rng: Generator or seed for shuffling and dropout; default the network's own.
+
+    Raises:
+        DivergenceError: a batch loss is NaN or infinite; names the epoch.
+    """
+    if int(epochs) != epochs or epochs < 0:
+        raise ConfigError(f"epochs must be a non-negative integer, got {epochs}")
+    rng = net.rng if rng is None else make_rng(rng)
+    x, y = dataset(net, inputs, targets)
+    x, y, val = _validation_split(x, y, validation, rng)
+    opt = resolve_optimizer(net, optimizer)
+    n = len(x)
+    bs = batch_size or opt.batch_size or n
+    if int(bs) != bs or bs < 1:
+        raise ConfigError(f"batch_size must be a positive integer, got {batch_size}")
+    labels = class_labels(y) if metrics == "auto" or "accuracy" in metrics else None
+    run = Run(net, opt, History())
+    cbs = as_callbacks(callbacks)
+    bar = ProgressBar(epochs, "train") if progress else None
+    for cb in cbs:
+        cb.on_train_begin(run)
+    for epoch in range(int(epochs)):
+        run.epoch = epoch
+        for cb in cbs:
+            cb.on_epoch_begin(run)
+        logs = _epoch(net, opt, x, y, labels, int(bs), shuffle, rng, epoch)
+        if val is not None:
+            logs.update({"val_" + k: v for k, v in evaluate(net, *val).items()})
+        run.history.append(logs)
+        for cb in cbs:
+            cb.on_epoch_end(run, logs)
+        if bar:
+            bar.update(epoch + 1, **logs)
+        if run.stop:
+            break
+    if bar:
+        bar.close()
+    for cb in cbs:
+        cb.on_train_end(run)
+    return run.history
+
+
+def _epoch(net, opt, x, y, labels, bs, shuffle, rng, epoch) -> dict:
+    """One pass over the data in mini-batches; returns ``{"loss": ..., ["accuracy": ...]}``."""
+    if shuffle:
+        order = rng.permutation(len(x))
+        x, y = x[order], y[order]
+        labels = None if labels is None else labels[order]
+    params, lr, loss_fn = net.params, net.learning_rate, net.loss.fn
+    drop_rng = _dropout_rng(net, rng)
+    total, correct = 0.0, 0
+    for start in range(0, len(x), bs):
+        xb, yb = x[start:start + bs], y[start:start + bs]
+        out, caches = net._forward_train(xb, drop_rng)
+        loss = loss_fn(out, yb)
+        if not math.isfinite(loss):
+            raise DivergenceError(
+                f"training diverged at epoch {epoch + 1} (batch starting at sample {start}): "
+                f"loss is {loss}; try a smaller learning rate"
+            )
+        total += loss * len(xb)
+        if labels is not None:
+            correct += int(np.count_nonzero(predicted_labels(out) == labels[start:start + bs]))
+        opt.step(params, net._backward(out, yb, caches), lr)
+    logs = {"loss": total / len(x)}
+    if labels is not None:
+        logs["accuracy"] = correct / len(x)
+    return logs
