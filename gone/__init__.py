@@ -6,7 +6,7 @@
     (1,)
 """
 
-from . import activations, callbacks, initializers, losses, optimizers
+from . import activations, callbacks, datasets, gradcheck, initializers, losses, optimizers
 from ._version import __version__
 from .activations import Activation
 from .activations import register as register_activation
@@ -27,6 +27,6 @@ __all__ = [
     "DivergenceError", "EarlyStopping", "GD", "GaussianMutation", "GoneError",
     "GoneFormatError", "History", "InputError", "LearningRateScheduler", "Loss", "MBGD",
     "Momentum", "Nesterov", "Network", "Optimizer", "RMSprop", "SGD", "ShapeError",
-    "__version__", "activations", "callbacks", "initializers", "load", "losses",
+    "__version__", "activations", "callbacks", "datasets", "gradcheck", "initializers", "load", "losses",
     "make_rng", "optimizers", "register_activation", "register_loss", "save",
 ]

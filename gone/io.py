@@ -212,9 +212,9 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
     for i, layer in enumerate(net.layers):
         w = r.matrix(msg.Weights[i], sizes[i + 1], sizes[i], f"Weights[{i}]")
         b = r.matrix(msg.Biases[i], sizes[i + 1], 1, f"Biases[{i}]")
-        layer.set_params(w, b if layer.use_bias else None, i + 1, net.dtype)
+        layer.set_params(w, b if layer.use_bias else None, i + 1)
     if msg.HasField("optimizer"):
-        net.optimizer = r.optimizer(msg.optimizer, net.params)
+        net.optimizer = r.optimizer(msg.optimizer, [net.flat])
     if msg.HasField("metadata"):
         net.metadata = _metadata_dict(msg.metadata)
     return net

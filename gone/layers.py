@@ -45,45 +45,85 @@ class Dense:
         self.l2 = float(l2)
         self.init = init if init is None else initializers.canonical_name(init)
         initializers.get(self.init or "uniform")  # fail early on a bad name
-        self.weight: np.ndarray | None = None
-        self.bias: np.ndarray | None = None
+        self._weight: np.ndarray | None = None
+        self._bias: np.ndarray | None = None
 
-    # --- construction -----------------------------------------------------
+    # --- parameters -------------------------------------------------------
+    # The network packs every layer's parameters into one flat vector and hands
+    # each layer views into it (see Network._pack), so assigning to ``weight``
+    # or ``bias`` copies into the view instead of rebinding the name.
+    @property
+    def weight(self) -> np.ndarray | None:
+        """Weights ``(units, n_in)``; assignment copies into the live array."""
+        return self._weight
+
+    @weight.setter
+    def weight(self, value) -> None:
+        self._assign("_weight", value, "weight")
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        """Biases ``(units,)``, or None without bias; assignment copies into the live array."""
+        return self._bias
+
+    @bias.setter
+    def bias(self, value) -> None:
+        self._assign("_bias", value, "bias")
+
+    def _assign(self, name: str, value, what: str) -> None:
+        current = getattr(self, name)
+        if current is None or value is None:
+            raise ShapeError(f"cannot replace {what} of {self!r}; build the network instead")
+        value = np.asarray(value)
+        if value.shape != current.shape:
+            raise ShapeError(f"{what} must have shape {current.shape}, got {value.shape}")
+        current[...] = value
+
+    def param_shapes(self, n_in: int) -> list[tuple[int, ...]]:
+        """Shapes of this layer's parameters for ``n_in`` inputs, weight first."""
+        return [(self.units, n_in)] + ([(self.units,)] if self.use_bias else [])
+
     def build(self, n_in: int, dtype, rng: np.random.Generator, default_init: str) -> None:
         """Draw ``weight (units, n_in)`` and ``bias (units,)`` with the chosen initialiser."""
         init = initializers.get(self.init or default_init)
         w, b = init(rng, self.units, n_in, np.dtype(dtype))
-        self.weight = np.ascontiguousarray(w)
-        self.bias = np.ascontiguousarray(b) if self.use_bias else None
+        self._weight = np.ascontiguousarray(w)
+        self._bias = np.ascontiguousarray(b) if self.use_bias else None
 
-    def set_params(self, weight, bias, index: int, dtype) -> None:
-        """Install given arrays, checking shapes; ``index`` names the layer in errors."""
-        weight = np.array(weight, dtype=dtype, ndmin=2)
-        if weight.ndim != 2 or weight.shape[0] != self.units:
-            raise ShapeError(
-                f"layer {index}: weight must have shape ({self.units}, n_in), got {weight.shape}"
-            )
+    def bind(self, views: list[np.ndarray]) -> None:
+        """Move the parameters into ``views`` (slices of the network's flat vector)."""
+        for view, param in zip(views, self.params):
+            view[...] = param
+        self._weight = views[0]
+        self._bias = views[1] if self.use_bias else None
+
+    def set_params(self, weight, bias, index: int) -> None:
+        """Copy given arrays into the layer, checking shapes; ``index`` names the layer in errors."""
+        weight = np.asarray(weight)
+        if weight.shape != self._weight.shape:
+            raise ShapeError(f"layer {index}: weight must have shape {self._weight.shape}, "
+                             f"got {weight.shape}")
+        self._weight[...] = weight
         if self.use_bias:
             if bias is None:
                 raise ShapeError(f"layer {index}: bias is missing")
-            bias = np.array(bias, dtype=dtype)
+            bias = np.asarray(bias)
             if bias.shape not in ((self.units,), (self.units, 1)):
                 raise ShapeError(
                     f"layer {index}: bias must have shape ({self.units},), got {bias.shape}"
                 )
-            self.bias = np.ascontiguousarray(bias.reshape(self.units))
+            self._bias[...] = bias.reshape(self.units)
         elif bias is not None and np.any(np.asarray(bias) != 0):
             raise ShapeError(f"layer {index}: has no bias but a non-zero bias was given")
-        self.weight = np.ascontiguousarray(weight)
 
     @property
     def n_in(self) -> int:
-        return self.weight.shape[1]
+        return self._weight.shape[1]
 
     @property
     def params(self) -> list[np.ndarray]:
         """The layer's parameter arrays (not copies), weight first."""
-        return [self.weight] if self.bias is None else [self.weight, self.bias]
+        return [self._weight] if self._bias is None else [self._weight, self._bias]
 
     def config(self) -> dict:
         """Everything but the parameters, as keyword arguments for ``Dense(**config)``."""
@@ -92,23 +132,23 @@ class Dense:
 
     def copy(self) -> "Dense":
         twin = Dense(**self.config())
-        twin.weight = self.weight.copy()
-        twin.bias = None if self.bias is None else self.bias.copy()
+        twin._weight = self._weight.copy()
+        twin._bias = None if self._bias is None else self._bias.copy()
         return twin
 
     # --- passes -----------------------------------------------------------
     def predict(self, x: np.ndarray) -> np.ndarray:
         """``(batch, n_in) -> (batch, units)`` without dropout or caches."""
-        z = x @ self.weight.T
-        if self.bias is not None:
-            z += self.bias
+        z = x @ self._weight.T
+        if self._bias is not None:
+            z += self._bias
         return self.activation.fn(z)
 
     def forward(self, x: np.ndarray, rng: np.random.Generator | None):
         """Training forward pass; returns ``(a, cache)``. Dropout applies when ``rng`` is given."""
-        z = x @ self.weight.T
-        if self.bias is not None:
-            z += self.bias
+        z = x @ self._weight.T
+        if self._bias is not None:
+            z += self._bias
         a = self.activation.fn(z)
         mask = None
         if self.dropout and rng is not None:
@@ -118,22 +158,27 @@ class Dense:
             a = a * mask
         return a, (x, z, a, mask)
 
-    def backward(self, grad_a: np.ndarray, cache, need_input_grad: bool = True):
-        """From ``dL/da (batch, units)`` to ``(dL/dx, [dL/dW, dL/db])``."""
+    def backward(self, grad_a: np.ndarray, cache, out: list[np.ndarray],
+                 need_input_grad: bool = True):
+        """From ``dL/da (batch, units)``: writes ``[dL/dW, dL/db]`` into ``out``, returns ``dL/dx``."""
         x, z, a, mask = cache
         if mask is not None:
             grad_a = grad_a * mask
-        return self.backward_z(self.activation.backward(z, a, grad_a), cache, need_input_grad)
+        return self.backward_z(self.activation.backward(z, a, grad_a), cache, out, need_input_grad)
 
-    def backward_z(self, grad_z: np.ndarray, cache, need_input_grad: bool = True):
-        """From ``dL/dz (batch, units)`` to ``(dL/dx or None, [dL/dW, dL/db])``."""
-        x = cache[0]
-        grad_w = grad_z.T @ x
+    def backward_z(self, grad_z: np.ndarray, cache, out: list[np.ndarray],
+                   need_input_grad: bool = True):
+        """From ``dL/dz (batch, units)``: writes ``[dL/dW, dL/db]`` into ``out``, returns ``dL/dx``.
+
+        ``out`` holds arrays shaped like ``params`` (views of the network's
+        flat gradient vector), so no gradient array is allocated per step.
+        """
+        np.matmul(grad_z.T, cache[0], out=out[0])
         if self.l2:
-            grad_w += self.weight.dtype.type(self.l2) * self.weight
-        grads = [grad_w] if self.bias is None else [grad_w, grad_z.sum(axis=0)]
-        grad_x = grad_z @ self.weight if need_input_grad else None
-        return grad_x, grads
+            out[0] += self._weight.dtype.type(self.l2) * self._weight
+        if self._bias is not None:
+            np.sum(grad_z, axis=0, out=out[1])
+        return grad_z @ self._weight if need_input_grad else None
 
     def __repr__(self) -> str:
         extra = "" if self.use_bias else ", bias=False"

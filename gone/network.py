@@ -73,6 +73,28 @@ class Network:
             fan_in = layer.units
         if self.layers[-1].dropout:
             raise ConfigError("the output layer cannot have dropout")
+        self._pack()
+
+    def _pack(self) -> None:
+        """Move every parameter into one flat vector (layers keep views into it).
+
+        One vector makes an optimizer step a few operations on a single array
+        however deep the network is, and makes the genome a plain copy. A
+        second vector of the same layout receives the gradients.
+        """
+        n = sum(p.size for layer in self.layers for p in layer.params)
+        self._flat = np.empty(n, self.dtype)
+        self._grad = np.empty(n, self.dtype)
+        self._grad_views = []
+        start = 0
+        for layer in self.layers:
+            views, grads = [], []
+            for p in layer.params:
+                views.append(self._flat[start:start + p.size].reshape(p.shape))
+                grads.append(self._grad[start:start + p.size].reshape(p.shape))
+                start += p.size
+            layer.bind(views)
+            self._grad_views.append(grads)
 
     # --- construction from arrays ----------------------------------------
     @classmethod
@@ -101,7 +123,7 @@ class Network:
         specs = [Dense(w.shape[0], a, bias=b is not None) for w, a, b in zip(weights, acts, biases)]
         net = cls([weights[0].shape[1], *specs], seed=0, **kwargs)
         for i, (layer, w, b) in enumerate(zip(net.layers, weights, biases)):
-            layer.set_params(w, b, i, net.dtype)
+            layer.set_params(w, b, i)
         return net
 
     def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
@@ -129,8 +151,13 @@ class Network:
         return [p for layer in self.layers for p in layer.params]
 
     @property
+    def flat(self) -> np.ndarray:
+        """All parameters as one live vector ``(n_params,)``, in genome order (writes go through)."""
+        return self._flat
+
+    @property
     def n_params(self) -> int:
-        return sum(p.size for p in self.params)
+        return self._flat.size
 
     def architecture(self) -> tuple:
         """What two networks must share to exchange genes: parameter shapes per layer."""
@@ -178,8 +205,11 @@ class Network:
             caches.append(cache)
         return x, caches
 
-    def _backward(self, out: np.ndarray, y: np.ndarray, caches) -> list[np.ndarray]:
-        """Parameter gradients in genome order, given the output ``(batch, n_out)``."""
+    def _backward(self, out: np.ndarray, y: np.ndarray, caches) -> np.ndarray:
+        """Fill the flat gradient vector ``(n_params,)`` for output ``(batch, n_out)``; return it.
+
+        The vector is reused by the next call: consume it (an optimizer step) first.
+        """
         last = self.layers[-1]
         fused = self.loss.fused.get(last.activation.name)
         if fused is not None:
@@ -187,18 +217,23 @@ class Network:
         else:
             _, z, a, _ = caches[-1]
             grad_z = last.activation.backward(z, a, self.loss.grad(out, y))
-        grads: list[list[np.ndarray]] = [None] * len(self.layers)
-        grad_x, grads[-1] = last.backward_z(grad_z, caches[-1], len(self.layers) > 1)
-        for i in range(len(self.layers) - 2, -1, -1):
-            grad_x, grads[i] = self.layers[i].backward(grad_x, caches[i], i > 0)
-        return [g for layer_grads in grads for g in layer_grads]
+        top = len(self.layers) - 1
+        grad_x = last.backward_z(grad_z, caches[top], self._grad_views[top], top > 0)
+        for i in range(top - 1, -1, -1):
+            grad_x = self.layers[i].backward(grad_x, caches[i], self._grad_views[i], i > 0)
+        return self._grad
 
     def gradients(self, x, y, *, rng=None) -> tuple[float, list[np.ndarray]]:
-        """Loss and its gradient for every parameter, on a batch; dropout only if ``rng`` is given."""
+        """Loss and its gradient for every parameter (copies, shaped like ``params``), on a batch.
+
+        Dropout is applied only if ``rng`` is given.
+        """
         x, _ = self._as_batch(x)
         y = self._targets(y, len(x))
         out, caches = self._forward_train(x, rng)
-        return self.loss.fn(out, y), self._backward(out, y, caches)
+        loss = self.loss.fn(out, y)
+        self._backward(out, y, caches)
+        return loss, [g.copy() for grads in self._grad_views for g in grads]
 
     def _targets(self, y, batch: int) -> np.ndarray:
         """Targets as ``(batch, n_out)``; 1-D integer labels become one-hot rows."""
@@ -246,6 +281,7 @@ class Network:
         twin = object.__new__(Network)
         twin.__dict__.update(self.__dict__)
         twin.layers = [layer.copy() for layer in self.layers]
+        twin._pack()
         twin.rng = _copy.deepcopy(self.rng)
         twin.optimizer = _copy.deepcopy(self.optimizer)
         twin.metadata = _copy.deepcopy(self.metadata)

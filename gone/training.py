@@ -80,8 +80,9 @@ def resolve_optimizer(net, optimizer):
     if optimizer is None:
         optimizer = net.optimizer if net.optimizer is not None else _optim.SGD()
     optimizer = _optim.get(optimizer)
-    optimizer.check_params(net.params)
-    net.optimizer = optimizer
+    if optimizer is not net.optimizer:  # the network's own was checked when it was adopted
+        optimizer.check_params([net.flat])
+        net.optimizer = optimizer
     return optimizer
 
 
@@ -101,7 +102,7 @@ def train_step(net, x, y, optimizer=None) -> float:
     loss = net.loss.fn(out, yb)
     if not math.isfinite(loss):
         raise DivergenceError(f"train_step {opt.t + 1}: loss is {loss}; the weights were not updated")
-    opt.step(net.params, net._backward(out, yb, caches), net.learning_rate)
+    opt.step([net.flat], [net._backward(out, yb, caches)], net.learning_rate)
     return loss
 
 
@@ -189,7 +190,7 @@ def _epoch(net, opt, x, y, labels, bs, shuffle, rng, epoch) -> dict:
         order = rng.permutation(len(x))
         x, y = x[order], y[order]
         labels = None if labels is None else labels[order]
-    params, lr, loss_fn = net.params, net.learning_rate, net.loss.fn
+    params, lr, loss_fn = [net.flat], net.learning_rate, net.loss.fn
     drop_rng = _dropout_rng(net, rng)
     total, correct = 0.0, 0
     for start in range(0, len(x), bs):
@@ -204,7 +205,7 @@ def _epoch(net, opt, x, y, labels, bs, shuffle, rng, epoch) -> dict:
         total += loss * len(xb)
         if labels is not None:
             correct += int(np.count_nonzero(predicted_labels(out) == labels[start:start + bs]))
-        opt.step(params, net._backward(out, yb, caches), lr)
+        opt.step(params, [net._backward(out, yb, caches)], lr)
     logs = {"loss": total / len(x)}
     if labels is not None:
         logs["accuracy"] = correct / len(x)

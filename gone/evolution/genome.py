@@ -13,7 +13,7 @@ from ..errors import ShapeError
 
 def to_vector(net) -> np.ndarray:
     """All of ``net``'s parameters as a new vector ``(n_params,)``."""
-    return np.concatenate([p.ravel() for p in net.params])
+    return net.flat.copy()
 
 
 def layer_bounds(net) -> list[tuple[int, int]]:
@@ -35,7 +35,4 @@ def assign(net, vector) -> None:
         raise ShapeError(f"genome must have shape ({n},) for network {net.sizes}, got {vector.shape}")
     if not np.issubdtype(vector.dtype, np.number):
         raise ShapeError(f"genome must be numeric, got dtype {vector.dtype}")
-    start = 0
-    for p in net.params:
-        p[...] = vector[start:start + p.size].reshape(p.shape)
-        start += p.size
+    net.flat[...] = vector
