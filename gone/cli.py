@@ -135,16 +135,25 @@ def cmd_predict(args) -> int:
 
     net = load(args.file)
     sep = "," if args.csv else " "
+
+    def emit(rows):
+        if rows:
+            sys.stdout.write(_format_rows(net.predict(np.array(rows)), args.precision, sep))
+            sys.stdout.flush()
+
     lineno = 0
     for lines in _chunks(sys.stdin.fileno()):
         rows = []
         for line in lines:
             lineno += 1
-            if line.strip() and not line.lstrip().startswith("#"):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            try:
                 rows.append(parse_row(line, lineno, net.n_inputs))
-        if rows:
-            sys.stdout.write(_format_rows(net.predict(np.array(rows)), args.precision, sep))
-            sys.stdout.flush()
+            except InputError:
+                emit(rows)  # answer every good line before the bad one
+                raise
+        emit(rows)
     return EXIT_OK
 
 

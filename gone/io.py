@@ -235,10 +235,20 @@ def loads(data: bytes, source: str = "<bytes>"):
         raise GoneFormatError(f"{source}: {exc}") from None
 
 
-def load(path):
-    """Load a network from a ``.gone`` file written by gone or by the Go library."""
+def _read(path) -> bytes:
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
         raise GoneFormatError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return loads(data, str(path))
+
+
+def load(path):
+    """Load a network from a ``.gone`` file written by gone or by the Go library."""
+    return loads(_read(path), str(path))
+
+
+def load_file(path):
+    """``(network, format_version)``; version 0 means the Go library wrote the file."""
+    data = _read(path)
+    net = loads(data, str(path))
+    return net, pb.NeuralNetwork.FromString(data).format_version

@@ -98,8 +98,9 @@ def train_step(net, x, y, optimizer=None) -> float:
     xb, _ = net._as_batch(x)
     yb = net._targets(y, len(xb))
     opt = resolve_optimizer(net, optimizer)
-    out, caches = net._forward_train(xb, _dropout_rng(net, net.rng))
-    loss = net.loss.fn(out, yb)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked just below
+        out, caches = net._forward_train(xb, _dropout_rng(net, net.rng))
+        loss = net.loss.fn(out, yb)
     if not math.isfinite(loss):
         raise DivergenceError(f"train_step {opt.t + 1}: loss is {loss}; the weights were not updated")
     opt.step([net.flat], [net._backward(out, yb, caches)], net.learning_rate)
@@ -167,7 +168,10 @@ def train(net, inputs, targets=None, *, optimizer=None, epochs: int = 1,
         run.epoch = epoch
         for cb in cbs:
             cb.on_epoch_begin(run)
-        logs = _epoch(net, opt, x, y, labels, int(bs), shuffle, rng, epoch)
+        # Overflow shows up as a non-finite loss, which _epoch turns into a
+        # DivergenceError naming the epoch instead of a stream of warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            logs = _epoch(net, opt, x, y, labels, int(bs), shuffle, rng, epoch)
         if val is not None:
             logs.update({"val_" + k: v for k, v in evaluate(net, *val).items()})
         run.history.append(logs)

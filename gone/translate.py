@@ -20,7 +20,11 @@ from .errors import InputError
 
 
 def encode(x, mapping, n_inputs: int) -> np.ndarray:
-    """Map symbols to numbers: one symbol (when ``n_inputs == 1``), a row, or rows of symbols."""
+    """Map symbols to numbers: one symbol (when ``n_inputs == 1``), a row, or rows of symbols.
+
+    With ``n_inputs == 1`` a flat sequence is a batch ``(batch, 1)``; otherwise it
+    is one sample ``(n_inputs,)``.
+    """
     def one(symbol):
         if isinstance(symbol, Real):
             return float(symbol)
@@ -37,7 +41,9 @@ def encode(x, mapping, n_inputs: int) -> np.ndarray:
             return np.array([one(x)], dtype=float)
         x = list(x)  # a string of n_inputs characters
     rows = [[one(s) for s in row] if _is_row(row) else one(row) for row in x]
-    return np.asarray(rows, dtype=float)
+    out = np.asarray(rows, dtype=float)
+    # With one input a flat sequence is a batch of samples, not one sample.
+    return out[:, None] if n_inputs == 1 and out.ndim == 1 else out
 
 
 def _is_row(item) -> bool:
