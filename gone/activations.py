@@ -58,12 +58,13 @@ def _const(z: Array, value: float):
 # --- the functions -------------------------------------------------------
 
 def _sigmoid(z):
-    # 1/(1+exp(-z)) overflows exp for z < -709; the tanh form cannot.
-    a = np.multiply(z, _const(z, 0.5))
-    np.tanh(a, out=a)
-    a += 1
-    a *= 0.5
-    return a
+    # 1/(1+exp(-z)) overflows exp for z < -709. exp(-|z|) lies in (0, 1], so it
+    # cannot; and unlike 0.5 (1 + tanh(z/2)), whose 1 + (-1 + tiny) cancels to 0
+    # from z = -38 (z = -17 in float32), e/(1+e) keeps full relative precision
+    # in the left tail.
+    e = np.exp(-np.abs(z))
+    r = 1 / (1 + e)
+    return np.where(z < 0, e * r, r)
 
 
 def _sigmoid_grad(z, a):
@@ -92,7 +93,9 @@ def _softmax_vjp(z, a, g):
     return a * (g - (g * a).sum(axis=-1, keepdims=True))
 
 
-_GELU_C = np.sqrt(2.0 / np.pi)
+# A Python float, not np.float64: under NumPy 2 promotion rules a float64
+# scalar would turn a float32 array into float64.
+_GELU_C = float(np.sqrt(2.0 / np.pi))
 
 
 def _gelu(z):
@@ -120,10 +123,11 @@ def elu(alpha: float = 1.0) -> Activation:
     def fn(z):
         return np.where(z > 0, z, _const(z, alpha) * np.expm1(np.minimum(z, 0)))
 
-    return Activation(
-        "elu", fn, lambda z, a: np.where(z > 0, _const(z, 1), a + _const(z, alpha)),
-        {"alpha": float(alpha)},
-    )
+    def grad(z, a):
+        # alpha * exp(z) directly: ``a + alpha`` cancels to 0 for z << 0.
+        return np.where(z > 0, _const(z, 1), _const(z, alpha) * np.exp(np.minimum(z, 0)))
+
+    return Activation("elu", fn, grad, {"alpha": float(alpha)})
 
 
 def swish(beta: float = 1.0) -> Activation:
@@ -137,7 +141,9 @@ def swish(beta: float = 1.0) -> Activation:
 
 
 def isru(alpha: float = 1.0) -> Activation:
-    """Inverse square root unit ``z / sqrt(1 + alpha z^2)``."""
+    """Inverse square root unit ``z / sqrt(1 + alpha z^2)``; ``alpha >= 0``."""
+    if not (np.isfinite(alpha) and alpha >= 0):
+        raise ConfigError(f"isru alpha must be a finite number >= 0, got {alpha}")
     return Activation(
         "isru",
         lambda z: z / np.sqrt(1 + _const(z, alpha) * z * z),
@@ -180,9 +186,14 @@ _ALIASES = {
 }
 
 
+def _normalise(name: str) -> str:
+    """``name`` lower-cased, with ``-`` and spaces as ``_`` (no alias lookup)."""
+    return str(name).strip().lower().replace("-", "_").replace(" ", "_")
+
+
 def canonical_name(name: str) -> str:
     """The registry key for ``name``: case-insensitive, ``-``/space as ``_``, aliases resolved."""
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    key = _normalise(name)
     return _ALIASES.get(key, _ALIASES.get(key.replace("_", ""), key))
 
 
@@ -224,4 +235,4 @@ def register(name: str, factory: "Callable[..., Activation] | Activation",
         factory = lambda: fixed  # noqa: E731
     _FACTORIES[key] = factory
     for alias in aliases:
-        _ALIASES[str(alias).lower()] = key
+        _ALIASES[_normalise(alias)] = key  # stored as canonical_name looks it up

@@ -14,25 +14,36 @@ import numpy as np
 def numeric_grad(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """d f() / d x by central differences, perturbing ``x`` in place (restored after).
 
-    A test utility: one pair of calls per element, so keep ``x`` small.
+    A test utility: one pair of calls per element, so keep ``x`` small. ``x``
+    may be any view (a transpose, a strided slice): it is indexed in place,
+    never through a flattened copy that ``f`` would not see.
     """
-    grad = np.zeros_like(x, dtype=np.float64)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
         up = f()
-        flat[i] = old - eps
+        x[i] = old - eps
         down = f()
-        flat[i] = old
-        gflat[i] = (up - down) / (2 * eps)
+        x[i] = old
+        grad[i] = (up - down) / (2 * eps)
     return grad
 
 
-def rel_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-8) -> float:
-    """Largest elementwise ``|a - b| / max(|a| + |b|, floor)``."""
+def rel_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-8,
+              rel_floor: float = 1e-3) -> float:
+    """Largest elementwise ``|a - b| / max(|a| + |b|, floor, rel_floor * max(|a| + |b|))``.
+
+    Central differences are accurate to an absolute ~1e-10 times the function's
+    size, not relative to each entry, so an entry far below the largest one
+    (near a zero of the derivative, e.g. GELU' at z = -0.75) is measured against
+    ``rel_floor`` times the largest entry instead of its own size. A gradient
+    wrong by a factor still shows that factor on every entry above the floor.
+    """
     a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor), initial=0.0))
+    size = np.abs(a) + np.abs(b)
+    floor = max(floor, rel_floor * float(np.max(size, initial=0.0)))
+    return float(np.max(np.abs(a - b) / np.maximum(size, floor), initial=0.0))
 
 
 def check_activation(act, z: np.ndarray, rng: np.random.Generator) -> float:

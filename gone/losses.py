@@ -122,8 +122,14 @@ _ALIASES = {
 }
 
 
+def _normalise(name: str) -> str:
+    """``name`` lower-cased, with ``-`` and spaces as ``_`` (no alias lookup)."""
+    return str(name).strip().lower().replace("-", "_").replace(" ", "_")
+
+
 def canonical_name(name: str) -> str:
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    """The registry key for ``name``: case-insensitive, ``-``/space as ``_``, aliases resolved."""
+    key = _normalise(name)
     return _ALIASES.get(key, key)
 
 
@@ -151,4 +157,5 @@ def register(loss: Loss, aliases: tuple[str, ...] = ()) -> None:
     key = canonical_name(loss.name)
     _FACTORIES[key] = lambda: loss
     for alias in aliases:
-        _ALIASES[canonical_name(alias)] = key
+        # Normalise only: resolving would re-point the loss an existing alias names.
+        _ALIASES[_normalise(alias)] = key

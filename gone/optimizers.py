@@ -21,9 +21,33 @@ Adam        m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import ConfigError
+
+
+def _positive(what: str, value):
+    """``value`` if it is a finite number > 0, else ConfigError."""
+    try:
+        ok = math.isfinite(value) and value > 0
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{what} must be a finite number > 0, got {value!r}")
+    return value
+
+
+def _fraction(what: str, value):
+    """``value`` if it is a number in [0, 1), else ConfigError."""
+    try:
+        ok = 0 <= value < 1
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{what} must be in [0, 1), got {value!r}")
+    return value
 
 
 class Optimizer:
@@ -33,10 +57,15 @@ class Optimizer:
     slots: tuple[str, ...] = ()
 
     def __init__(self, lr: float | None = None, batch_size: int | None = 32):
-        if lr is not None and not lr > 0:
-            raise ConfigError(f"learning rate must be > 0, got {lr}")
-        if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
-            raise ConfigError(f"batch_size must be a positive integer or None, got {batch_size}")
+        if lr is not None:
+            _positive("learning rate", lr)
+        if batch_size is not None:
+            try:
+                ok = int(batch_size) == batch_size and batch_size >= 1
+            except (TypeError, ValueError, OverflowError):
+                ok = False
+            if not ok:
+                raise ConfigError(f"batch_size must be a positive integer or None, got {batch_size!r}")
         self.lr = lr
         self.batch_size = None if batch_size is None else int(batch_size)
         self.t = 0
@@ -49,6 +78,7 @@ class Optimizer:
         lr = self.lr if self.lr is not None else lr
         if lr is None:
             raise ConfigError(f"{self.name}: no learning rate given")
+        _positive(f"{self.name}: learning rate", lr)
         if not self.state and self.slots:
             self.state = {s: [np.zeros_like(p) for p in params] for s in self.slots}
         self.t += 1
@@ -96,7 +126,9 @@ class GD(Optimizer):
 
     def _update(self, params, grads, lr):
         for p, g in zip(params, grads):
-            g *= g.dtype.type(lr)
+            # A Python float keeps float32 grads float32; g.dtype.type(lr) would turn
+            # an integer gradient's lr into int(lr) = 0 and silently skip the step.
+            g *= lr
             p -= g
 
 
@@ -127,9 +159,7 @@ class Momentum(Optimizer):
     def __init__(self, lr: float | None = None, momentum: float = 0.9,
                  batch_size: int | None = 32):
         super().__init__(lr, batch_size)
-        if not 0 <= momentum < 1:
-            raise ConfigError(f"momentum must be in [0, 1), got {momentum}")
-        self.momentum = momentum
+        self.momentum = _fraction("momentum", momentum)
 
     def _extra(self):
         return {"momentum": self.momentum}
@@ -164,7 +194,7 @@ class RMSprop(Optimizer):
     def __init__(self, lr: float | None = 0.001, rho: float = 0.9, eps: float = 1e-8,
                  batch_size: int | None = 32):
         super().__init__(lr, batch_size)
-        self.rho, self.eps = rho, eps
+        self.rho, self.eps = _fraction("rho", rho), _positive("eps", eps)
 
     def _extra(self):
         return {"rho": self.rho, "eps": self.eps}
@@ -185,7 +215,8 @@ class Adam(Optimizer):
     def __init__(self, lr: float | None = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, batch_size: int | None = 32):
         super().__init__(lr, batch_size)
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.beta1, self.beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
+        self.eps = _positive("eps", eps)
 
     def _extra(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
@@ -224,11 +255,10 @@ def from_state(name: str, hyperparams: dict, step: int,
     if cls is None:
         raise ConfigError(f"unknown optimizer {name!r} in saved state")
     kwargs = dict(hyperparams)
-    if "batch_size" in kwargs:
-        kwargs["batch_size"] = int(kwargs["batch_size"])
-    else:
-        kwargs["batch_size"] = None
+    kwargs.setdefault("batch_size", None)  # the constructor checks and converts it
     kwargs.setdefault("lr", None)
+    if int(step) != step or step < 0:
+        raise ConfigError(f"optimizer {name!r}: step must be an integer >= 0, got {step}")
     try:
         opt = cls(**kwargs)
     except TypeError as exc:
