@@ -58,13 +58,16 @@ def _const(z: Array, value: float):
 # --- the functions -------------------------------------------------------
 
 def _sigmoid(z):
-    # 1/(1+exp(-z)) overflows exp for z < -709. exp(-|z|) lies in (0, 1], so it
-    # cannot; and unlike 0.5 (1 + tanh(z/2)), whose 1 + (-1 + tiny) cancels to 0
-    # from z = -38 (z = -17 in float32), e/(1+e) keeps full relative precision
-    # in the left tail.
-    e = np.exp(-np.abs(z))
-    r = 1 / (1 + e)
-    return np.where(z < 0, e * r, r)
+    # 1/(1+exp(-z)) keeps full relative precision in both tails (the tanh form
+    # cancels to 0 from z = -38). For z < -709 exp overflows to inf and the
+    # result is exactly 0, the true limit, so that overflow is expected, not
+    # reported. In place: four passes over one new array.
+    with np.errstate(over="ignore"):
+        t = np.negative(z)
+        np.exp(t, out=t)
+    t += 1
+    np.reciprocal(t, out=t)
+    return t
 
 
 def _sigmoid_grad(z, a):

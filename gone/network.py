@@ -12,6 +12,7 @@ identity activation (the Go library's default).
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Sequence
 
 import numpy as np
@@ -59,6 +60,8 @@ class Network:
             raise ConfigError(f"the first entry must be the input size (an int), got {n_in!r}")
         self.dtype = _as_dtype(dtype)
         self.loss = _losses.get(loss)
+        if not (isinstance(learning_rate, Real) and 0 < learning_rate < float("inf")):
+            raise ConfigError(f"learning_rate must be a positive number, got {learning_rate!r}")
         self.learning_rate = float(learning_rate)
         self.init = init
         self.rng = make_rng(seed)
@@ -211,6 +214,8 @@ class Network:
         The vector is reused by the next call: consume it (an optimizer step) first.
         """
         last = self.layers[-1]
+        # Fusion is keyed by activation name: "softmax"/"sigmoid" are the built-ins
+        # (re-registering those names with other maths is not supported).
         fused = self.loss.fused.get(last.activation.name)
         if fused is not None:
             grad_z = fused(out, y)

@@ -154,10 +154,9 @@ def train(net, inputs, targets=None, *, optimizer=None, epochs: int = 1,
     x, y = dataset(net, inputs, targets)
     x, y, val = _validation_split(x, y, validation, rng)
     opt = resolve_optimizer(net, optimizer)
-    n = len(x)
-    bs = batch_size or opt.batch_size or n
-    if int(bs) != bs or bs < 1:
-        raise ConfigError(f"batch_size must be a positive integer, got {batch_size}")
+    if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
+        raise ConfigError(f"batch_size must be a positive integer or None, got {batch_size}")
+    bs = batch_size or opt.batch_size or len(x)
     labels = class_labels(y) if metrics == "auto" or "accuracy" in metrics else None
     run = Run(net, opt, History())
     cbs = as_callbacks(callbacks)

@@ -200,3 +200,19 @@ def test_progress_bar_writes_to_stderr(capsys):
     xor_net().train(X, Y, epochs=20, progress=True)
     err = capsys.readouterr().err
     assert "20/20" in err and "loss=" in err
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ({"epochs": -1}, "epochs must be a non-negative integer"),
+    ({"validation": 1.5}, "validation fraction"),
+])
+def test_bad_training_settings_are_config_errors(kwargs, message):
+    with pytest.raises(gone.ConfigError, match=message):
+        xor_net().train(X, Y, **kwargs)
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf")])
+def test_bad_learning_rate_is_rejected_at_construction(lr):
+    with pytest.raises(gone.ConfigError, match="learning_rate must be a positive number"):
+        xor_net(learning_rate=lr)
