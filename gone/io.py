@@ -112,6 +112,7 @@ class _Reader:
 
     def __init__(self, source: str):
         self.source = source
+        self.dtype = np.dtype(np.float64)  # the network's dtype, once known
 
     def fail(self, what: str) -> GoneFormatError:
         return GoneFormatError(f"{self.source}: {what}")
@@ -123,6 +124,11 @@ class _Reader:
         out = np.asarray(data, dtype=np.float64).reshape(shape)
         if not np.all(np.isfinite(out)):
             raise self.fail(f"{what} contains NaN or infinite values")
+        if self.dtype != out.dtype:
+            with np.errstate(over="ignore"):
+                fits = np.all(np.isfinite(out.astype(self.dtype)))
+            if not fits:
+                raise self.fail(f"{what} holds values too large for {self.dtype.name}")
         return out
 
     def matrix(self, m, rows: int, cols: int, what: str) -> np.ndarray:
@@ -153,6 +159,10 @@ class _Reader:
         if spec.kind not in ("", "dense"):
             raise self.fail(f"{where}: layer kind {spec.kind!r} is not supported by gone "
                             f"{_version()}")
+        numbers = [("dropout", spec.dropout), ("l2", spec.l2), *spec.activator_params.items()]
+        for name, value in numbers:
+            if not math.isfinite(value):
+                raise self.fail(f"{where}: {name} is {value}, not a finite number")
         try:
             act = _act.get(spec.Activator, **dict(spec.activator_params))
             return Dense(spec.Nodes, act, bias=not spec.no_bias, dropout=spec.dropout, l2=spec.l2)
@@ -160,6 +170,14 @@ class _Reader:
             raise self.fail(f"{where}: {exc}") from None
 
     def optimizer(self, state, params):
+        if not state.slots and state.step == 0:
+            # An optimizer that never stepped has no state arrays yet; its first
+            # step would create zeros, so zeros resume it exactly.
+            try:
+                names = _optim.get(state.name).slots
+            except ConfigError as exc:
+                raise self.fail(str(exc)) from None
+            return self._rebuild(state, {s: [np.zeros_like(p) for p in params] for s in names})
         slots = {}
         for slot, tensors in state.slots.items():
             if len(tensors.tensors) != len(params):
@@ -167,6 +185,9 @@ class _Reader:
                                 f"for {len(params)} parameters")
             slots[slot] = [self.tensor(t, p.shape, f"optimizer slot {slot!r}[{i}]")
                            .astype(p.dtype) for i, (t, p) in enumerate(zip(tensors.tensors, params))]
+        return self._rebuild(state, slots)
+
+    def _rebuild(self, state, slots):
         try:
             return _optim.from_state(state.name, dict(state.hyperparams), state.step, slots)
         except ConfigError as exc:
@@ -200,18 +221,24 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
     dtype = msg.dtype or "float64"
     if dtype not in ("float64", "float32"):
         raise r.fail(f"unknown dtype {dtype!r}")
+    r.dtype = np.dtype(dtype)
     lr = msg.LearningRate
     if not math.isfinite(lr) or lr < 0:
         raise r.fail(f"learning rate {lr} is not a non-negative number")
+    # Check every matrix against the declared sizes before the network
+    # allocates its parameters: declared sizes alone must not cost memory.
+    weights = [r.matrix(msg.Weights[i], sizes[i + 1], sizes[i], f"Weights[{i}]")
+               for i in range(len(specs))]
+    biases = [r.matrix(msg.Biases[i], sizes[i + 1], 1, f"Biases[{i}]") for i in range(len(specs))]
     try:
         loss = _losses.get(msg.Loss or "mse")
         net = Network([sizes[0], *specs], loss=loss, learning_rate=lr or 0.1, dtype=dtype,
                       seed=0, init="uniform")
     except ConfigError as exc:
         raise r.fail(str(exc)) from None
-    for i, layer in enumerate(net.layers):
-        w = r.matrix(msg.Weights[i], sizes[i + 1], sizes[i], f"Weights[{i}]")
-        b = r.matrix(msg.Biases[i], sizes[i + 1], 1, f"Biases[{i}]")
+    for i, (layer, w, b) in enumerate(zip(net.layers, weights, biases)):
+        if not layer.use_bias and np.any(b):
+            raise r.fail(f"Biases[{i}] is non-zero but layer {i + 1} has no bias (no_bias is set)")
         layer.set_params(w, b if layer.use_bias else None, i + 1)
     if msg.HasField("optimizer"):
         net.optimizer = r.optimizer(msg.optimizer, [net.flat])

@@ -1,0 +1,113 @@
+"""Byte-level fuzzing of .gone files: a corrupt file loads or raises GoneFormatError, nothing else."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gone
+from gone import io as gio
+
+N_CASES = 6000
+# Doubles that probe the validation: non-finite, beyond float32, huge counts, -0.
+INTERESTING = np.array([np.nan, np.inf, -np.inf, 1e300, -4e38, 2.0**31, -0.0, 5e-324])
+
+
+def _go_compatible():
+    return gone.Network([3, gone.Dense(4, "sigmoid"), gone.Dense(3, "relu"), 2], seed=1)
+
+
+def _softmax_adam():
+    net = gone.Network([4, gone.Dense(5, "tanh", dropout=0.1),
+                        gone.Dense(3, "softmax")], loss="cross_entropy", seed=2)
+    rng = np.random.default_rng(0)
+    net.train(rng.normal(size=(12, 4)), rng.integers(0, 3, 12),
+              optimizer=gone.Adam(batch_size=4), epochs=2)
+    return net
+
+
+def _float32_metadata():
+    return gone.Network([2, gone.Dense(3, gone.activations.leaky_relu(0.2), bias=False, l2=0.01),
+                         gone.Dense(2, gone.activations.isru(0.5))], dtype="float32", seed=3,
+                        metadata={"fitness": 7.25, "generation": 12, "notes": "fuzz", "k": "v"})
+
+
+BASES = {"go": _go_compatible, "softmax_adam": _softmax_adam, "float32_meta": _float32_metadata}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The bytes of real files gone wrote."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    out = {}
+    for name, make in BASES.items():
+        path = folder / f"{name}.gone"
+        gone.save(make(), path)
+        out[name] = path.read_bytes()
+        gone.load(path)  # the unmutated files are valid
+    assert gone.io.load_file(folder / "softmax_adam.gone")[0].optimizer.t > 0
+    return out
+
+
+def mutate(data: bytes, others: list[bytes], rng: np.random.Generator) -> bytes:
+    """One to three random flips, byte sets, inserts, deletes, truncations, splices or
+    overwrites of 8 bytes with an interesting double."""
+    buf = bytearray(data)
+    for _ in range(rng.integers(1, 4)):
+        op = rng.integers(8)
+        pos = int(rng.integers(0, len(buf) + 1))
+        if op == 0 and buf:    # flip one bit
+            i = min(pos, len(buf) - 1)
+            buf[i] ^= 1 << int(rng.integers(8))
+        elif op == 1 and buf:  # set one byte (often to an interesting value)
+            i = min(pos, len(buf) - 1)
+            buf[i] = int(rng.choice([0x00, 0x7F, 0x80, 0xFF, rng.integers(256)]))
+        elif op == 2:          # insert random bytes
+            buf[pos:pos] = rng.integers(0, 256, int(rng.integers(1, 9)), dtype=np.uint8).tobytes()
+        elif op == 3:          # delete a run
+            del buf[pos:pos + int(rng.integers(1, 17))]
+        elif op == 4:          # truncate
+            del buf[pos:]
+        elif op == 5:          # splice in a chunk of another real file
+            src = others[int(rng.integers(len(others)))]
+            start = int(rng.integers(len(src)))
+            buf[pos:pos] = src[start:start + int(rng.integers(1, 40))]
+        elif op == 6:          # duplicate a chunk of this file (repeated fields, overlaps)
+            start = int(rng.integers(len(buf) + 1))
+            buf[pos:pos] = buf[start:start + int(rng.integers(1, 40))]
+        else:                  # overwrite 8 bytes, often exactly a double, with a special value
+            buf[pos:pos + 8] = INTERESTING[rng.integers(len(INTERESTING))].tobytes()
+    return bytes(buf)
+
+
+def test_fuzz_load(corpus):
+    rng = np.random.default_rng(20240601)
+    names = sorted(corpus)
+    files = [corpus[n] for n in names]
+    outcomes = {"loaded": 0, "rejected": 0}
+    messages = set()
+    for case in range(N_CASES):
+        data = mutate(files[case % len(files)], files, rng)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # a warning while loading is a bug too
+                net = gio.loads(data, f"case {case}")
+        except gone.GoneFormatError as exc:
+            outcomes["rejected"] += 1
+            assert str(exc).startswith(f"case {case}: "), exc
+            messages.add(str(exc).split(": ", 1)[1][:25])
+            continue
+        except Exception as exc:  # noqa: BLE001 - the point of the test
+            raise AssertionError(f"case {case} ({names[case % 3]}, {len(data)} bytes): "
+                                 f"{type(exc).__name__}: {exc}\n{data!r}") from exc
+        outcomes["loaded"] += 1
+        x = np.linspace(-1.0, 1.0, 2 * net.n_inputs).reshape(2, net.n_inputs)
+        with np.errstate(all="ignore"):  # mutated weights may be huge; overflow is fine
+            out = net.predict(x)
+        assert out.shape == (2, net.n_outputs) and out.dtype == net.dtype
+        # Whatever loaded saves and loads again to the same network.
+        again = gio.loads(gio.to_message(net).SerializeToString())
+        assert np.array_equal(again.flat, net.flat) and again.sizes == net.sizes
+    # Both paths must have been exercised, and many different errors reported.
+    assert outcomes["loaded"] > N_CASES // 20 and outcomes["rejected"] > N_CASES // 4, outcomes
+    assert len(messages) > 10, messages
