@@ -111,8 +111,15 @@ def _gelu_grad(z, a):
     return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * z * z)
 
 
+def _finite(name: str, **params) -> None:
+    for key, value in params.items():
+        if not (isinstance(value, (int, float, np.number)) and np.isfinite(value)):
+            raise ConfigError(f"{name} {key} must be a finite number, got {value!r}")
+
+
 def leaky_relu(alpha: float = 0.01) -> Activation:
     """``z`` for z > 0, else ``alpha * z``."""
+    _finite("leaky_relu", alpha=alpha)
     return Activation(
         "leaky_relu",
         lambda z: np.where(z > 0, z, _const(z, alpha) * z),
@@ -123,6 +130,7 @@ def leaky_relu(alpha: float = 0.01) -> Activation:
 
 def elu(alpha: float = 1.0) -> Activation:
     """``z`` for z > 0, else ``alpha * (exp(z) - 1)``."""
+    _finite("elu", alpha=alpha)
     def fn(z):
         return np.where(z > 0, z, _const(z, alpha) * np.expm1(np.minimum(z, 0)))
 
@@ -135,6 +143,7 @@ def elu(alpha: float = 1.0) -> Activation:
 
 def swish(beta: float = 1.0) -> Activation:
     """``z * sigmoid(beta * z)`` (SiLU when beta = 1)."""
+    _finite("swish", beta=beta)
     def grad(z, a):
         s = _sigmoid(_const(z, beta) * z)
         return s + beta * z * s * (1 - s)

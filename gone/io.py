@@ -170,14 +170,6 @@ class _Reader:
             raise self.fail(f"{where}: {exc}") from None
 
     def optimizer(self, state, params):
-        if not state.slots and state.step == 0:
-            # An optimizer that never stepped has no state arrays yet; its first
-            # step would create zeros, so zeros resume it exactly.
-            try:
-                names = _optim.get(state.name).slots
-            except ConfigError as exc:
-                raise self.fail(str(exc)) from None
-            return self._rebuild(state, {s: [np.zeros_like(p) for p in params] for s in names})
         slots = {}
         for slot, tensors in state.slots.items():
             if len(tensors.tensors) != len(params):
@@ -185,9 +177,6 @@ class _Reader:
                                 f"for {len(params)} parameters")
             slots[slot] = [self.tensor(t, p.shape, f"optimizer slot {slot!r}[{i}]")
                            .astype(p.dtype) for i, (t, p) in enumerate(zip(tensors.tensors, params))]
-        return self._rebuild(state, slots)
-
-    def _rebuild(self, state, slots):
         try:
             return _optim.from_state(state.name, dict(state.hyperparams), state.step, slots)
         except ConfigError as exc:

@@ -34,10 +34,10 @@ class Dense:
                  dropout: float = 0.0, l2: float = 0.0, init: str | None = None):
         if int(units) != units or units < 1:
             raise ConfigError(f"a Dense layer needs a positive number of units, got {units!r}")
-        if not 0.0 <= dropout < 1.0:
+        if not 0.0 <= dropout < 1.0:  # also rejects NaN
             raise ConfigError(f"dropout must be in [0, 1), got {dropout}")
-        if l2 < 0:
-            raise ConfigError(f"l2 must be >= 0, got {l2}")
+        if not 0.0 <= l2 < float("inf"):
+            raise ConfigError(f"l2 must be a finite number >= 0, got {l2}")
         self.units = int(units)
         self.activation = _act.get(activation)
         self.use_bias = bool(bias)

@@ -263,6 +263,8 @@ def from_state(name: str, hyperparams: dict, step: int,
         opt = cls(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"optimizer {name!r}: bad saved settings {hyperparams}") from exc
+    if not slots and step == 0:
+        return opt  # never stepped: its first step creates the (zero) state
     if set(slots) != set(cls.slots):
         raise ConfigError(f"optimizer {name!r}: saved state has slots {sorted(slots)}, "
                           f"expected {sorted(cls.slots)}")

@@ -551,7 +551,7 @@ def test_bad_dropout(tmp_path):
 def test_negative_l2(tmp_path):
     m = good_message()
     m.Layers[2].l2 = -0.1
-    assert "layer 2: l2 must be >= 0" in load_error(m, tmp_path)
+    assert "layer 2: l2 must be a finite number >= 0" in load_error(m, tmp_path)
 
 
 def test_unknown_layer_kind(tmp_path):

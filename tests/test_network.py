@@ -71,6 +71,10 @@ def test_bad_dtype_and_layers_are_config_errors():
         gone.Dense(3, "nope")
     with pytest.raises(gone.ConfigError, match="dropout"):
         gone.Dense(3, dropout=1.5)
+    with pytest.raises(gone.ConfigError, match="l2 must be a finite number"):
+        gone.Dense(3, l2=float("nan"))
+    with pytest.raises(gone.ConfigError, match="leaky_relu alpha must be a finite number"):
+        gone.Dense(3, gone.activations.get("leaky_relu", alpha=float("inf")))
     with pytest.raises(gone.ConfigError, match="output layer cannot have dropout"):
         gone.Network([2, gone.Dense(1, dropout=0.5)])
 
