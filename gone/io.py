@@ -13,6 +13,8 @@ instead of crashing or allocating gigabytes.
 from __future__ import annotations
 
 import math
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -100,9 +102,25 @@ def to_message(net) -> pb.NeuralNetwork:
     return msg
 
 
+# Field 15 (crc32), wire type 5 (fixed32): the tag byte that starts the trailer.
+_CRC_TAG = bytes([15 << 3 | 5])
+_TRAILER = len(_CRC_TAG) + 4
+
+
+def seal(body: bytes) -> bytes:
+    """``body`` plus the crc32 field over it. Appending an encoded field is valid
+    protobuf (it merges), so readers that do not know the field skip it."""
+    return body + _CRC_TAG + struct.pack("<I", zlib.crc32(body))
+
+
+def dumps(net) -> bytes:
+    """The bytes of the ``.gone`` file for ``net``."""
+    return seal(to_message(net).SerializeToString())
+
+
 def save(net, path) -> None:
     """Write ``net`` to ``path`` atomically (temp file, fsync, rename)."""
-    _atomic.write_bytes(path, to_message(net).SerializeToString())
+    _atomic.write_bytes(path, dumps(net))
 
 
 # --- reading -------------------------------------------------------------
@@ -236,13 +254,26 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
     return net
 
 
+def _check_seal(data: bytes, msg: pb.NeuralNetwork, source: str) -> None:
+    """Files gone wrote end with a crc32 of the rest; Go's files (version 0) have none."""
+    if msg.format_version == 0:
+        return
+    if len(data) < _TRAILER or data[-_TRAILER:-4] != _CRC_TAG or not msg.HasField("crc32"):
+        raise GoneFormatError(f"{source}: the file is truncated or incomplete "
+                              "(no checksum at its end)")
+    if zlib.crc32(data[:-_TRAILER]) != struct.unpack("<I", data[-4:])[0]:
+        raise GoneFormatError(f"{source}: the file is corrupt (checksum mismatch)")
+
+
 def loads(data: bytes, source: str = "<bytes>"):
     """A network from the bytes of a ``.gone`` file."""
     msg = pb.NeuralNetwork()
     try:
         msg.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError) as exc:
-        raise GoneFormatError(f"{source}: not a valid .gone file (protobuf decode failed: {exc})") from None
+        raise GoneFormatError(f"{source}: not a valid .gone file, truncated or corrupt "
+                              f"(protobuf decode failed: {exc})") from None
+    _check_seal(data, msg, source)
     try:
         return from_message(msg, source)
     except GoneError:

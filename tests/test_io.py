@@ -227,7 +227,7 @@ def test_network_without_optimizer_loads_without_one(tmp_path):
 def test_loads_of_to_message_matches_file(tmp_path):
     net = gone.Network([2, gone.Dense(3, "elu"), 1], seed=0)
     gone.save(net, tmp_path / "n.gone")
-    assert (tmp_path / "n.gone").read_bytes() == gio.to_message(net).SerializeToString()
+    assert (tmp_path / "n.gone").read_bytes() == gio.dumps(net)
     loaded, version = gio.load_file(tmp_path / "n.gone")
     assert version == gio.FORMAT_VERSION >= 1
     assert np.array_equal(loaded.flat, net.flat)
@@ -264,7 +264,7 @@ def networks(draw):
 @given(net=networks(), seed=st.integers(0, 2**32 - 1))
 def test_round_trip_property(net, seed):
     x = np.random.default_rng(seed).normal(size=(3, net.n_inputs)) * 3
-    loaded = gio.loads(gio.to_message(net).SerializeToString())
+    loaded = gio.loads(gio.dumps(net))
     with np.errstate(all="ignore"):
         assert_same_network(net, loaded, x)
 
@@ -282,7 +282,7 @@ def existing(tmp_path):
 def test_save_replaces_file_and_leaves_no_temp(existing):
     path, _, new = existing
     gone.save(new, path)
-    assert path.read_bytes() == gio.to_message(new).SerializeToString()
+    assert path.read_bytes() == gio.dumps(new)
     assert os.listdir(path.parent) == [path.name]
 
 
@@ -373,7 +373,9 @@ def good_message(**kw):
 
 
 def load_error(msg_or_bytes, tmp_path, name="bad.gone") -> str:
-    data = msg_or_bytes if isinstance(msg_or_bytes, bytes) else msg_or_bytes.SerializeToString()
+    # Crafted messages are sealed like real files, so the check under test is
+    # the structural one, not the checksum.
+    data = msg_or_bytes if isinstance(msg_or_bytes, bytes) else gio.seal(msg_or_bytes.SerializeToString())
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(gone.GoneFormatError) as info:
@@ -388,29 +390,41 @@ def test_empty_file(tmp_path):
 
 
 def test_truncated_file(tmp_path):
-    m = good_message()
-    data = m.SerializeToString()
+    net = gone.Network([2, gone.Dense(3, "sigmoid"), 1], seed=0, dtype="float32",
+                       metadata={"notes": "n"})
+    data = gio.dumps(net)
     # Cut inside the first Weights matrix's packed doubles.
     msg = load_error(data[:30], tmp_path)
     assert "not a valid .gone file" in msg and "decode" in msg
-    # Protobuf has no end marker: a cut exactly between two trailing scalar
-    # fields (Loss, format_version, dtype) loads, with those fields at their
-    # defaults. Every other cut must fail.
-    m.ClearField("Loss")
-    m.ClearField("format_version")
-    m.ClearField("dtype")
-    core = len(m.SerializeToString())
+    # Cut after the Go fields: the checksum trailer is missing.
+    go_part = gio.to_message(net)
+    for field in ("format_version", "dtype", "metadata"):
+        go_part.ClearField(field)
+    go_len = len(go_part.SerializeToString())
+    assert "truncated or incomplete" in load_error(data[:go_len + 2], tmp_path)  # after format_version
+    assert "truncated" in load_error(data[:-1], tmp_path)
+    # Every cut fails, except a cut that leaves exactly a complete Go-layout file
+    # (protobuf has no end marker; Go's files carry no checksum), and then the
+    # weights are all there.
     x = np.array([[0.3, -0.7]])
     loaded = 0
     for cut in range(len(data)):
         try:
-            net = gio.loads(data[:cut])
+            cut_net = gio.loads(data[:cut])
         except gone.GoneFormatError:
             continue
         loaded += 1
-        assert cut >= core, f"a file cut at byte {cut} of {len(data)} loaded"
-        assert np.array_equal(net.predict(x), gio.from_message(good_message()).predict(x))
+        assert cut <= go_len, f"a file cut at byte {cut} of {len(data)} loaded"
+        np.testing.assert_allclose(cut_net.predict(x), net.predict(x), rtol=1e-6)
     assert loaded <= 3
+
+
+def test_bit_rot_is_caught_by_the_checksum(tmp_path):
+    net = gone.Network([2, gone.Dense(3, "sigmoid"), 1], seed=0)
+    data = bytearray(gio.dumps(net))
+    weight_byte = data.index(np.float64(net.layers[0].weight[0, 0]).tobytes()) + 3
+    data[weight_byte] ^= 0x10  # still a valid double, just a different weight
+    assert "corrupt (checksum mismatch)" in load_error(bytes(data), tmp_path)
 
 
 def test_random_bytes(tmp_path, rng):
@@ -467,7 +481,7 @@ def test_one_layer(tmp_path):
 
 def _bounded_load(msg, limit=8 << 20):
     """The error from loading ``msg``, checking no more than ``limit`` bytes were allocated."""
-    data = msg.SerializeToString()
+    data = gio.seal(msg.SerializeToString())
     tracemalloc.start()
     try:
         with pytest.raises(gone.GoneFormatError) as info:
@@ -589,7 +603,7 @@ def test_float32_overflow(tmp_path):
     assert "Weights[1] holds values too large for float32" in load_error(m, tmp_path)
     m = good_message(dtype="float32")
     m.Weights[1].Data[2] = 3e38  # below float32 max: fine
-    assert gio.loads(m.SerializeToString()).layers[1].weight[0, 2] == np.float32(3e38)
+    assert gio.loads(gio.seal(m.SerializeToString())).layers[1].weight[0, 2] == np.float32(3e38)
 
 
 @pytest.mark.parametrize("lr", [-0.1, math.nan, math.inf])

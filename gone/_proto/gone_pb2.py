@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\ngone.proto\x12\x02pb\"\xb8\x03\n\rNeuralNetwork\x12\x1b\n\x07Weights\x18\x01 \x03(\x0b\x32\n.pb.Matrix\x12\x1a\n\x06\x42iases\x18\x02 \x03(\x0b\x32\n.pb.Matrix\x12\x1f\n\x0b\x41\x63tivations\x18\x03 \x03(\x0b\x32\n.pb.Matrix\x12\x14\n\x0cLearningRate\x18\x04 \x01(\x01\x12\x19\n\x06Layers\x18\x05 \x03(\x0b\x32\t.pb.Layer\x12\x11\n\tDebugMode\x18\x06 \x01(\x08\x12\x0c\n\x04Loss\x18\x07 \x01(\t\x12\x16\n\x0e\x66ormat_version\x18\x08 \x01(\r\x12\r\n\x05\x64type\x18\t \x01(\t\x12%\n\toptimizer\x18\n \x01(\x0b\x32\x12.pb.OptimizerState\x12\x1e\n\x08metadata\x18\x0b \x01(\x0b\x32\x0c.pb.Metadata\x12\"\n\npopulation\x18\x0c \x01(\x0b\x32\x0e.pb.Population\x12\x36\n\x0bloss_params\x18\r \x03(\x0b\x32!.pb.NeuralNetwork.LossParamsEntry\x1a\x31\n\x0fLossParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xd7\x01\n\x05Layer\x12\r\n\x05Nodes\x18\x01 \x01(\x05\x12\x11\n\tActivator\x18\x02 \x01(\t\x12\x38\n\x10\x61\x63tivator_params\x18\x03 \x03(\x0b\x32\x1e.pb.Layer.ActivatorParamsEntry\x12\x0f\n\x07no_bias\x18\x04 \x01(\x08\x12\x0f\n\x07\x64ropout\x18\x05 \x01(\x01\x12\n\n\x02l2\x18\x06 \x01(\x01\x12\x0c\n\x04kind\x18\x07 \x01(\t\x1a\x36\n\x14\x41\x63tivatorParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"5\n\x06Matrix\x12\x0c\n\x04Rows\x18\x01 \x01(\x05\x12\x0f\n\x07\x43olumns\x18\x02 \x01(\x05\x12\x0c\n\x04\x44\x61ta\x18\x03 \x03(\x01\"%\n\x06Tensor\x12\r\n\x05shape\x18\x01 \x03(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x03(\x01\"\x86\x02\n\x0eOptimizerState\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x38\n\x0bhyperparams\x18\x02 \x03(\x0b\x32#.pb.OptimizerState.HyperparamsEntry\x12\x0c\n\x04step\x18\x03 \x01(\x03\x12,\n\x05slots\x18\x04 \x03(\x0b\x32\x1d.pb.OptimizerState.SlotsEntry\x1a\x32\n\x10HyperparamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a<\n\nSlotsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1d\n\x05value\x18\x02 \x01(\x0b\x32\x0e.pb.TensorList:\x02\x38\x01\")\n\nTensorList\x12\x1b\n\x07tensors\x18\x01 \x03(\x0b\x32\n.pb.Tensor\"\xb9\x01\n\x08Metadata\x12\x14\n\x07\x66itness\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x17\n\ngeneration\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12\r\n\x05notes\x18\x03 \x01(\t\x12&\n\x05\x65xtra\x18\x04 \x03(\x0b\x32\x17.pb.Metadata.ExtraEntry\x1a,\n\nExtraEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\n\n\x08_fitnessB\r\n\x0b_generation\"\xc6\x01\n\nPopulation\x12\x0c\n\x04size\x18\x01 \x01(\x03\x12\x10\n\x08n_params\x18\x02 \x01(\x03\x12\x1b\n\x07genomes\x18\x03 \x01(\x0b\x32\n.pb.Tensor\x12\x0f\n\x07\x66itness\x18\x04 \x03(\x01\x12\x12\n\ngeneration\x18\x05 \x01(\x03\x12(\n\x05\x65xtra\x18\x06 \x03(\x0b\x32\x19.pb.Population.ExtraEntry\x1a,\n\nExtraEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\ngone.proto\x12\x02pb\"\xd6\x03\n\rNeuralNetwork\x12\x1b\n\x07Weights\x18\x01 \x03(\x0b\x32\n.pb.Matrix\x12\x1a\n\x06\x42iases\x18\x02 \x03(\x0b\x32\n.pb.Matrix\x12\x1f\n\x0b\x41\x63tivations\x18\x03 \x03(\x0b\x32\n.pb.Matrix\x12\x14\n\x0cLearningRate\x18\x04 \x01(\x01\x12\x19\n\x06Layers\x18\x05 \x03(\x0b\x32\t.pb.Layer\x12\x11\n\tDebugMode\x18\x06 \x01(\x08\x12\x0c\n\x04Loss\x18\x07 \x01(\t\x12\x16\n\x0e\x66ormat_version\x18\x08 \x01(\r\x12\r\n\x05\x64type\x18\t \x01(\t\x12%\n\toptimizer\x18\n \x01(\x0b\x32\x12.pb.OptimizerState\x12\x1e\n\x08metadata\x18\x0b \x01(\x0b\x32\x0c.pb.Metadata\x12\"\n\npopulation\x18\x0c \x01(\x0b\x32\x0e.pb.Population\x12\x36\n\x0bloss_params\x18\r \x03(\x0b\x32!.pb.NeuralNetwork.LossParamsEntry\x12\x12\n\x05\x63rc32\x18\x0f \x01(\x07H\x00\x88\x01\x01\x1a\x31\n\x0fLossParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06_crc32\"\xd7\x01\n\x05Layer\x12\r\n\x05Nodes\x18\x01 \x01(\x05\x12\x11\n\tActivator\x18\x02 \x01(\t\x12\x38\n\x10\x61\x63tivator_params\x18\x03 \x03(\x0b\x32\x1e.pb.Layer.ActivatorParamsEntry\x12\x0f\n\x07no_bias\x18\x04 \x01(\x08\x12\x0f\n\x07\x64ropout\x18\x05 \x01(\x01\x12\n\n\x02l2\x18\x06 \x01(\x01\x12\x0c\n\x04kind\x18\x07 \x01(\t\x1a\x36\n\x14\x41\x63tivatorParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"5\n\x06Matrix\x12\x0c\n\x04Rows\x18\x01 \x01(\x05\x12\x0f\n\x07\x43olumns\x18\x02 \x01(\x05\x12\x0c\n\x04\x44\x61ta\x18\x03 \x03(\x01\"%\n\x06Tensor\x12\r\n\x05shape\x18\x01 \x03(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x03(\x01\"\x86\x02\n\x0eOptimizerState\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x38\n\x0bhyperparams\x18\x02 \x03(\x0b\x32#.pb.OptimizerState.HyperparamsEntry\x12\x0c\n\x04step\x18\x03 \x01(\x03\x12,\n\x05slots\x18\x04 \x03(\x0b\x32\x1d.pb.OptimizerState.SlotsEntry\x1a\x32\n\x10HyperparamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a<\n\nSlotsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1d\n\x05value\x18\x02 \x01(\x0b\x32\x0e.pb.TensorList:\x02\x38\x01\")\n\nTensorList\x12\x1b\n\x07tensors\x18\x01 \x03(\x0b\x32\n.pb.Tensor\"\xb9\x01\n\x08Metadata\x12\x14\n\x07\x66itness\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x17\n\ngeneration\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12\r\n\x05notes\x18\x03 \x01(\t\x12&\n\x05\x65xtra\x18\x04 \x03(\x0b\x32\x17.pb.Metadata.ExtraEntry\x1a,\n\nExtraEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\n\n\x08_fitnessB\r\n\x0b_generation\"\xc6\x01\n\nPopulation\x12\x0c\n\x04size\x18\x01 \x01(\x03\x12\x10\n\x08n_params\x18\x02 \x01(\x03\x12\x1b\n\x07genomes\x18\x03 \x01(\x0b\x32\n.pb.Tensor\x12\x0f\n\x07\x66itness\x18\x04 \x03(\x01\x12\x12\n\ngeneration\x18\x05 \x01(\x03\x12(\n\x05\x65xtra\x18\x06 \x03(\x0b\x32\x19.pb.Population.ExtraEntry\x1a,\n\nExtraEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,31 +44,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_POPULATION_EXTRAENTRY']._loaded_options = None
   _globals['_POPULATION_EXTRAENTRY']._serialized_options = b'8\001'
   _globals['_NEURALNETWORK']._serialized_start=19
-  _globals['_NEURALNETWORK']._serialized_end=459
-  _globals['_NEURALNETWORK_LOSSPARAMSENTRY']._serialized_start=410
-  _globals['_NEURALNETWORK_LOSSPARAMSENTRY']._serialized_end=459
-  _globals['_LAYER']._serialized_start=462
-  _globals['_LAYER']._serialized_end=677
-  _globals['_LAYER_ACTIVATORPARAMSENTRY']._serialized_start=623
-  _globals['_LAYER_ACTIVATORPARAMSENTRY']._serialized_end=677
-  _globals['_MATRIX']._serialized_start=679
-  _globals['_MATRIX']._serialized_end=732
-  _globals['_TENSOR']._serialized_start=734
-  _globals['_TENSOR']._serialized_end=771
-  _globals['_OPTIMIZERSTATE']._serialized_start=774
-  _globals['_OPTIMIZERSTATE']._serialized_end=1036
-  _globals['_OPTIMIZERSTATE_HYPERPARAMSENTRY']._serialized_start=924
-  _globals['_OPTIMIZERSTATE_HYPERPARAMSENTRY']._serialized_end=974
-  _globals['_OPTIMIZERSTATE_SLOTSENTRY']._serialized_start=976
-  _globals['_OPTIMIZERSTATE_SLOTSENTRY']._serialized_end=1036
-  _globals['_TENSORLIST']._serialized_start=1038
-  _globals['_TENSORLIST']._serialized_end=1079
-  _globals['_METADATA']._serialized_start=1082
-  _globals['_METADATA']._serialized_end=1267
-  _globals['_METADATA_EXTRAENTRY']._serialized_start=1196
-  _globals['_METADATA_EXTRAENTRY']._serialized_end=1240
-  _globals['_POPULATION']._serialized_start=1270
-  _globals['_POPULATION']._serialized_end=1468
-  _globals['_POPULATION_EXTRAENTRY']._serialized_start=1196
-  _globals['_POPULATION_EXTRAENTRY']._serialized_end=1240
+  _globals['_NEURALNETWORK']._serialized_end=489
+  _globals['_NEURALNETWORK_LOSSPARAMSENTRY']._serialized_start=430
+  _globals['_NEURALNETWORK_LOSSPARAMSENTRY']._serialized_end=479
+  _globals['_LAYER']._serialized_start=492
+  _globals['_LAYER']._serialized_end=707
+  _globals['_LAYER_ACTIVATORPARAMSENTRY']._serialized_start=653
+  _globals['_LAYER_ACTIVATORPARAMSENTRY']._serialized_end=707
+  _globals['_MATRIX']._serialized_start=709
+  _globals['_MATRIX']._serialized_end=762
+  _globals['_TENSOR']._serialized_start=764
+  _globals['_TENSOR']._serialized_end=801
+  _globals['_OPTIMIZERSTATE']._serialized_start=804
+  _globals['_OPTIMIZERSTATE']._serialized_end=1066
+  _globals['_OPTIMIZERSTATE_HYPERPARAMSENTRY']._serialized_start=954
+  _globals['_OPTIMIZERSTATE_HYPERPARAMSENTRY']._serialized_end=1004
+  _globals['_OPTIMIZERSTATE_SLOTSENTRY']._serialized_start=1006
+  _globals['_OPTIMIZERSTATE_SLOTSENTRY']._serialized_end=1066
+  _globals['_TENSORLIST']._serialized_start=1068
+  _globals['_TENSORLIST']._serialized_end=1109
+  _globals['_METADATA']._serialized_start=1112
+  _globals['_METADATA']._serialized_end=1297
+  _globals['_METADATA_EXTRAENTRY']._serialized_start=1226
+  _globals['_METADATA_EXTRAENTRY']._serialized_end=1270
+  _globals['_POPULATION']._serialized_start=1300
+  _globals['_POPULATION']._serialized_end=1498
+  _globals['_POPULATION_EXTRAENTRY']._serialized_start=1226
+  _globals['_POPULATION_EXTRAENTRY']._serialized_end=1270
 # @@protoc_insertion_point(module_scope)
