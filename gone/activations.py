@@ -27,7 +27,9 @@ class Activation:
 
     ``params`` holds the numeric settings (e.g. leaky ReLU's ``alpha``) so the
     activation can be saved and rebuilt by name. ``vjp`` replaces the
-    elementwise rule for activations that mix units (softmax).
+    elementwise rule for activations that mix units (softmax). ``scale_inplace``
+    is an optional fast path ``(z, a, g) -> g`` that multiplies ``g`` by
+    ``da/dz`` in place, used when ``g`` is scratch.
     """
 
     name: str
@@ -35,14 +37,22 @@ class Activation:
     grad: Callable[[Array, Array], Array] | None
     params: dict = field(default_factory=dict)
     vjp: Callable[[Array, Array, Array], Array] | None = None
+    scale_inplace: Callable[[Array, Array, Array], Array] | None = field(
+        default=None, compare=False, repr=False)
 
     def __call__(self, z: Array) -> Array:
         return self.fn(z)
 
-    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
-        """Gradient w.r.t. ``z`` given the gradient w.r.t. ``a``; all shapes equal."""
+    def backward(self, z: Array, a: Array, grad_a: Array, overwrite: bool = False) -> Array:
+        """Gradient w.r.t. ``z`` given the gradient w.r.t. ``a``; all shapes equal.
+
+        With ``overwrite=True`` the caller gives up ``grad_a`` (it is scratch)
+        and the result may be computed in it, saving temporaries.
+        """
         if self.vjp is not None:
             return self.vjp(z, a, grad_a)
+        if overwrite and self.scale_inplace is not None:
+            return self.scale_inplace(z, a, grad_a)
         return grad_a * self.grad(z, a)
 
     def __repr__(self) -> str:
@@ -164,19 +174,44 @@ def isru(alpha: float = 1.0) -> Activation:
     )
 
 
-def _simple(name, fn, grad, vjp=None):
-    return lambda: Activation(name, fn, grad, {}, vjp)
+def _simple(name, fn, grad, vjp=None, scale_inplace=None):
+    return lambda: Activation(name, fn, grad, {}, vjp, scale_inplace)
+
+
+# In-place derivative products for the common activations: g *= da/dz.
+def _identity_scale(z, a, g):
+    return g
+
+
+def _sigmoid_scale(z, a, g):
+    t = np.subtract(1, a)
+    t *= a
+    g *= t
+    return g
+
+
+def _relu_scale(z, a, g):
+    np.multiply(g, z > 0, out=g)
+    return g
+
+
+def _tanh_scale(z, a, g):
+    t = np.multiply(a, a)
+    np.subtract(1, t, out=t)
+    g *= t
+    return g
 
 
 _FACTORIES: dict[str, Callable[..., Activation]] = {
-    "identity": _simple("identity", lambda z: z.copy(), lambda z, a: np.ones_like(z)),
-    "sigmoid": _simple("sigmoid", _sigmoid, _sigmoid_grad),
-    "relu": _simple("relu", _relu, _relu_grad),
+    "identity": _simple("identity", lambda z: z.copy(), lambda z, a: np.ones_like(z),
+                        scale_inplace=_identity_scale),
+    "sigmoid": _simple("sigmoid", _sigmoid, _sigmoid_grad, scale_inplace=_sigmoid_scale),
+    "relu": _simple("relu", _relu, _relu_grad, scale_inplace=_relu_scale),
     "leaky_relu": leaky_relu,
     "elu": elu,
     "gelu": _simple("gelu", _gelu, _gelu_grad),
     "swish": swish,
-    "tanh": _simple("tanh", np.tanh, _tanh_grad),
+    "tanh": _simple("tanh", np.tanh, _tanh_grad, scale_inplace=_tanh_scale),
     "softsign": _simple("softsign", lambda z: z / (1 + np.abs(z)),
                         lambda z, a: 1 / (1 + np.abs(z)) ** 2),
     "arctan": _simple("arctan", np.arctan, lambda z, a: 1 / (1 + z * z)),

@@ -159,25 +159,31 @@ class Dense:
         return a, (x, z, a, mask)
 
     def backward(self, grad_a: np.ndarray, cache, out: list[np.ndarray],
-                 need_input_grad: bool = True):
-        """From ``dL/da (batch, units)``: writes ``[dL/dW, dL/db]`` into ``out``, returns ``dL/dx``."""
+                 need_input_grad: bool = True, scale: float = 1.0):
+        """From ``dL/da (batch, units)``: writes ``[dL/dW, dL/db]`` into ``out``, returns ``dL/dx``.
+
+        ``grad_a`` is consumed (overwritten): the network passes scratch arrays.
+        """
         x, z, a, mask = cache
         if mask is not None:
-            grad_a = grad_a * mask
-        return self.backward_z(self.activation.backward(z, a, grad_a), cache, out, need_input_grad)
+            grad_a *= mask
+        grad_z = self.activation.backward(z, a, grad_a, overwrite=True)
+        return self.backward_z(grad_z, cache, out, need_input_grad, scale)
 
     def backward_z(self, grad_z: np.ndarray, cache, out: list[np.ndarray],
-                   need_input_grad: bool = True):
+                   need_input_grad: bool = True, scale: float = 1.0):
         """From ``dL/dz (batch, units)``: writes ``[dL/dW, dL/db]`` into ``out``, returns ``dL/dx``.
 
         ``out`` holds arrays shaped like ``params`` (views of the network's
         flat gradient vector), so no gradient array is allocated per step.
+        ``scale`` is the factor already applied to ``grad_z`` (a folded learning
+        rate); the L2 term gets it too.
         """
         np.matmul(grad_z.T, cache[0], out=out[0])
         if self.l2:
-            out[0] += self._weight.dtype.type(self.l2) * self._weight
+            out[0] += self._weight.dtype.type(self.l2 * scale) * self._weight
         if self._bias is not None:
-            np.sum(grad_z, axis=0, out=out[1])
+            np.add.reduce(grad_z, axis=0, out=out[1])
         return grad_z @ self._weight if need_input_grad else None
 
     def __repr__(self) -> str:

@@ -31,9 +31,20 @@ class Loss:
     grad: Callable[[Array, Array], Array]
     grad_scale: float = 1.0
     fused: dict = field(default_factory=dict)
+    #: optional ``(y_pred, y) -> (value, grad)`` sharing work between the two
+    both: Callable | None = field(default=None, compare=False, repr=False)
+    #: True when ``grad`` always returns a new array that callers may overwrite
+    #: (all built-ins); custom losses default to False, so gone copies first.
+    fresh_grad: bool = False
 
     def __call__(self, y_pred: Array, y: Array) -> float:
         return self.fn(y_pred, y)
+
+    def value_and_grad(self, y_pred: Array, y: Array) -> tuple[float, Array]:
+        """``(fn(y_pred, y), grad(y_pred, y))``, in one pass where the loss allows."""
+        if self.both is not None:
+            return self.both(y_pred, y)
+        return self.fn(y_pred, y), self.grad(y_pred, y)
 
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
@@ -61,7 +72,13 @@ def mse() -> Loss:
         d *= d.dtype.type(1.0 / d.size)
         return d
 
-    return Loss("mse", fn, grad, grad_scale=0.5)
+    def both(p, y):
+        d = p - y
+        value = float(np.vdot(d, d)) / d.size
+        d *= d.dtype.type(1.0 / d.size)
+        return value, d
+
+    return Loss("mse", fn, grad, grad_scale=0.5, both=both, fresh_grad=True)
 
 
 def cross_entropy() -> Loss:
@@ -81,7 +98,7 @@ def cross_entropy() -> Loss:
         g *= g.dtype.type(1.0 / len(a))
         return g
 
-    return Loss("cross_entropy", fn, grad, fused={"softmax": fused_softmax})
+    return Loss("cross_entropy", fn, grad, fused={"softmax": fused_softmax}, fresh_grad=True)
 
 
 def binary_cross_entropy() -> Loss:
@@ -106,7 +123,8 @@ def binary_cross_entropy() -> Loss:
         g *= g.dtype.type(1.0 / a.size)
         return g
 
-    return Loss("binary_cross_entropy", fn, grad, fused={"sigmoid": fused_sigmoid})
+    return Loss("binary_cross_entropy", fn, grad, fused={"sigmoid": fused_sigmoid},
+                fresh_grad=True)
 
 
 _FACTORIES: dict[str, Callable[[], Loss]] = {

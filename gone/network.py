@@ -208,24 +208,32 @@ class Network:
             caches.append(cache)
         return x, caches
 
-    def _backward(self, out: np.ndarray, y: np.ndarray, caches) -> np.ndarray:
-        """Fill the flat gradient vector ``(n_params,)`` for output ``(batch, n_out)``; return it.
-
-        The vector is reused by the next call: consume it (an optimizer step) first.
-        """
+    def _top_grad(self, out: np.ndarray, y: np.ndarray, caches) -> tuple[float, np.ndarray]:
+        """The loss and its gradient w.r.t. the output layer's pre-activation ``(batch, n_out)``."""
         last = self.layers[-1]
         # Fusion is keyed by activation name: "softmax"/"sigmoid" are the built-ins
         # (re-registering those names with other maths is not supported).
         fused = self.loss.fused.get(last.activation.name)
         if fused is not None:
-            grad_z = fused(out, y)
-        else:
-            _, z, a, _ = caches[-1]
-            grad_z = last.activation.backward(z, a, self.loss.grad(out, y))
+            return self.loss.fn(out, y), fused(out, y)
+        loss, grad_a = self.loss.value_and_grad(out, y)
+        _, z, a, _ = caches[-1]
+        return loss, last.activation.backward(z, a, grad_a, overwrite=self.loss.fresh_grad)
+
+    def _backward(self, grad_z: np.ndarray, caches, scale: float = 1.0) -> np.ndarray:
+        """Fill the flat gradient vector ``(n_params,)`` from the top gradient; return it.
+
+        ``scale`` multiplies every gradient (optimizers that fold the learning
+        rate in); applying it to the small top gradient costs almost nothing.
+        The vector is reused by the next call: consume it (an optimizer step) first.
+        """
+        if scale != 1.0:
+            grad_z = grad_z * scale
         top = len(self.layers) - 1
-        grad_x = last.backward_z(grad_z, caches[top], self._grad_views[top], top > 0)
+        grad_x = self.layers[top].backward_z(grad_z, caches[top], self._grad_views[top],
+                                             top > 0, scale)
         for i in range(top - 1, -1, -1):
-            grad_x = self.layers[i].backward(grad_x, caches[i], self._grad_views[i], i > 0)
+            grad_x = self.layers[i].backward(grad_x, caches[i], self._grad_views[i], i > 0, scale)
         return self._grad
 
     def gradients(self, x, y, *, rng=None) -> tuple[float, list[np.ndarray]]:
@@ -236,8 +244,8 @@ class Network:
         x, _ = self._as_batch(x)
         y = self._targets(y, len(x))
         out, caches = self._forward_train(x, rng)
-        loss = self.loss.fn(out, y)
-        self._backward(out, y, caches)
+        loss, grad_z = self._top_grad(out, y, caches)
+        self._backward(grad_z, caches)
         return loss, [g.copy() for grads in self._grad_views for g in grads]
 
     def _targets(self, y, batch: int) -> np.ndarray:

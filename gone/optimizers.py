@@ -72,17 +72,30 @@ class Optimizer:
         self.state: dict[str, list[np.ndarray]] = {}
 
     # --- the update ---------------------------------------------------------
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray],
-             lr: float | None = None) -> None:
-        """Update ``params`` in place. ``grads`` may be overwritten (they are scratch)."""
+    #: True when the update is exactly ``p -= lr * g``: the caller may then fold
+    #: ``lr`` into the backward pass (scaling the small output-layer gradient)
+    #: and call :meth:`step_folded`, saving a pass over every parameter.
+    folds_lr = False
+
+    def resolve_lr(self, lr: float | None) -> float:
+        """The step size to use: this optimizer's own ``lr``, else the one given."""
         lr = self.lr if self.lr is not None else lr
         if lr is None:
             raise ConfigError(f"{self.name}: no learning rate given")
-        _positive(f"{self.name}: learning rate", lr)
+        return _positive(f"{self.name}: learning rate", lr)
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray],
+             lr: float | None = None) -> None:
+        """Update ``params`` in place. ``grads`` may be overwritten (they are scratch)."""
+        lr = self.resolve_lr(lr)
         if not self.state and self.slots:
             self.state = {s: [np.zeros_like(p) for p in params] for s in self.slots}
         self.t += 1
         self._update(params, grads, lr)
+
+    def step_folded(self, params: list[np.ndarray], scaled_grads: list[np.ndarray]) -> None:
+        """Update from gradients already multiplied by the learning rate (``folds_lr`` only)."""
+        raise ConfigError(f"{self.name} cannot take gradients with the learning rate folded in")
 
     def _update(self, params, grads, lr):
         raise NotImplementedError
@@ -124,11 +137,18 @@ class GD(Optimizer):
     def __init__(self, lr: float | None = None, batch_size: int | None = None):
         super().__init__(lr, batch_size)
 
+    folds_lr = True
+
     def _update(self, params, grads, lr):
         for p, g in zip(params, grads):
             # A Python float keeps float32 grads float32; g.dtype.type(lr) would turn
             # an integer gradient's lr into int(lr) = 0 and silently skip the step.
             g *= lr
+            p -= g
+
+    def step_folded(self, params, scaled_grads):
+        self.t += 1
+        for p, g in zip(params, scaled_grads):
             p -= g
 
 
@@ -202,8 +222,14 @@ class RMSprop(Optimizer):
     def _update(self, params, grads, lr):
         for p, g, s in zip(params, grads, self.state["square_avg"]):
             s *= self.rho
-            s += (1 - self.rho) * g * g
-            p -= lr * g / (np.sqrt(s) + self.eps)
+            sq = g * g
+            sq *= 1 - self.rho
+            s += sq
+            np.sqrt(s, out=sq)  # sq is scratch from here on: the denominator
+            sq += self.eps
+            g *= lr
+            g /= sq
+            p -= g
 
 
 class Adam(Optimizer):
@@ -223,14 +249,22 @@ class Adam(Optimizer):
 
     def _update(self, params, grads, lr):
         b1, b2 = self.beta1, self.beta2
-        step = lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        eps_hat = self.eps * np.sqrt(1 - b2**self.t)  # eps moved inside the corrected form
+        # math.sqrt, not np.sqrt: a numpy float64 scalar would promote float32 arrays.
+        step = lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        eps_hat = self.eps * math.sqrt(1 - b2**self.t)  # eps moved inside the corrected form
         for p, g, m, v in zip(params, grads, self.state["m"], self.state["v"]):
             m *= b1
-            m += (1 - b1) * g
             v *= b2
-            v += (1 - b2) * g * g
-            p -= step * m / (np.sqrt(v) + eps_hat)
+            tmp = g * (1 - b1)
+            m += tmp
+            g *= g  # the gradient is scratch: reuse it for g^2
+            g *= 1 - b2
+            v += g
+            np.sqrt(v, out=tmp)  # tmp: the denominator
+            tmp += eps_hat
+            np.divide(m, tmp, out=tmp)
+            tmp *= step
+            p -= tmp
 
 
 _REGISTRY = {cls.name: cls for cls in (GD, SGD, MBGD, Momentum, Nesterov, RMSprop, Adam)}

@@ -90,6 +90,36 @@ def _dropout_rng(net, rng):
     return rng if any(layer.dropout for layer in net.layers) else None
 
 
+class _Stepper:
+    """One optimizer update from one batch, the same for ``train`` and ``train_step``.
+
+    Plain gradient descent folds the learning rate into the backward pass
+    (scaling the small top gradient), so the update is one subtraction.
+    """
+
+    def __init__(self, net, opt, drop_rng):
+        self.net, self.opt, self.drop_rng = net, opt, drop_rng
+        self.params = [net.flat]
+        self.lr = net.learning_rate
+        self.folded_lr = opt.resolve_lr(self.lr) if opt.folds_lr else None
+
+    def __call__(self, xb, yb, where: str, hint: str = ""):
+        """Update on ``xb (batch, n_in)``, ``yb (batch, n_out)``; returns ``(loss, output)``.
+
+        Raises DivergenceError, naming ``where``, before touching the weights.
+        """
+        net = self.net
+        out, caches = net._forward_train(xb, self.drop_rng)
+        loss, grad_z = net._top_grad(out, yb, caches)
+        if not math.isfinite(loss):
+            raise DivergenceError(f"{where}: loss is {loss}{hint}")
+        if self.folded_lr is not None:
+            self.opt.step_folded(self.params, [net._backward(grad_z, caches, self.folded_lr)])
+        else:
+            self.opt.step(self.params, [net._backward(grad_z, caches)], self.lr)
+        return loss, out
+
+
 def train_step(net, x, y, optimizer=None) -> float:
     """One update on one sample ``(n_in,)`` or one batch ``(batch, n_in)``; returns the loss.
 
@@ -98,13 +128,9 @@ def train_step(net, x, y, optimizer=None) -> float:
     xb, _ = net._as_batch(x)
     yb = net._targets(y, len(xb))
     opt = resolve_optimizer(net, optimizer)
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked just below
-        out, caches = net._forward_train(xb, _dropout_rng(net, net.rng))
-        loss = net.loss.fn(out, yb)
-    if not math.isfinite(loss):
-        raise DivergenceError(f"train_step {opt.t + 1}: loss is {loss}; the weights were not updated")
-    opt.step([net.flat], [net._backward(out, yb, caches)], net.learning_rate)
-    return loss
+    step = _Stepper(net, opt, _dropout_rng(net, net.rng))
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked in step
+        return step(xb, yb, f"train_step {opt.t + 1}", "; the weights were not updated")[0]
 
 
 def _validation_split(x, y, validation, rng):
@@ -158,6 +184,7 @@ def train(net, inputs, targets=None, *, optimizer=None, epochs: int = 1,
         raise ConfigError(f"batch_size must be a positive integer or None, got {batch_size}")
     bs = batch_size or opt.batch_size or len(x)
     labels = class_labels(y) if metrics == "auto" or "accuracy" in metrics else None
+    buffers = (np.empty_like(x), np.empty_like(y)) if shuffle else None
     run = Run(net, opt, History())
     cbs = as_callbacks(callbacks)
     bar = ProgressBar(epochs, "train") if progress else None
@@ -170,7 +197,7 @@ def train(net, inputs, targets=None, *, optimizer=None, epochs: int = 1,
         # Overflow shows up as a non-finite loss, which _epoch turns into a
         # DivergenceError naming the epoch instead of a stream of warnings.
         with np.errstate(over="ignore", invalid="ignore"):
-            logs = _epoch(net, opt, x, y, labels, int(bs), shuffle, rng, epoch)
+            logs = _epoch(net, opt, x, y, labels, int(bs), buffers, rng, epoch)
         if val is not None:
             logs.update({"val_" + k: v for k, v in evaluate(net, *val).items()})
         run.history.append(logs)
@@ -187,28 +214,29 @@ def train(net, inputs, targets=None, *, optimizer=None, epochs: int = 1,
     return run.history
 
 
-def _epoch(net, opt, x, y, labels, bs, shuffle, rng, epoch) -> dict:
-    """One pass over the data in mini-batches; returns ``{"loss": ..., ["accuracy": ...]}``."""
-    if shuffle:
+def _epoch(net, opt, x, y, labels, bs, buffers, rng, epoch) -> dict:
+    """One pass over the data in mini-batches; returns ``{"loss": ..., ["accuracy": ...]}``.
+
+    ``buffers``: arrays shaped like ``x`` and ``y`` to shuffle into (None: keep
+    the order). Reusing them spares a copy of the data set per epoch, which
+    for MNIST-sized data costs more than the arithmetic of a small network.
+    """
+    if buffers is not None:
         order = rng.permutation(len(x))
-        x, y = x[order], y[order]
+        # mode="clip" lets take write straight into out= (the default buffers first).
+        x = np.take(x, order, axis=0, out=buffers[0], mode="clip")
+        y = np.take(y, order, axis=0, out=buffers[1], mode="clip")
         labels = None if labels is None else labels[order]
-    params, lr, loss_fn = [net.flat], net.learning_rate, net.loss.fn
-    drop_rng = _dropout_rng(net, rng)
+    step = _Stepper(net, opt, _dropout_rng(net, rng))
     total, correct = 0.0, 0
     for start in range(0, len(x), bs):
         xb, yb = x[start:start + bs], y[start:start + bs]
-        out, caches = net._forward_train(xb, drop_rng)
-        loss = loss_fn(out, yb)
-        if not math.isfinite(loss):
-            raise DivergenceError(
-                f"training diverged at epoch {epoch + 1} (batch starting at sample {start}): "
-                f"loss is {loss}; try a smaller learning rate"
-            )
+        loss, out = step(xb, yb, f"training diverged at epoch {epoch + 1} "
+                                 f"(batch starting at sample {start})",
+                          "; try a smaller learning rate")
         total += loss * len(xb)
         if labels is not None:
             correct += int(np.count_nonzero(predicted_labels(out) == labels[start:start + bs]))
-        opt.step(params, [net._backward(out, yb, caches)], lr)
     logs = {"loss": total / len(x)}
     if labels is not None:
         logs["accuracy"] = correct / len(x)

@@ -157,16 +157,16 @@ def test_checker_catches_a_sabotaged_layer_backward(rng, monkeypatch):
     hidden = net.layers[1]
     honest = hidden.backward
 
-    def flipped_input_grad(grad_a, cache, out, need_input_grad=True):
-        grad_x = honest(grad_a, cache, out, need_input_grad)
+    def flipped_input_grad(*args):
+        grad_x = honest(*args)
         return -grad_x  # wrong sign for everything below this layer
 
     monkeypatch.setattr(hidden, "backward", flipped_input_grad)
     assert gradcheck.check_network(net, x, y) > 0.99
     monkeypatch.undo()
 
-    def doubled_weight_grad(grad_a, cache, out, need_input_grad=True):
-        grad_x = honest(grad_a, cache, out, need_input_grad)
+    def doubled_weight_grad(grad_a, cache, out, *rest):
+        grad_x = honest(grad_a, cache, out, *rest)
         out[0] *= 2
         return grad_x
 
@@ -183,10 +183,10 @@ def test_checker_catches_l2_decay_left_out(rng, monkeypatch):
     layer = net.layers[0]
     honest = layer.backward_z
 
-    def forgets_l2(grad_z, cache, out, need_input_grad=True):
+    def forgets_l2(*args):
         l2, layer.l2 = layer.l2, 0.0
         try:
-            return honest(grad_z, cache, out, need_input_grad)
+            return honest(*args)
         finally:
             layer.l2 = l2
 

@@ -216,3 +216,14 @@ def test_bad_training_settings_are_config_errors(kwargs, message):
 def test_bad_learning_rate_is_rejected_at_construction(lr):
     with pytest.raises(gone.ConfigError, match="learning_rate must be a positive number"):
         xor_net(learning_rate=lr)
+
+
+@pytest.mark.parametrize("optimizer", [gone.GD(lr=0.3), gone.Momentum(lr=0.3, batch_size=None)])
+def test_training_step_equals_the_textbook_update(optimizer, rng):
+    """GD folds the learning rate into backprop; it must still be p -= lr * grad (L2 included)."""
+    net = gone.Network([3, gone.Dense(5, "tanh", l2=0.2), gone.Dense(2, "sigmoid")], seed=rng)
+    x, y = rng.normal(size=(8, 3)), rng.uniform(size=(8, 2))
+    _, grads = net.gradients(x, y)
+    expected = net.genome() - 0.3 * np.concatenate([g.ravel() for g in grads])
+    net.train(x, y, optimizer=optimizer, epochs=1, shuffle=False)
+    np.testing.assert_allclose(net.genome(), expected, rtol=1e-12, atol=1e-15)
