@@ -90,6 +90,10 @@ def _dropout_rng(net, rng):
     return rng if any(layer.dropout for layer in net.layers) else None
 
 
+class _NonFinite(Exception):
+    """A batch loss was NaN or infinite (internal: turned into DivergenceError)."""
+
+
 class _Stepper:
     """One optimizer update from one batch, the same for ``train`` and ``train_step``.
 
@@ -103,16 +107,17 @@ class _Stepper:
         self.lr = net.learning_rate
         self.folded_lr = opt.resolve_lr(self.lr) if opt.folds_lr else None
 
-    def __call__(self, xb, yb, where: str, hint: str = ""):
+    def __call__(self, xb, yb):
         """Update on ``xb (batch, n_in)``, ``yb (batch, n_out)``; returns ``(loss, output)``.
 
-        Raises DivergenceError, naming ``where``, before touching the weights.
+        Raises :class:`_NonFinite` before touching the weights if the loss is
+        NaN or infinite; the caller, who knows where it is, reports it.
         """
         net = self.net
         out, caches = net._forward_train(xb, self.drop_rng)
         loss, grad_z = net._top_grad(out, yb, caches)
         if not math.isfinite(loss):
-            raise DivergenceError(f"{where}: loss is {loss}{hint}")
+            raise _NonFinite(loss)
         if self.folded_lr is not None:
             self.opt.step_folded(self.params, [net._backward(grad_z, caches, self.folded_lr)])
         else:
@@ -129,8 +134,12 @@ def train_step(net, x, y, optimizer=None) -> float:
     yb = net._targets(y, len(xb))
     opt = resolve_optimizer(net, optimizer)
     step = _Stepper(net, opt, _dropout_rng(net, net.rng))
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked in step
-        return step(xb, yb, f"train_step {opt.t + 1}", "; the weights were not updated")[0]
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked in step
+            return step(xb, yb)[0]
+    except _NonFinite as exc:
+        raise DivergenceError(f"train_step {opt.t + 1}: loss is {exc.args[0]}; "
+                              "the weights were not updated") from None
 
 
 def _validation_split(x, y, validation, rng):
@@ -231,9 +240,12 @@ def _epoch(net, opt, x, y, labels, bs, buffers, rng, epoch) -> dict:
     total, correct = 0.0, 0
     for start in range(0, len(x), bs):
         xb, yb = x[start:start + bs], y[start:start + bs]
-        loss, out = step(xb, yb, f"training diverged at epoch {epoch + 1} "
-                                 f"(batch starting at sample {start})",
-                          "; try a smaller learning rate")
+        try:
+            loss, out = step(xb, yb)
+        except _NonFinite as exc:
+            raise DivergenceError(f"training diverged at epoch {epoch + 1} (batch starting at "
+                                  f"sample {start}): loss is {exc.args[0]}; "
+                                  "try a smaller learning rate") from None
         total += loss * len(xb)
         if labels is not None:
             correct += int(np.count_nonzero(predicted_labels(out) == labels[start:start + bs]))
