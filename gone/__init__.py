@@ -12,8 +12,10 @@ from .activations import Activation
 from .activations import register as register_activation
 from .callbacks import Callback, EarlyStopping, History, LearningRateScheduler
 from .errors import (ConfigError, DependencyMissing, DivergenceError, GoneError,
-                     GoneFormatError, InputError, ShapeError)
-from .evolution import GaussianMutation
+                     GoneFormatError, InputError, PerformanceWarning, ShapeError)
+from .checkpoint import load_population
+from .evolution import (ES, GA, Baldwinian, EvolutionCallback, GaussianMutation, Lamarckian,
+                        Population, StackedNetworks, vectorized)
 from .io import load, save
 from .layers import Dense
 from .losses import Loss
@@ -23,10 +25,12 @@ from .optimizers import GD, MBGD, SGD, Adam, Momentum, Nesterov, Optimizer, RMSp
 from .rng import make_rng
 
 __all__ = [
+    "Baldwinian", "ES", "EvolutionCallback", "GA", "Lamarckian", "Population", "StackedNetworks",
+    "load_population", "vectorized",
     "Activation", "Adam", "Callback", "ConfigError", "Dense", "DependencyMissing",
     "DivergenceError", "EarlyStopping", "GD", "GaussianMutation", "GoneError",
     "GoneFormatError", "History", "InputError", "LearningRateScheduler", "Loss", "MBGD",
-    "Momentum", "Nesterov", "Network", "Optimizer", "RMSprop", "SGD", "ShapeError",
+    "Momentum", "Nesterov", "Network", "Optimizer", "PerformanceWarning", "RMSprop", "SGD", "ShapeError",
     "__version__", "activations", "callbacks", "datasets", "gradcheck", "initializers", "load", "losses",
     "make_rng", "optimizers", "register_activation", "register_loss", "save",
 ]

@@ -1,4 +1,4 @@
-"""The ``gone`` command line: ``info``, ``predict`` and ``train``.
+"""The ``gone`` command line: ``info``, ``predict``, ``train`` and ``evolve``.
 
 Every user mistake ends as one line on stderr (``gone: error: ...``) and exit
 code 2; nothing prints a traceback. ``predict`` streams: it answers each chunk
@@ -74,14 +74,37 @@ def _info_text(path: str, d: dict) -> str:
         lines.append(f"optimizer:     {o['name']}({hp}) after {o['step']} steps")
     for key, value in d["metadata"].items():
         lines.append(f"{key + ':':15}{value}")
+    if "population" in d:
+        lines += _population_text(d["population"])
     return "\n".join(lines)
+
+
+def _population_text(p: dict) -> list[str]:
+    """``gone info`` lines for a population file (the network above is its best)."""
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(p["strategy_settings"].items()))
+    lines = [
+        f"population:    {p['size']} networks, strategy {p['strategy']} ({settings})",
+        f"generation:    {p['generation']} evaluated, {p['evaluations']} evaluations",
+        f"best ever:     {p['best_ever']} (the network above)",
+    ]
+    last = p["last_generation"]
+    if last:
+        lines.append(f"last gen:      best {last['best']:.6g}, mean {last['mean']:.6g}, "
+                     f"{last['failed']} failed")
+    return lines
 
 
 def cmd_info(args) -> int:
     from .io import load_file
 
+    from .checkpoint import describe as describe_population
+    from .io import decode, read_bytes
+
     net, version = load_file(args.file)
     d = describe(net, version)
+    msg = decode(read_bytes(args.file), args.file)
+    if msg.HasField("population"):
+        d["population"] = describe_population(msg)
     print(json.dumps(d, indent=2) if args.json else _info_text(args.file, d))
     return EXIT_OK
 
@@ -221,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--save", metavar="FILE", help="save the trained network (.gone)")
     t.add_argument("--progress", action="store_true", help="show a progress bar")
     t.set_defaults(func=train_xor)
+
+    from .cli_evolve import add_parser as add_evolve
+
+    add_evolve(sub, _positive_int)
     return parser
 
 

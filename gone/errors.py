@@ -46,3 +46,7 @@ def require(module: str, extra: str):
         raise DependencyMissing(
             f"{module} is not installed; install it with: pip install 'gone[{extra}]'"
         ) from exc
+
+
+class PerformanceWarning(UserWarning):
+    """A setting that works but is slow, e.g. a process pool for a fitness too cheap to share out."""

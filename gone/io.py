@@ -265,8 +265,8 @@ def _check_seal(data: bytes, msg: pb.NeuralNetwork, source: str) -> None:
         raise GoneFormatError(f"{source}: the file is corrupt (checksum mismatch)")
 
 
-def loads(data: bytes, source: str = "<bytes>"):
-    """A network from the bytes of a ``.gone`` file."""
+def decode(data: bytes, source: str = "<bytes>") -> pb.NeuralNetwork:
+    """The checked message in the bytes of a ``.gone`` file (network or population)."""
     msg = pb.NeuralNetwork()
     try:
         msg.ParseFromString(data)
@@ -274,6 +274,12 @@ def loads(data: bytes, source: str = "<bytes>"):
         raise GoneFormatError(f"{source}: not a valid .gone file, truncated or corrupt "
                               f"(protobuf decode failed: {exc})") from None
     _check_seal(data, msg, source)
+    return msg
+
+
+def loads(data: bytes, source: str = "<bytes>"):
+    """A network from the bytes of a ``.gone`` file (a population file gives its best network)."""
+    msg = decode(data, source)
     try:
         return from_message(msg, source)
     except GoneError:
@@ -282,7 +288,7 @@ def loads(data: bytes, source: str = "<bytes>"):
         raise GoneFormatError(f"{source}: {exc}") from None
 
 
-def _read(path) -> bytes:
+def read_bytes(path) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
@@ -291,11 +297,11 @@ def _read(path) -> bytes:
 
 def load(path):
     """Load a network from a ``.gone`` file written by gone or by the Go library."""
-    return loads(_read(path), str(path))
+    return loads(read_bytes(path), str(path))
 
 
 def load_file(path):
     """``(network, format_version)``; version 0 means the Go library wrote the file."""
-    data = _read(path)
+    data = read_bytes(path)
     net = loads(data, str(path))
     return net, pb.NeuralNetwork.FromString(data).format_version

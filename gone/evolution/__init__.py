@@ -1,7 +1,20 @@
-"""Neuroevolution: genomes and variation operators (populations and strategies come later)."""
+"""Neuroevolution: genomes, operators, selection, strategies, populations and evaluation."""
 
+from .es import ES
+from .fitness import vectorized
+from .ga import GA
 from .genome import assign, layer_bounds, to_vector
+from .hall_of_fame import HallOfFame
+from .hybrid import Baldwinian, Lamarckian
 from .operators import GaussianMutation, layer_crossover, uniform_crossover
+from .population import Population
+from .reporters import (Checkpointer, EvolutionCallback, FitnessPlot, HistoryWriter,
+                        ProgressReporter, plot_history)
+from .run import EvolutionResult
+from .stacked import StackedNetworks, predict_population
 
-__all__ = ["GaussianMutation", "assign", "layer_bounds", "layer_crossover", "to_vector",
-           "uniform_crossover"]
+__all__ = ["Baldwinian", "Checkpointer", "ES", "EvolutionCallback", "EvolutionResult",
+           "FitnessPlot", "GA", "GaussianMutation", "HallOfFame", "HistoryWriter", "Lamarckian",
+           "Population", "ProgressReporter", "StackedNetworks", "assign", "layer_bounds",
+           "layer_crossover", "plot_history", "predict_population", "to_vector",
+           "uniform_crossover", "vectorized"]

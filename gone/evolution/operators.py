@@ -72,6 +72,9 @@ class GaussianMutation:
     def __call__(self, genomes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Mutated copy of ``genomes`` ``(n_params,)`` or ``(pop, n_params)``, same dtype."""
         genomes = np.asarray(genomes)
-        mask = rng.random(genomes.shape) < self.rate
-        noise = rng.normal(self.mean, self.std, size=genomes.shape)
-        return (genomes + np.where(mask, noise, 0.0)).astype(genomes.dtype, copy=False)
+        # float32 uniforms halve the cost of the mask, and noise is drawn only
+        # for the genes that mutate: at rate 0.1 a tenth of the normals.
+        mask = rng.random(genomes.shape, dtype=np.float32) < self.rate
+        out = genomes.copy()
+        out[mask] += rng.normal(self.mean, self.std, size=int(mask.sum())).astype(out.dtype)
+        return out

@@ -1,0 +1,121 @@
+"""Selection and fitness shaping, vectorised over a population's fitness ``(pop,)``.
+
+Higher fitness is better. A failed evaluation (NaN or +-inf) is the worst
+possible fitness: :func:`sanitize` turns it into ``-inf`` before anything
+else looks at it, so no selection ever picks a failed individual while a
+working one is left. Every selection returns parent indices ``(n,)``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..errors import ConfigError
+
+
+def sanitize(fitness) -> np.ndarray:
+    """Fitness as float64 ``(pop,)`` with every non-finite value replaced by ``-inf``."""
+    f = np.array(fitness, dtype=np.float64).reshape(-1)
+    f[~np.isfinite(f)] = -np.inf
+    return f
+
+
+def ranks(fitness: np.ndarray) -> np.ndarray:
+    """Rank of each individual, 0 = worst ... pop-1 = best (ties broken by index)."""
+    r = np.empty(len(fitness), dtype=np.int64)
+    r[np.argsort(fitness, kind="stable")] = np.arange(len(fitness))
+    return r
+
+
+def centered_ranks(fitness: np.ndarray) -> np.ndarray:
+    """Ranks scaled to [-0.5, 0.5] (Salimans et al. 2017): robust to outliers and scale."""
+    n = len(fitness)
+    if n < 2:
+        return np.zeros(n)
+    return ranks(fitness) / (n - 1) - 0.5
+
+
+def shape(fitness: np.ndarray, method: str | None) -> np.ndarray:
+    """Apply fitness shaping: None, ``"square"`` (sign-preserving f|f|, as the Go
+    Flappy Bird demo squares its scores) or ``"centered_ranks"``.
+
+    Failed individuals (``-inf``) stay the worst.
+    """
+    if method in (None, "none"):
+        return fitness
+    if method == "square":
+        return fitness * np.abs(fitness)
+    if method in ("centered_ranks", "ranks"):
+        return centered_ranks(fitness)
+    raise ConfigError(f"unknown fitness shaping {method!r}; use none, square or centered_ranks")
+
+
+def _count_check(fitness: np.ndarray) -> None:
+    if len(fitness) == 0:
+        raise ConfigError("cannot select from an empty population")
+
+
+def roulette(fitness: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Fitness-proportionate selection.
+
+    With non-negative fitness, P(i) = f_i / sum(f). Negative fitness is shifted
+    so the worst working individual has weight 0; failed ones always have 0.
+    When every weight is 0 the choice is uniform over the working individuals.
+    """
+    _count_check(fitness)
+    ok = np.isfinite(fitness)
+    if not ok.any():
+        return rng.integers(0, len(fitness), size=n)
+    w = np.where(ok, fitness, 0.0)
+    low = w[ok].min()
+    if low < 0:
+        w = np.where(ok, w - low, 0.0)
+    total = w.sum()
+    if not np.isfinite(total) or total <= 0:
+        w, total = ok.astype(np.float64), float(ok.sum())
+    return rng.choice(len(fitness), size=n, p=w / total)
+
+
+def tournament(fitness: np.ndarray, n: int, rng: np.random.Generator, size: int = 3) -> np.ndarray:
+    """Each parent is the fittest of ``size`` individuals drawn uniformly (with replacement)."""
+    _count_check(fitness)
+    if size < 1:
+        raise ConfigError(f"tournament size must be >= 1, got {size}")
+    entrants = rng.integers(0, len(fitness), size=(n, size))
+    return entrants[np.arange(n), np.argmax(fitness[entrants], axis=1)]
+
+
+def rank(fitness: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Linear ranking: P(i) proportional to its rank 1 (worst) .. pop (best)."""
+    _count_check(fitness)
+    w = ranks(fitness) + 1.0
+    return rng.choice(len(fitness), size=n, p=w / w.sum())
+
+
+def truncation(fitness: np.ndarray, n: int, rng: np.random.Generator,
+               fraction: float = 0.5) -> np.ndarray:
+    """Parents drawn uniformly from the best ``ceil(fraction * pop)`` individuals."""
+    _count_check(fitness)
+    if not 0 < fraction <= 1:
+        raise ConfigError(f"truncation fraction must be in (0, 1], got {fraction}")
+    keep = max(1, int(np.ceil(fraction * len(fitness))))
+    best = np.argsort(-fitness, kind="stable")[:keep]
+    return best[rng.integers(0, keep, size=n)]
+
+
+SELECTIONS: dict[str, Callable] = {
+    "roulette": roulette,
+    "tournament": tournament,
+    "rank": rank,
+    "truncation": truncation,
+}
+
+
+def get(name: str) -> Callable:
+    """The selection called ``name`` (roulette, tournament, rank, truncation)."""
+    key = str(name).strip().lower()
+    if key not in SELECTIONS:
+        raise ConfigError(f"unknown selection {name!r}; known: {', '.join(SELECTIONS)}")
+    return SELECTIONS[key]
