@@ -23,8 +23,9 @@ DEFAULTS = {
 _SETTINGS_KEY = "gone evolve"
 
 
-def _target(text: str) -> float | None:
-    return None if text.lower() == "none" else float(text)
+def _target(text: str) -> float:
+    """A fitness to reach; ``none`` (never reached) runs every generation."""
+    return float("inf") if text.lower() == "none" else float(text)
 
 
 def add_parser(sub, positive_int) -> None:

@@ -70,12 +70,16 @@ def test_readme_python_tour_runs(tmp_path, monkeypatch):
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     assert blocks
     monkeypatch.chdir(tmp_path)
+    spaces = []
     for block in blocks:
-        namespace = {}
-        exec(compile(block, "README.md", "exec"), namespace)
+        spaces.append({})
+        exec(compile(block, "README.md", "exec"), spaces[-1])
     assert (tmp_path / "xor.gone").exists()
     x, y = gone.datasets.xor()
-    assert np.max(np.abs(namespace["net"].predict(x) - y)) < 0.1
+    assert np.max(np.abs(spaces[0]["net"].predict(x) - y)) < 0.1
+    evolved = next(ns for ns in spaces if "pop" in ns)
+    assert evolved["result"].stop_reason == "target" and evolved["result"].best_fitness >= 3.9
+    assert gone.load_population(tmp_path / "xor-run.gone").generation == evolved["result"].generations
 
 
 def test_readme_cli_lines_run(tmp_path):
