@@ -103,6 +103,10 @@ class _PopReader:
         columns, t = list(self.p.history_columns), self.p.history
         if not columns:
             return []
+        from .evolution.population import STATS
+
+        if columns != list(STATS):
+            raise self.fail(f"history columns are {columns}, expected {list(STATS)}")
         rows = t.shape[0] if len(t.shape) == 2 else -1
         if rows < 0 or tuple(t.shape) != (rows, len(columns)) or rows > self.p.generation:
             raise self.fail(f"history has shape {tuple(t.shape)} for {len(columns)} columns")

@@ -47,6 +47,8 @@ class ES:
         self.sigma, self.learning_rate = float(sigma), float(learning_rate)
         self.weight_decay, self.shaping = float(weight_decay), shaping
         self.optimizer = _optimizers.get(optimizer)
+        if not isinstance(optimizer, _optimizers.Optimizer):
+            self.optimizer.lr = None  # a name or class: its step size is learning_rate
         self.mean: np.ndarray | None = None
         self._eps: np.ndarray | None = None
 

@@ -70,6 +70,12 @@ class GA:
             raise ConfigError(f"crossover_rate must be in [0, 1], got {self.crossover_rate}")
         if int(self.elitism) != self.elitism or self.elitism < 0:
             raise ConfigError(f"elitism must be a non-negative integer, got {self.elitism}")
+        if int(self.tournament_size) != self.tournament_size or self.tournament_size < 1:
+            raise ConfigError(f"tournament_size must be a positive integer, got {self.tournament_size}")
+        if not 0 < self.truncation <= 1:
+            raise ConfigError(f"truncation must be in (0, 1], got {self.truncation}")
+        if not 0 <= self.min_std < float("inf"):
+            raise ConfigError(f"min_std must be a finite number >= 0, got {self.min_std}")
         if not 0 < self.mutation_decay <= 1:
             raise ConfigError(f"mutation_decay must be in (0, 1], got {self.mutation_decay}")
         self.mutation(0)  # validates rate and std
@@ -108,7 +114,8 @@ class GA:
 
     def select(self, fitness: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` parent indices chosen by the selection scheme from shaped fitness."""
-        shaped = _sel.shape(fitness, self.shaping)
+        # Shaping by ranks gives failed individuals finite values: keep them failed.
+        shaped = np.where(np.isfinite(fitness), _sel.shape(fitness, self.shaping), -np.inf)
         if self.selection == "tournament":
             return _sel.tournament(shaped, n, rng, self.tournament_size)
         if self.selection == "truncation":

@@ -66,8 +66,8 @@ class GaussianMutation:
     def __post_init__(self):
         if not 0.0 <= self.rate <= 1.0:
             raise ConfigError(f"mutation rate must be in [0, 1], got {self.rate}")
-        if self.std < 0:
-            raise ConfigError(f"mutation std must be >= 0, got {self.std}")
+        if not 0 <= self.std < float("inf"):
+            raise ConfigError(f"mutation std must be a finite number >= 0, got {self.std}")
 
     def __call__(self, genomes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Mutated copy of ``genomes`` ``(n_params,)`` or ``(pop, n_params)``, same dtype."""

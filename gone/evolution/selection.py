@@ -57,6 +57,12 @@ def _count_check(fitness: np.ndarray) -> None:
         raise ConfigError("cannot select from an empty population")
 
 
+def _working(fitness: np.ndarray) -> np.ndarray:
+    """Indices of the working (finite) individuals, or of all when every one failed."""
+    ok = np.flatnonzero(np.isfinite(fitness))
+    return ok if ok.size else np.arange(len(fitness))
+
+
 def roulette(fitness: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Fitness-proportionate selection.
 
@@ -83,14 +89,20 @@ def tournament(fitness: np.ndarray, n: int, rng: np.random.Generator, size: int 
     _count_check(fitness)
     if size < 1:
         raise ConfigError(f"tournament size must be >= 1, got {size}")
-    entrants = rng.integers(0, len(fitness), size=(n, size))
+    pool = _working(fitness)  # failed individuals never enter while a working one is left
+    entrants = pool[rng.integers(0, len(pool), size=(n, size))]
     return entrants[np.arange(n), np.argmax(fitness[entrants], axis=1)]
 
 
 def rank(fitness: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Linear ranking: P(i) proportional to its rank 1 (worst) .. pop (best)."""
+    """Linear ranking: P(i) proportional to its rank 1 (worst) .. pop (best).
+
+    Failed individuals have weight 0 while a working one is left.
+    """
     _count_check(fitness)
-    w = ranks(fitness) + 1.0
+    w = np.zeros(len(fitness))
+    pool = _working(fitness)
+    w[pool] = ranks(fitness[pool]) + 1.0
     return rng.choice(len(fitness), size=n, p=w / w.sum())
 
 
@@ -100,8 +112,9 @@ def truncation(fitness: np.ndarray, n: int, rng: np.random.Generator,
     _count_check(fitness)
     if not 0 < fraction <= 1:
         raise ConfigError(f"truncation fraction must be in (0, 1], got {fraction}")
-    keep = max(1, int(np.ceil(fraction * len(fitness))))
-    best = np.argsort(-fitness, kind="stable")[:keep]
+    pool = _working(fitness)
+    keep = min(max(1, int(np.ceil(fraction * len(fitness)))), len(pool))
+    best = pool[np.argsort(-fitness[pool], kind="stable")[:keep]]
     return best[rng.integers(0, keep, size=n)]
 
 

@@ -1,0 +1,260 @@
+"""Population files: round trips, bit-identical resume, the best network, corrupt files."""
+
+import json
+
+import numpy as np
+import pytest
+
+import gone
+from gone import checkpoint
+from gone.io import seal
+
+X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def xor_net(dtype="float64"):
+    return gone.Network([2, gone.Dense(4, "tanh"), gone.Dense(1, "sigmoid")], seed=0,
+                        dtype=dtype)
+
+
+@gone.vectorized
+def noisy_fitness(stacked, rng):
+    """Uses the generation's rng, so a resumed run must restore the RNG exactly."""
+    x = X + rng.normal(0, 0.1, size=(len(stacked), 4, 2))
+    return 4.0 - ((stacked.predict(x) - Y) ** 2).sum(axis=(1, 2))
+
+
+def strategy(name):
+    if name == "es":
+        return gone.ES(sigma=0.2, learning_rate=0.05, weight_decay=0.01)
+    return gone.GA(selection="tournament", elitism=2, crossover="uniform", mutation_decay=0.99,
+                   shaping="centered_ranks")
+
+
+def evolved(name, dtype="float64", generations=4):
+    pop = gone.Population(xor_net(dtype), 10, strategy=strategy(name), seed=3, hall_of_fame=3)
+    pop.settings["note"] = json.dumps({"task": "xor"})
+    pop.run(noisy_fitness, generations)
+    return pop
+
+
+def same_history(a, b):
+    assert len(a) == len(b)
+    for ra, rb in zip(a, b):
+        assert list(ra) == list(rb)
+        for key in ra:
+            assert ra[key] == rb[key] or (np.isnan(ra[key]) and np.isnan(rb[key])), key
+            assert type(ra[key]) is type(rb[key]), key
+
+
+@pytest.mark.parametrize("name", ["ga", "es"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_save_load_round_trips_everything(tmp_path, name, dtype):
+    pop = evolved(name, dtype)
+    pop.save(tmp_path / "pop.gone")
+    back = gone.load_population(tmp_path / "pop.gone")
+    assert (back.size, back.generation, back.evaluations) == (pop.size, 4, 40)
+    assert back.genomes.dtype == pop.genomes.dtype == np.dtype(dtype)
+    assert np.array_equal(back.genomes, pop.genomes)
+    assert np.array_equal(back.fitness, pop.fitness)
+    assert back.template.sizes == pop.template.sizes
+    hof, hof2 = pop.hall_of_fame, back.hall_of_fame
+    assert hof2.capacity == hof.capacity == 3
+    assert np.array_equal(hof2.genomes, hof.genomes) and hof2.genomes.dtype == hof.genomes.dtype
+    assert np.array_equal(hof2.fitness, hof.fitness)
+    assert np.array_equal(hof2.generations, hof.generations)
+    same_history(back.history, pop.history)
+    assert back.settings == pop.settings
+    assert type(back.strategy) is type(pop.strategy)
+    assert back.strategy.settings() == pop.strategy.settings()
+    assert back.rng.bit_generator.state == pop.rng.bit_generator.state
+    assert np.array_equal(back.rng.random(5), pop.rng.random(5))
+    if name == "es":
+        assert np.array_equal(back.strategy.mean, pop.strategy.mean)
+        assert back.strategy.mean.dtype == pop.strategy.mean.dtype
+        o, o2 = pop.strategy.optimizer, back.strategy.optimizer
+        assert (o2.name, o2.t, o2.hyperparams()) == (o.name, o.t, o.hyperparams()) and o.t == 4
+        for slot in ("m", "v"):
+            assert np.array_equal(o2.state[slot][0], o.state[slot][0])
+            assert np.any(o.state[slot][0])
+
+
+def test_an_unevaluated_population_round_trips(tmp_path):
+    pop = gone.Population(xor_net(), 6, seed=1)
+    pop.save(tmp_path / "new.gone")
+    back = gone.load_population(tmp_path / "new.gone")
+    assert back.fitness is None and back.generation == 0 and len(back.hall_of_fame) == 0
+    assert np.array_equal(back.ask(), pop.ask())
+
+
+@pytest.mark.parametrize("name", ["ga", "es"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_resume_is_bit_identical(tmp_path, name, dtype):
+    n = 5
+    a = gone.Population(xor_net(dtype), 10, strategy=strategy(name), seed=11)
+    a.run(noisy_fitness, 2 * n)
+    b = gone.Population(xor_net(dtype), 10, strategy=strategy(name), seed=11)
+    b.run(noisy_fitness, n)
+    b.save(tmp_path / "half.gone")
+    del b
+    c = gone.load_population(tmp_path / "half.gone")
+    c.run(noisy_fitness, n)
+    assert c.generation == a.generation == 2 * n
+    assert np.array_equal(c.genomes, a.genomes) and c.genomes.dtype == a.genomes.dtype
+    assert np.array_equal(c.fitness, a.fitness)
+    assert np.array_equal(c.hall_of_fame.genomes, a.hall_of_fame.genomes)
+    assert [h["best"] for h in c.history] == [h["best"] for h in a.history]
+    if name == "es":
+        assert np.array_equal(c.strategy.mean, a.strategy.mean)
+
+
+def test_checkpoint_option_writes_a_resumable_file(tmp_path):
+    path = tmp_path / "run.gone"
+    pop = gone.Population(xor_net(), 10, seed=2)
+    pop.run(noisy_fitness, 7, checkpoint=path, checkpoint_every=3)
+    back = gone.load_population(path)
+    assert back.generation == 7 and np.array_equal(back.genomes, pop.genomes)
+
+
+def test_gone_load_of_a_population_file_is_the_best_network(tmp_path):
+    pop = evolved("ga")
+    pop.save(tmp_path / "pop.gone")
+    net = gone.load(tmp_path / "pop.gone")
+    assert isinstance(net, gone.Network)
+    assert np.array_equal(net.genome(), pop.best.genome())
+    assert net.metadata["fitness"] == pop.best_fitness
+    assert net.metadata["generation"] == pop.hall_of_fame.generations[0]
+    assert np.array_equal(net.predict(X), pop.best.predict(X))
+    assert checkpoint.is_population(tmp_path / "pop.gone")
+
+
+def test_a_plain_network_is_not_a_population(tmp_path):
+    xor_net().save(tmp_path / "net.gone")
+    assert not checkpoint.is_population(tmp_path / "net.gone")
+    with pytest.raises(gone.GoneFormatError, match="not a population"):
+        gone.load_population(tmp_path / "net.gone")
+
+
+# --- corrupt files --------------------------------------------------------------------------
+
+def write(tmp_path, msg):
+    path = tmp_path / "bad.gone"
+    path.write_bytes(seal(msg.SerializeToString()))
+    return path
+
+
+def corrupt_n_params(p):
+    p.n_params += 1
+
+
+def corrupt_genomes(p):
+    del p.genomes.data[-3:]
+
+
+def corrupt_genomes_shape(p):
+    p.genomes.shape[:] = [p.size + 1, p.n_params]
+
+
+def corrupt_rng(p):
+    p.rng_state = '{"bit_generator": "PCG64", "state": '
+
+
+def corrupt_rng_structure(p):
+    p.rng_state = '{"bit_generator": "NoSuchGenerator", "state": {}}'
+
+
+def corrupt_rng_values(p):
+    p.rng_state = '{"bit_generator": "PCG64", "state": {"state": "x", "inc": 1}}'
+
+
+def corrupt_fitness(p):
+    del p.fitness[-1]
+
+
+def corrupt_size(p):
+    p.size = 1
+
+
+def corrupt_strategy(p):
+    p.strategy = "annealing"
+
+
+def corrupt_settings_json(p):
+    p.strategy_settings = "{elitism: 2"
+
+
+def corrupt_settings_key(p):
+    p.strategy_settings = json.dumps({"elitism": 2, "warp": 9})
+
+
+def corrupt_settings_value(p):
+    p.strategy_settings = json.dumps({"elitism": -1})
+
+
+def corrupt_settings_type(p):
+    p.strategy_settings = json.dumps({"mutation_rate": "lots"})
+
+
+def corrupt_hall_of_fame(p):
+    del p.hall_of_fame.data[-1]
+
+
+def corrupt_hall_of_fame_nan(p):
+    p.hall_of_fame_fitness[0] = float("nan")
+
+
+def corrupt_history(p):
+    p.history.shape[:] = [p.history.shape[0], p.history.shape[1] + 1]
+
+
+def corrupt_genome_values(p):
+    p.genomes.data[0] = float("inf")
+
+
+@pytest.mark.parametrize("corrupt", [
+    corrupt_n_params, corrupt_genomes, corrupt_genomes_shape, corrupt_rng, corrupt_rng_structure,
+    corrupt_rng_values, corrupt_fitness, corrupt_size, corrupt_strategy, corrupt_settings_json,
+    corrupt_settings_key, corrupt_settings_value, corrupt_settings_type, corrupt_hall_of_fame,
+    corrupt_hall_of_fame_nan, corrupt_history, corrupt_genome_values,
+], ids=lambda f: f.__name__.removeprefix("corrupt_"))
+def test_corrupt_population_fields_are_format_errors(tmp_path, corrupt):
+    msg = checkpoint.to_message(evolved("ga", generations=2))
+    corrupt(msg.population)
+    with pytest.raises(gone.GoneFormatError, match="bad.gone"):
+        gone.load_population(write(tmp_path, msg))
+
+
+def corrupt_es_state(p):
+    del p.strategy_state["mean"].data[-1]
+
+
+def corrupt_es_state_missing(p):
+    del p.strategy_state["mean"]
+
+
+def corrupt_es_optimizer(p):
+    del p.optimizer.slots["m"].tensors[0].data[-1]
+
+
+@pytest.mark.parametrize("corrupt", [corrupt_es_state, corrupt_es_state_missing,
+                                     corrupt_es_optimizer],
+                         ids=lambda f: f.__name__.removeprefix("corrupt_"))
+def test_corrupt_es_state_is_a_format_error(tmp_path, corrupt):
+    msg = checkpoint.to_message(evolved("es", generations=2))
+    corrupt(msg.population)
+    with pytest.raises(gone.GoneFormatError, match="bad.gone"):
+        gone.load_population(write(tmp_path, msg))
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.7, 0.99])
+def test_truncated_population_file_is_a_format_error(tmp_path, keep):
+    pop = evolved("es", generations=2)
+    pop.save(tmp_path / "pop.gone")
+    data = (tmp_path / "pop.gone").read_bytes()
+    path = tmp_path / "cut.gone"
+    path.write_bytes(data[:int(len(data) * keep)])
+    with pytest.raises(gone.GoneFormatError, match="cut.gone"):
+        gone.load_population(path)
+    with pytest.raises(gone.GoneFormatError):
+        gone.load(path)

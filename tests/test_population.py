@@ -1,0 +1,358 @@
+"""Population: ask/tell and run, determinism, failures, hall of fame, stop conditions,
+solving tasks with the GA and the ES, the stacked forward pass, and the hybrids."""
+
+import numpy as np
+import pytest
+
+import gone
+from gone.evolution import StackedNetworks
+
+X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def xor_net(seed=0, dtype="float64"):
+    return gone.Network([2, gone.Dense(4, "tanh"), gone.Dense(1, "sigmoid")], seed=seed,
+                        dtype=dtype)
+
+
+@gone.vectorized
+def xor_fitness(stacked):
+    """4 minus the sum of squared errors on the XOR truth table (4 is perfect)."""
+    return 4.0 - ((stacked.predict(X) - Y) ** 2).sum(axis=(1, 2))
+
+
+@gone.vectorized
+def noisy_fitness(stacked, rng):
+    """XOR fitness on inputs jittered by the rng gone seeds for the generation."""
+    x = X + rng.normal(0, 0.1, size=(len(stacked), 4, 2))
+    return 4.0 - ((stacked.predict(x) - Y) ** 2).sum(axis=(1, 2))
+
+
+def evolve(seed, strategy="ga", generations=8):
+    size = 20
+    pop = gone.Population(xor_net(), size, strategy=strategy, seed=seed)
+    pop.run(noisy_fitness, generations)
+    return pop
+
+
+# --- determinism -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("strategy", ["ga", "es"])
+def test_same_seed_same_genomes_and_fitness(strategy):
+    a, b = evolve(7, strategy), evolve(7, strategy)
+    assert np.array_equal(a.genomes, b.genomes)
+    assert np.array_equal(a.fitness, b.fitness)
+    assert np.array_equal(a.hall_of_fame.genomes, b.hall_of_fame.genomes)
+    assert [h["best"] for h in a.history] == [h["best"] for h in b.history]
+    c = evolve(8, strategy)
+    assert not np.array_equal(a.genomes, c.genomes)
+    assert not np.array_equal(a.fitness, c.fitness)
+
+
+def test_per_network_fitness_with_rng_is_deterministic():
+    def score(net, rng):
+        return -float(np.sum((net.predict(X + rng.normal(0, 0.1, size=X.shape)) - Y) ** 2))
+
+    runs = []
+    for seed in (3, 3, 4):
+        pop = gone.Population(xor_net(), 10, seed=seed)
+        pop.run(score, 4)
+        runs.append((pop.genomes, pop.fitness))
+    assert np.array_equal(runs[0][0], runs[1][0]) and np.array_equal(runs[0][1], runs[1][1])
+    assert not np.array_equal(runs[0][1], runs[2][1])
+
+
+def test_ask_is_stable_until_told_and_checks_the_fitness_shape():
+    pop = gone.Population(xor_net(), 6, seed=0)
+    first = pop.ask()
+    assert pop.ask() is first
+    assert np.array_equal(np.stack([n.genome() for n in pop.ask_networks()]), first)
+    assert np.array_equal(pop.stacked().genomes, first)
+    with pytest.raises(gone.ShapeError, match=r"fitness must have shape \(6,\)"):
+        pop.tell(np.zeros(5))
+    stats = pop.tell(np.arange(6.0))
+    assert stats["generation"] == 0 and stats["best"] == 5.0 and stats["failed"] == 0
+    assert pop.generation == 1 and pop.ask() is not first
+
+
+# --- failures ----------------------------------------------------------------------------
+
+def test_nan_fitness_is_counted_and_does_not_stop_the_run():
+    @gone.vectorized
+    def half_fail(stacked):
+        f = xor_fitness(stacked)
+        return np.where(stacked.genomes[:, 0] > 0, np.nan, f)
+
+    seen = []
+
+    def check(pop, stats):
+        failed = int(np.sum(pop.genomes[:, 0] > 0))
+        seen.append(failed)
+        assert stats["failed"] == failed == int(np.isnan(pop.fitness).sum())
+        assert np.isfinite(stats["best"]) == (failed < pop.size)
+
+    pop = gone.Population(xor_net(), 20, strategy=gone.GA(mutation_std=1.0), seed=0)
+    result = pop.run(half_fail, 10, callbacks=[check])
+    assert result.stop_reason == "generations" and len(seen) == 10 and max(seen) > 0
+    assert np.isfinite(result.best_fitness) and result.best.genome()[0] <= 0
+
+
+def test_raising_fitness_is_nan_on_the_serial_backend(caplog):
+    def fragile(net):
+        if net.flat[0] > 0:
+            raise ValueError("gene 0 is positive")
+        return float(4 - np.sum((net.predict(X) - Y) ** 2))
+
+    failures = []
+
+    def check(pop, stats):
+        failed = pop.genomes[:, 0] > 0
+        failures.append(int(failed.sum()))
+        assert np.array_equal(np.isnan(pop.fitness), failed)
+        assert stats["failed"] == failed.sum()
+
+    pop = gone.Population(xor_net(), 16, strategy=gone.GA(mutation_std=1.0), seed=2)
+    result = pop.run(fragile, 5, backend="serial", callbacks=[check])
+    assert result.stop_reason == "generations" and sum(failures) > 0
+    assert "gene 0 is positive" in caplog.text
+
+
+def test_all_failed_generation_is_survivable():
+    pop = gone.Population(xor_net(), 6, seed=0)
+    stats = pop.tell(np.full(6, np.nan))
+    assert stats["failed"] == 6 and np.isnan(stats["best"]) and pop.best_fitness == -np.inf
+    with pytest.raises(gone.ConfigError):
+        pop.best
+    assert pop.ask().shape == (6, pop.template.n_params)
+
+
+# --- hall of fame ------------------------------------------------------------------------
+
+def test_hall_of_fame_holds_the_best_ever_without_elitism():
+    record = {}  # genome bytes -> fitness, every individual ever evaluated
+    gen_best = []
+
+    def remember(pop, stats):
+        for g, f in zip(pop.genomes, pop.fitness):
+            record[g.tobytes()] = f
+        gen_best.append(stats["best"])
+
+    pop = gone.Population(xor_net(), 12, hall_of_fame=4, seed=5,
+                          strategy=gone.GA(elitism=0, mutation_rate=0.5, mutation_std=1.0))
+    pop.run(xor_fitness, 30, callbacks=[remember])
+    best_genome = max(record, key=record.get)
+    assert pop.best_fitness == max(record.values()) == max(gen_best)
+    assert gen_best[-1] < pop.best_fitness  # without elitism the best was lost again
+    assert pop.best.genome().tobytes() == best_genome
+    assert pop.best.metadata["fitness"] == pop.best_fitness
+    top = sorted(record.values(), reverse=True)[:4]
+    assert pop.hall_of_fame.fitness.tolist() == top
+    for f, g in zip(pop.hall_of_fame.fitness, pop.hall_of_fame.genomes):
+        assert record[g.tobytes()] == f
+    assert [h["best_ever"] for h in pop.history] == list(np.maximum.accumulate(gen_best))
+
+
+# --- stop conditions ---------------------------------------------------------------------
+
+@gone.vectorized
+def flat(stacked):
+    return np.zeros(len(stacked))
+
+
+def test_generations_stop():
+    pop = gone.Population(xor_net(), 6, seed=0)
+    result = pop.run(flat, 7)
+    assert (result.stop_reason, result.generations, len(result.history)) == ("generations", 7, 7)
+    result = pop.run(flat, 3)  # a second call continues the count
+    assert (result.stop_reason, result.generations, pop.generation) == ("generations", 10, 10)
+
+
+def test_target_stop():
+    pop = gone.Population(xor_net(), 30, strategy=gone.GA(selection="tournament"), seed=0)
+    result = pop.run(xor_fitness, 1000, target=3.0)
+    assert result.stop_reason == "target" and result.best_fitness >= 3.0
+    assert result.generations < 1000 and all(h["best_ever"] < 3.0 for h in result.history[:-1])
+
+
+@pytest.mark.parametrize("stagnation", [1, 3, 6])
+def test_stagnation_stop(stagnation):
+    pop = gone.Population(xor_net(), 6, seed=0)
+    result = pop.run(flat, 100, stagnation=stagnation)
+    # Generation 0 sets the best; each later one fails to improve it.
+    assert (result.stop_reason, result.generations) == ("stagnation", stagnation + 1)
+
+
+def test_max_time_stop():
+    import time
+
+    @gone.vectorized
+    def slow(stacked):
+        time.sleep(0.01)
+        return np.zeros(len(stacked))
+
+    pop = gone.Population(xor_net(), 6, seed=0)
+    result = pop.run(slow, 100_000, max_time=0.05)
+    assert result.stop_reason == "time" and result.generations < 100_000
+
+
+def test_callback_returning_true_stops():
+    seen = []
+
+    def stop_at_3(pop, stats):
+        seen.append(stats["generation"])
+        return stats["generation"] == 3
+
+    class Hooks(gone.EvolutionCallback):
+        events = []
+
+        def on_run_begin(self, pop):
+            self.events.append("begin")
+
+        def on_run_end(self, pop, result):
+            self.events.append(result.stop_reason)
+
+    pop = gone.Population(xor_net(), 6, seed=0)
+    hooks = Hooks()
+    result = pop.run(flat, 50, callbacks=[stop_at_3, hooks])
+    assert (result.stop_reason, result.generations, seen) == ("callback", 4, [0, 1, 2, 3])
+    assert hooks.events == ["begin", "callback"]
+
+
+def test_run_without_a_stop_condition_is_an_error():
+    with pytest.raises(gone.ConfigError, match="stop condition"):
+        gone.Population(xor_net(), 6, seed=0).run(flat)
+
+
+# --- solving -------------------------------------------------------------------------------
+
+def test_ga_solves_xor():
+    pop = gone.Population(xor_net(seed=1), 100, seed=1,
+                          strategy=gone.GA(selection="tournament", elitism=2, mutation_rate=0.2))
+    result = pop.run(xor_fitness, 500, target=3.9)
+    assert result.stop_reason == "target" and result.best_fitness >= 3.9
+    sse = np.sum((result.best.predict(X) - Y) ** 2)
+    assert 4 - sse == pytest.approx(result.best_fitness)
+    assert np.all(np.abs(result.best.predict(X) - Y) < 0.3)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_es_converges_on_a_quadratic(dtype):
+    net = xor_net(dtype=dtype)
+    c = np.linspace(-1.0, 1.0, net.n_params)
+
+    @gone.vectorized
+    def quadratic(stacked):
+        return -np.sum((stacked.genomes - c) ** 2, axis=1)
+
+    pop = gone.Population(net, 50, strategy=gone.ES(sigma=0.05, learning_rate=0.05), seed=0)
+    start = np.abs(pop.strategy.mean - c).max()
+    pop.run(quadratic, 300)
+    assert pop.strategy.mean.dtype == net.dtype
+    assert np.abs(pop.strategy.mean - c).max() < 0.1 < start
+    assert pop.best_fitness > -0.05
+
+
+def test_es_learning_rate_sets_the_step_size():
+    """With Adam the first step moves every gene by about the learning rate."""
+    for lr in (0.01, 0.1):
+        pop = gone.Population(xor_net(), 20, strategy=gone.ES(learning_rate=lr), seed=0)
+        before = pop.strategy.mean.copy()
+        pop.tell(np.arange(20.0))
+        step = np.abs(pop.strategy.mean - before)
+        assert np.allclose(step[step > 0], lr, rtol=1e-3)
+
+
+# --- the stacked forward pass ---------------------------------------------------------------
+
+@pytest.mark.parametrize("acts", [
+    ("tanh", "sigmoid", "identity"),
+    ("relu", "gelu", "softmax"),
+    ("elu", "swish", "softmax"),
+    ("leaky_relu", "softsign", "tanh"),
+])
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 2e-5)])
+def test_stacked_forward_equals_each_network(acts, dtype, rtol, rng):
+    net = gone.Network([3, gone.Dense(5, acts[0]), gone.Dense(4, acts[1], bias=False),
+                        gone.Dense(3, acts[2])], seed=0, dtype=dtype)
+    genomes = rng.normal(size=(7, net.n_params))
+    stacked = StackedNetworks(net, genomes)
+    nets = [stacked.network(i) for i in range(7)]
+    shared = rng.normal(size=(6, 3))
+    expected = np.stack([n.predict(shared) for n in nets])
+    out = stacked.predict(shared)
+    assert out.shape == (7, 6, 3) and out.dtype == net.dtype
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol)
+    each = rng.normal(size=(7, 5, 3))
+    np.testing.assert_allclose(stacked.predict(each),
+                               np.stack([n.predict(x) for n, x in zip(nets, each)]),
+                               rtol=rtol, atol=rtol)
+    one = rng.normal(size=(7, 3))
+    np.testing.assert_allclose(stacked.predict_each(one),
+                               np.stack([n.predict(x) for n, x in zip(nets, one)]),
+                               rtol=rtol, atol=rtol)
+    if acts[2] == "softmax":
+        np.testing.assert_allclose(out.sum(axis=2), 1.0, rtol=rtol)
+
+
+def test_stacked_shape_errors(rng):
+    net = xor_net()
+    stacked = StackedNetworks(net, rng.normal(size=(4, net.n_params)))
+    with pytest.raises(gone.ShapeError, match="layer 0"):
+        stacked.predict(np.zeros((5, 3)))
+    with pytest.raises(gone.ShapeError):
+        stacked.predict_each(np.zeros((3, 2)))
+    with pytest.raises(gone.ShapeError, match="genomes must have shape"):
+        StackedNetworks(net, np.zeros((4, net.n_params + 1)))
+
+
+# --- hybrids -------------------------------------------------------------------------------
+
+def loss(template, genome):
+    return float(np.mean((template.with_genome(genome).predict(X) - Y) ** 2))
+
+
+def test_lamarckian_refines_the_top_individuals_and_writes_them_back():
+    refiner = gone.Lamarckian(X, Y, steps=20, top=2)
+    pop = gone.Population(xor_net(), 10, strategy=gone.GA(elitism=1), seed=0, refine=refiner)
+    asked = pop.ask().copy()
+    fitness = np.array([-loss(pop.template, g) for g in asked])
+    pop.tell(fitness)
+    top = np.argsort(-fitness)[:2]
+    for i in range(10):
+        if i in top:
+            expected = refiner.refine(pop.template, asked[i], np.random.default_rng(0))
+            assert np.array_equal(pop.genomes[i], expected)  # full batch: no randomness
+            assert loss(pop.template, pop.genomes[i]) < loss(pop.template, asked[i])
+        else:
+            assert np.array_equal(pop.genomes[i], asked[i])
+    assert np.array_equal(pop.ask()[0], pop.genomes[top[0]])  # the elite is the refined one
+
+
+def test_lamarckian_with_es_refines_the_mean():
+    refiner = gone.Lamarckian(X, Y, steps=30)
+    a = gone.Population(xor_net(), 10, strategy="es", seed=0)
+    b = gone.Population(xor_net(), 10, strategy="es", seed=0, refine=refiner)
+    for pop in (a, b):
+        pop.tell(-np.arange(10.0))
+    assert loss(b.template, b.strategy.mean) < loss(a.template, a.strategy.mean)
+
+
+def test_baldwinian_measures_fitness_after_refinement_but_keeps_genomes():
+    refiner = gone.Baldwinian(X, Y, steps=10)
+    pop = gone.Population(xor_net(), 8, seed=0, refine=refiner)
+    asked = pop.ask().copy()
+    values = pop.evaluate(xor_fitness)
+    refined = refiner.refine_rows(pop.template, asked, range(8), np.random.default_rng(0))
+    assert np.array_equal(values, xor_fitness(StackedNetworks(pop.template, refined)))
+    assert not np.array_equal(values, xor_fitness(StackedNetworks(pop.template, asked)))
+    assert np.array_equal(pop.ask(), asked)
+    pop.tell(values)
+    assert np.array_equal(pop.genomes, asked)
+    assert any(np.array_equal(pop.best.genome(), g) for g in asked)
+
+
+def test_hybrid_run_end_to_end():
+    pop = gone.Population(xor_net(), 10, seed=0, refine=gone.Baldwinian(X, Y, steps=3))
+    result = pop.run(xor_fitness, 3)
+    assert result.generations == 3 and np.isfinite(result.best_fitness)
