@@ -141,6 +141,17 @@ def test_usage_errors_exit_2(capsys):
     assert exc.value.code == 2 and "must be >= 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv", [["bogus"], ["train", "xor", "--epochs", "x"],
+                                  ["evolve", "xor", "--population", "0"],
+                                  ["evolve", "xor", "--strategy", "cma"]])
+def test_usage_errors_are_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith("gone") and ": error: " in err and "--help" in err
+
+
 def test_main_returns_exit_code_in_process(xor_file, capsys):
     assert main(["info", str(xor_file), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sizes"] == [2, 4, 1]
