@@ -33,6 +33,9 @@ class HallOfFame:
         ok = np.isfinite(fitness)
         if len(self) == self.capacity:  # only those that beat the worst member can enter
             ok &= fitness > self.fitness[-1]
+        if ok.sum() > self.capacity:  # and at most `capacity` of this generation
+            cut = np.partition(np.where(ok, fitness, -np.inf), -self.capacity)[-self.capacity]
+            ok &= fitness >= cut
         if not ok.any():
             return
         old = self.genomes if len(self) else np.empty((0, genomes.shape[1]), genomes.dtype)

@@ -72,9 +72,29 @@ class GaussianMutation:
     def __call__(self, genomes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Mutated copy of ``genomes`` ``(n_params,)`` or ``(pop, n_params)``, same dtype."""
         genomes = np.asarray(genomes)
-        # float32 uniforms halve the cost of the mask, and noise is drawn only
-        # for the genes that mutate: at rate 0.1 a tenth of the normals.
-        mask = rng.random(genomes.shape, dtype=np.float32) < self.rate
         out = genomes.copy()
-        out[mask] += rng.normal(self.mean, self.std, size=int(mask.sum())).astype(out.dtype)
+        pos = mutation_sites(out.size, self.rate, rng)
+        out.flat[pos] += rng.normal(self.mean, self.std, size=len(pos)).astype(out.dtype)
         return out
+
+
+def mutation_sites(n: int, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Flat indices of the genes that mutate, each independently with probability ``rate``.
+
+    The gaps between successes of a Bernoulli(rate) process are independent
+    Geometric(rate) draws, so the sites cost O(rate * n) random numbers
+    instead of one uniform per gene: a tenth of the work at rate 0.1.
+    """
+    if rate <= 0 or n == 0:
+        return np.empty(0, dtype=np.int64)
+    if rate >= 1:
+        return np.arange(n)
+    sites, start = [], -1
+    while True:
+        # Enough gaps to pass the end with high probability; loop only if not.
+        k = int(n * rate + 6 * np.sqrt(n * rate) + 16)
+        pos = start + np.cumsum(rng.geometric(rate, size=k))
+        sites.append(pos[pos < n])
+        if pos[-1] >= n:
+            return np.concatenate(sites)
+        start = int(pos[-1])

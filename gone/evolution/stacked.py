@@ -44,6 +44,7 @@ class StackedNetworks:
         self.template = template
         self.genomes = np.ascontiguousarray(genomes, dtype=template.dtype)
         self._layers = _layer_views(template, self.genomes)
+        self._transposed: dict[int, np.ndarray] = {}
 
     @property
     def size(self) -> int:
@@ -94,15 +95,27 @@ class StackedNetworks:
         """
         w, b, act = self._layers[0]
         pop, n_out, n_in = w.shape
-        z = (x @ w.reshape(pop * n_out, n_in).T).reshape(len(x), pop, n_out).transpose(1, 0, 2)
+        z = (x @ w.reshape(pop * n_out, n_in).T).reshape(len(x), pop, n_out)
         if b is not None:
-            z = z + b[:, None, :]
-        return act.fn(np.ascontiguousarray(z))
+            z += b  # in place, in the matmul's own (batch, pop, n_out) layout
+        return act.fn(z).transpose(1, 0, 2)
+
+    def _weights_t(self, i: int) -> np.ndarray:
+        """Layer ``i``'s weights as contiguous ``(pop, n_in, n_out)``, made once.
+
+        A game calls ``predict_each`` thousands of times per generation on one
+        StackedNetworks; matmul on a contiguous right operand is about a
+        quarter faster than on the transposed view of ``(pop, n_out, n_in)``.
+        """
+        if i not in self._transposed:
+            self._transposed[i] = np.ascontiguousarray(self._layers[i][0].transpose(0, 2, 1))
+        return self._transposed[i]
 
     def _run(self, a: np.ndarray, start: int) -> np.ndarray:
         """Layers ``start..`` on ``a (pop, batch, n)``."""
-        for w, b, act in self._layers[start:]:
-            z = np.matmul(a, w.transpose(0, 2, 1))
+        for i in range(start, len(self._layers)):
+            _, b, act = self._layers[i]
+            z = np.matmul(a, self._weights_t(i))
             if b is not None:
                 z += b[:, None, :]
             a = act.fn(z)
