@@ -1,4 +1,4 @@
-"""The ``gone`` command line: ``info``, ``predict``, ``train`` and ``evolve``.
+"""The ``gone`` command line: ``info``, ``predict``, ``train``, ``evolve`` and ``play``.
 
 Every user mistake ends as one line on stderr (``gone: error: ...``) and exit
 code 2; nothing prints a traceback. ``predict`` streams: it answers each chunk
@@ -258,8 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=train_xor)
 
     from .cli_evolve import add_parser as add_evolve
+    from .cli_games import add_parser as add_play
 
     add_evolve(sub, _positive_int)
+    add_play(sub)
     return parser
 
 

@@ -1,0 +1,25 @@
+"""Games whose players are gone networks: ``games.flappy`` (Flappy Bird).
+
+Importing ``games`` registers the Gymnasium environments when Gymnasium is
+installed (the ``games`` extra), so ``gymnasium.make("gone/FlappyBird-v0")``
+works after ``import games``; without Gymnasium nothing is registered.
+"""
+
+from __future__ import annotations
+
+ENV_IDS = {"gone/FlappyBird-v0": "games.flappy.env:FlappyBirdEnv"}
+
+
+def register_envs() -> None:
+    """Register ``ENV_IDS`` with Gymnasium once; a no-op without Gymnasium or when done."""
+    try:
+        import gymnasium
+    except ImportError:  # the games extra is optional
+        return
+    for env_id, entry_point in ENV_IDS.items():
+        # The registry warns on re-registration (a module reload): check first.
+        if env_id not in gymnasium.registry:
+            gymnasium.register(id=env_id, entry_point=entry_point)
+
+
+register_envs()

@@ -1,0 +1,121 @@
+"""Flappy Bird on screen with pygame (the ``games`` extra), imported only when drawing.
+
+    from games.flappy.view import draw, render_rgb
+    frame = render_rgb(FlockSim(50, seed=0).snapshot())   # (900, 800, 3) uint8, no window
+    draw(window_surface, game.snapshot(), hud={"score": 3})
+
+Everything is drawn from a :class:`~games.flappy.sim.Snapshot` in the
+simulator's own pixel coordinates (see :mod:`games.flappy.rules`): a view
+reads a game, it never moves one. A flock's birds are drawn semi-transparent
+so that a crowd on one path reads darker than a straggler; a single bird is
+opaque. Nothing here sets SDL environment variables; headless callers set
+``SDL_VIDEODRIVER=dummy`` themselves.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from gone.errors import require
+
+from . import rules as R
+
+SKY = (112, 197, 206)
+GROUND = (222, 216, 149)
+GRASS = (94, 180, 62)          # a strip on top of the ground
+PIPE = (84, 178, 58)
+PIPE_BORDER = (44, 108, 30)    # the outer PIPE_BORDER px of every pipe (rules.PIPE_BORDER)
+BIRD = (240, 200, 40)
+TEXT = (255, 255, 255)
+SHADOW = (20, 20, 20)
+BIRD_ALPHA = 90                # opacity of each bird of a flock (0-255)
+GRASS_HEIGHT = 6
+FONT_SIZE = 30
+LINE_HEIGHT = 26
+
+
+def _pygame():
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # no banner mid-run
+    return require("pygame", "games")
+
+
+def _pipe(pygame, surface, x: int, y: int, height: int) -> None:
+    """One pipe rectangle: the border colour, then the body inset by PIPE_BORDER px."""
+    if height <= 0:
+        return
+    b = R.PIPE_BORDER
+    pygame.draw.rect(surface, PIPE_BORDER, (x, y, R.PIPE_WIDTH, height))
+    if height > 2 * b:
+        pygame.draw.rect(surface, PIPE, (x + b, y + b, R.PIPE_WIDTH - 2 * b, height - 2 * b))
+
+
+def draw_pipes(pygame, surface, pipe_x, pipe_top) -> None:
+    """The top pipe (y in [0, top]) and bottom pipe (from top + gap to the ground) of each pair."""
+    for x, top in zip(pipe_x, pipe_top):
+        x, top = int(round(float(x))), int(round(float(top)))
+        _pipe(pygame, surface, x, 0, top)
+        _pipe(pygame, surface, x, top + R.PIPE_GAP, R.GROUND_Y - top - R.PIPE_GAP)
+
+
+def draw_birds(pygame, surface, state) -> None:
+    """Every living bird as a BIRD_SIZE square; semi-transparent when the state has several birds."""
+    ys = np.asarray(state.bird_y)[np.asarray(state.alive, dtype=bool)]
+    x, size = int(R.BIRD_X), R.BIRD_SIZE
+    if len(state.bird_y) == 1:
+        for y in ys:
+            pygame.draw.rect(surface, BIRD, (x, int(round(float(y))), size, size))
+        return
+    sprite = pygame.Surface((size, size), pygame.SRCALPHA)
+    sprite.fill((*BIRD, BIRD_ALPHA))
+    surface.blits([(sprite, (x, int(round(float(y))))) for y in ys], doreturn=False)
+
+
+def draw_hud(pygame, surface, hud: dict) -> None:
+    """``hud`` entries as ``label: value`` lines at the top left.
+
+    Two keys are special: ``"message"`` is drawn alone below the other lines
+    and ``"help"`` alone on the ground.
+    """
+    if not pygame.font.get_init():
+        pygame.font.init()
+    font = pygame.font.Font(None, FONT_SIZE)
+
+    def text(line: str, x: int, y: int) -> None:
+        surface.blit(font.render(line, True, SHADOW), (x + 2, y + 2))
+        surface.blit(font.render(line, True, TEXT), (x, y))
+
+    lines = [f"{k}: {v}" for k, v in hud.items() if k not in ("message", "help")]
+    if hud.get("message"):
+        lines.append(str(hud["message"]))
+    for i, line in enumerate(lines):
+        text(line, 10, 10 + i * LINE_HEIGHT)
+    if hud.get("help"):
+        text(str(hud["help"]), 10, R.HEIGHT - LINE_HEIGHT - 8)
+
+
+def draw(surface, state, hud: dict | None = None) -> None:
+    """Draw one frame of ``state`` (a Snapshot) onto an 800x900 ``surface``.
+
+    Sky, the three pipe pairs with their darker 3 px borders, the ground (the
+    bottom 100 px), every living bird, and the ``hud`` text if given (see
+    :func:`draw_hud`).
+    """
+    pygame = _pygame()
+    surface.fill(SKY)
+    draw_pipes(pygame, surface, state.pipe_x, state.pipe_top)
+    pygame.draw.rect(surface, GROUND, (0, R.GROUND_Y, R.WIDTH, R.GROUND_HEIGHT))
+    pygame.draw.rect(surface, GRASS, (0, R.GROUND_Y, R.WIDTH, GRASS_HEIGHT))
+    draw_birds(pygame, surface, state)
+    if hud:
+        draw_hud(pygame, surface, hud)
+
+
+def render_rgb(state, hud: dict | None = None) -> np.ndarray:
+    """The frame as an image ``(900, 800, 3)`` uint8, drawn offscreen (no window)."""
+    pygame = _pygame()
+    surface = pygame.Surface((R.WIDTH, R.HEIGHT))
+    draw(surface, state, hud)
+    # surfarray is indexed (x, y): transpose to rows first like every image array
+    return np.ascontiguousarray(pygame.surfarray.array3d(surface).transpose(1, 0, 2), dtype=np.uint8)
