@@ -1,13 +1,14 @@
-"""Games whose players are gone networks: ``games.flappy`` (Flappy Bird).
+"""Games whose players are gone networks: ``games.flappy`` (Flappy Bird) and ``games.snake``.
 
 Importing ``games`` registers the Gymnasium environments when Gymnasium is
 installed (the ``games`` extra), so ``gymnasium.make("gone/FlappyBird-v0")``
-works after ``import games``; without Gymnasium nothing is registered.
+and ``gymnasium.make("gone/Snake-v0")`` work after ``import games``; without Gymnasium nothing is registered.
 """
 
 from __future__ import annotations
 
-ENV_IDS = {"gone/FlappyBird-v0": "games.flappy.env:FlappyBirdEnv"}
+ENV_IDS = {"gone/FlappyBird-v0": "games.flappy.env:FlappyBirdEnv",
+           "gone/Snake-v0": "games.snake.env:SnakeEnv"}
 
 
 def register_envs() -> None:

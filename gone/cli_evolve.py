@@ -16,7 +16,7 @@ from .errors import ConfigError
 EXIT_OK, EXIT_INTERRUPTED = 0, 130
 
 #: Defaults of every run; a task's own defaults override them, and flags override both.
-COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "elitism": 2,
+COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "tournament_size": 3, "elitism": 2,
           "crossover_rate": 0.5, "crossover": "layer", "mutation_rate": 0.2, "mutation_std": 0.5,
           "mutation_decay": 1.0, "shaping": "none", "sigma": 0.1, "learning_rate": 0.03,
           "hidden": "16", "episodes": 3, "eval_episodes": 100, "backend": "serial",
@@ -47,6 +47,7 @@ def add_parser(sub, positive_int) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--strategy", choices=["ga", "es"])
     p.add_argument("--selection", choices=["roulette", "tournament", "rank", "truncation"])
+    p.add_argument("--tournament-size", type=positive_int, help="entrants per tournament (3)")
     p.add_argument("--elitism", type=int, help="best individuals kept unchanged")
     p.add_argument("--crossover-rate", type=float, help="share of children by crossover")
     p.add_argument("--crossover", choices=["layer", "uniform"])
@@ -200,7 +201,8 @@ def _strategy(s: dict):
 
     if s["strategy"] == "es":
         return ES(sigma=s["sigma"], learning_rate=s["learning_rate"])
-    return GA(selection=s["selection"], elitism=s["elitism"], crossover_rate=s["crossover_rate"],
+    return GA(selection=s["selection"], tournament_size=s.get("tournament_size", 3),
+              elitism=s["elitism"], crossover_rate=s["crossover_rate"],
               crossover=s["crossover"], mutation_rate=s["mutation_rate"],
               mutation_std=s["mutation_std"], mutation_decay=s["mutation_decay"],
               shaping=None if s["shaping"] == "none" else s["shaping"])

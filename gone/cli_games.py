@@ -66,7 +66,65 @@ class FlappyTask:
               f"(target {s['target']:g})")
 
 
-GAME_TASKS = {"flappy": FlappyTask}
+class SnakeTask:
+    """Snake: each network plays 3 games per generation; fitness = 100 x food + steps bonus."""
+
+    @property
+    def defaults(self) -> dict:
+        from games.snake.evolve import SETTINGS
+
+        d = {k: SETTINGS[k] for k in ("population", "generations", "selection", "tournament_size",
+                                      "elitism", "crossover_rate", "mutation_rate", "mutation_std")}
+        return {**d, "target": 25}
+
+    def network(self, s: dict):
+        from games.snake.sim import default_brain
+
+        return default_brain(s["seed"])
+
+    def fitness(self, s: dict):
+        from games.snake.evolve import SETTINGS
+        from games.snake.sim import SnakeFitness
+
+        return SnakeFitness(max_steps=SETTINGS["max_steps"], games=SETTINGS["games"])
+
+    def fitness_target(self, s: dict):
+        from games.snake.evolve import target_for
+
+        return target_for(int(s["target"])) if _finite(s["target"]) else None
+
+    def callbacks(self, s: dict) -> list:
+        return []
+
+    def watch(self, pop, s: dict, generations: int, options: dict):
+        """Evolve, showing each new champion play one game in a window (Esc stops the run)."""
+        require("pygame", "games")
+        from games.snake import view
+
+        shown = {"fitness": float("-inf")}
+
+        def show_champion(pop, stats) -> bool:
+            if stats["best_ever"] <= shown["fitness"]:
+                return False
+            shown["fitness"] = stats["best_ever"]
+            played = view.watch(pop.best, seed=s["seed"] + pop.generation, fps=60, games=1)
+            return not played  # the window was closed: stop the run
+
+        options = {**options, "callbacks": [*options["callbacks"], show_champion]}
+        return pop.run(self.fitness(s), generations, **options)
+
+    def report(self, pop, s: dict, result) -> None:
+        import numpy as np
+
+        from games.snake.sim import play
+
+        scores = [play(result.best, seed=s["seed"] + 10_000 + i, max_steps=1000).score
+                  for i in range(20)]
+        print(f"champion: {np.mean(scores):.1f} food on average over 20 new games "
+              f"(best {max(scores)}; target {s['target']:g})")
+
+
+GAME_TASKS = {"flappy": FlappyTask, "snake": SnakeTask}
 
 
 def add_parser(sub) -> None:
@@ -74,7 +132,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("play", help="watch a saved champion play a game, or play it yourself",
                        description="Open a window: with --model, the saved network plays; "
                        "without, you play (space bar to flap in flappy, arrows in snake).")
-    p.add_argument("game", choices=sorted(GAME_TASKS) + ["snake"])
+    p.add_argument("game", choices=sorted(GAME_TASKS))
     p.add_argument("--model", metavar="FILE", help="a .gone network evolved for the game")
     p.add_argument("--seed", type=int, default=0, help="the level (pipes, food) to play")
     p.add_argument("--fps", type=int, default=60)

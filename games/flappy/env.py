@@ -16,6 +16,7 @@ snapshot)`` (pygame, the ``games`` extra), imported only when rendering.
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import gymnasium
@@ -82,6 +83,7 @@ class FlappyBirdEnv(gymnasium.Env):
             if self.render_mode == "human":
                 pygame.init()
                 self._surface = pygame.display.set_mode((R.WIDTH, R.HEIGHT))
+                pygame.display.set_caption("gone: Flappy Bird")
                 self._clock = pygame.time.Clock()
             else:
                 self._surface = pygame.Surface((R.WIDTH, R.HEIGHT))
@@ -111,8 +113,8 @@ def _pygame_and_view():
     except ImportError as exc:
         raise gone.DependencyMissing("rendering Flappy Bird needs pygame; install it with: "
                                      "pip install 'gone[games]'") from exc
-    try:
-        from . import view
+    try:   # through sys.modules, so a test can stand in for the view
+        view = importlib.import_module(f"{__package__}.view")
     except ImportError as exc:
         raise gone.DependencyMissing(f"rendering Flappy Bird needs games.flappy.view: {exc}") from exc
     return pygame, view

@@ -27,13 +27,15 @@ GROUND = (222, 216, 149)
 GRASS = (94, 180, 62)          # a strip on top of the ground
 PIPE = (84, 178, 58)
 PIPE_BORDER = (44, 108, 30)    # the outer PIPE_BORDER px of every pipe (rules.PIPE_BORDER)
-BIRD = (240, 200, 40)
-TEXT = (255, 255, 255)
-SHADOW = (20, 20, 20)
-BIRD_ALPHA = 90                # opacity of each bird of a flock (0-255)
+BIRD = (245, 120, 35)
+BIRD_EDGE = (150, 50, 10)      # each bird's 2 px outline
+TEXT = (60, 45, 20)            # the HUD, on the ground
+BIRD_ALPHA = 90                # opacity of each bird of a flock (0-255) ...
+BIRD_EDGE_ALPHA = 170          # ... and of its outline, so single birds stand out
+BIRD_EDGE_WIDTH = 2
 GRASS_HEIGHT = 6
-FONT_SIZE = 30
-LINE_HEIGHT = 26
+FONT_SIZE = 28
+LINE_HEIGHT = 27
 
 
 def _pygame():
@@ -62,37 +64,34 @@ def draw_pipes(pygame, surface, pipe_x, pipe_top) -> None:
 def draw_birds(pygame, surface, state) -> None:
     """Every living bird as a BIRD_SIZE square; semi-transparent when the state has several birds."""
     ys = np.asarray(state.bird_y)[np.asarray(state.alive, dtype=bool)]
-    x, size = int(R.BIRD_X), R.BIRD_SIZE
+    x, size, e = int(R.BIRD_X), R.BIRD_SIZE, BIRD_EDGE_WIDTH
+    inner = (e, e, size - 2 * e, size - 2 * e)
     if len(state.bird_y) == 1:
         for y in ys:
-            pygame.draw.rect(surface, BIRD, (x, int(round(float(y))), size, size))
+            y = int(round(float(y)))
+            pygame.draw.rect(surface, BIRD_EDGE, (x, y, size, size))
+            pygame.draw.rect(surface, BIRD, (x + e, y + e, size - 2 * e, size - 2 * e))
         return
     sprite = pygame.Surface((size, size), pygame.SRCALPHA)
-    sprite.fill((*BIRD, BIRD_ALPHA))
+    sprite.fill((*BIRD_EDGE, BIRD_EDGE_ALPHA))
+    sprite.fill((*BIRD, BIRD_ALPHA), inner)
     surface.blits([(sprite, (x, int(round(float(y))))) for y in ys], doreturn=False)
 
 
 def draw_hud(pygame, surface, hud: dict) -> None:
-    """``hud`` entries as ``label: value`` lines at the top left.
-
-    Two keys are special: ``"message"`` is drawn alone below the other lines
-    and ``"help"`` alone on the ground.
-    """
+    """``hud`` as text on the ground, clear of the birds: its entries on one
+    ``label: value`` line, then the values of ``"message"`` and of ``"help"``
+    on lines of their own."""
     if not pygame.font.get_init():
         pygame.font.init()
     font = pygame.font.Font(None, FONT_SIZE)
 
-    def text(line: str, x: int, y: int) -> None:
-        surface.blit(font.render(line, True, SHADOW), (x + 2, y + 2))
-        surface.blit(font.render(line, True, TEXT), (x, y))
-
-    lines = [f"{k}: {v}" for k, v in hud.items() if k not in ("message", "help")]
-    if hud.get("message"):
-        lines.append(str(hud["message"]))
+    values = "   ".join(f"{k}: {v}" for k, v in hud.items() if k not in ("message", "help"))
+    lines = (values, hud.get("message"), hud.get("help"))
     for i, line in enumerate(lines):
-        text(line, 10, 10 + i * LINE_HEIGHT)
-    if hud.get("help"):
-        text(str(hud["help"]), 10, R.HEIGHT - LINE_HEIGHT - 8)
+        if line:
+            surface.blit(font.render(str(line), True, TEXT),
+                         (10, R.GROUND_Y + GRASS_HEIGHT + 6 + i * LINE_HEIGHT))
 
 
 def draw(surface, state, hud: dict | None = None) -> None:
