@@ -9,10 +9,18 @@ drawing them needs pygame, the ``games`` extra. The task objects plug into
 from __future__ import annotations
 
 import math
+import os
 
-from .errors import ConfigError, require
+from .errors import ConfigError
+from .errors import require as _require
 
 EXIT_OK = 0
+
+
+def require(module: str, extra: str):
+    """Import an optional dependency quietly (pygame prints a banner on import unless told not to)."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    return _require(module, extra)
 
 
 def _finite(target) -> bool:

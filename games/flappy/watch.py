@@ -1,7 +1,8 @@
 """Flappy Bird in a window: watch evolution live, watch a champion, or play yourself.
 
     from games.flappy.watch import watch_evolution, play_model, play_human
-    result = watch_evolution(make_population(seed=0), FlappyFitness(), target=100)
+    result = watch_evolution(make_population(seed=0), FlappyFitness(),
+                             target=rules.fitness_target(100))   # a 100-pipe champion
     play_model(gone.load("champion.gone"))     # the champion plays; restarts on death
     play_human()                               # Space or a click flaps
 
@@ -186,7 +187,7 @@ class EvolutionViewer(gone.EvolutionCallback):
 
 
 def watch_evolution(pop, fitness: FlappyFitness | None = None, generations: int | None = None,
-                    target: int | None = None, save_path=None, callbacks=(), *, fps: float = 60,
+                    target: float | None = None, save_path=None, callbacks=(), *, fps: float = 60,
                     get_events=None, **run_kwargs):
     """``pop.run(fitness, ...)`` while every generation plays in a window (see the controls above).
 
@@ -195,8 +196,8 @@ def watch_evolution(pop, fitness: FlappyFitness | None = None, generations: int 
         fitness: the FlappyFitness to play (default ``FlappyFitness()``); its
             ``on_frame`` is set to the window's hook during the run, then restored.
         generations: stop after this many generations.
-        target: pipes the champion must pass, as ``evolve``'s ``target``
-            (turned into ``rules.fitness_target(target)``).
+        target: ``pop.run``'s fitness target; for "a champion passes k pipes"
+            pass ``rules.fitness_target(k)``.
         save_path: where C saves the champion (default ``champion.gone``).
         callbacks, **run_kwargs: passed to ``pop.run`` (progress, checkpoint, max_time, ...).
         fps: drawn frames per second at most (0: as fast as possible).
@@ -211,16 +212,15 @@ def watch_evolution(pop, fitness: FlappyFitness | None = None, generations: int 
         raise gone.ConfigError(f"watch_evolution needs a FlappyFitness (with an on_frame hook), "
                                f"got {fitness!r}")
     check_brains(pop.template.n_inputs, pop.template.n_outputs)
-    fitness_target = None if target is None else R.fitness_target(target)
-    if (generations is None and fitness_target is None
+    if (generations is None and target is None
             and all(run_kwargs.get(k) is None for k in ("max_time", "stagnation"))):
-        fitness_target = float("inf")   # no stop condition: until the window closes
+        target = float("inf")   # no stop condition: until the window closes
     window = Window(fps, get_events)
     viewer = EvolutionViewer(pop, window, save_path)
     previous, fitness.on_frame = fitness.on_frame, viewer.on_frame
     run_kwargs.setdefault("vectorized", True)
     try:
-        return pop.run(fitness, generations, target=fitness_target,
+        return pop.run(fitness, generations, target=target,
                        callbacks=[*callbacks, viewer], **run_kwargs)
     finally:
         fitness.on_frame = previous
