@@ -144,6 +144,7 @@ def add_parser(sub) -> None:
     p.add_argument("--model", metavar="FILE", help="a .gone network evolved for the game")
     p.add_argument("--seed", type=int, default=0, help="the level (pipes, food) to play")
     p.add_argument("--fps", type=int, default=60)
+    p.add_argument("--frames", type=int, help="flappy: stop after this many frames (demos, tests)")
     p.set_defaults(func=cmd_play)
 
 
@@ -155,10 +156,11 @@ def cmd_play(args) -> int:
     if args.game == "flappy":
         from games.flappy import watch
 
-        if net is not None:
-            watch.play_model(net, seed=args.seed, fps=args.fps)
-        else:
-            watch.play_human(seed=args.seed, fps=args.fps)
+        play = watch.play_human if net is None else (
+            lambda **kw: watch.play_model(net, **kw))
+        games = play(seed=args.seed, fps=args.fps, max_frames=args.frames)
+        print(f"played {len(games)} game(s); pipes passed: "
+              f"{', '.join(str(g.bird.score) for g in games) or '-'}")
     else:
         from games.snake import view
 

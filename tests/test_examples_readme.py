@@ -47,7 +47,7 @@ def readme_commands():
 
 def test_readme_opens_with_the_two_setup_commands():
     main_cmd, test_cmd = readme_commands()[:2]
-    assert "pip install" in main_cmd and main_cmd.endswith("gone train xor")
+    assert "pip install" in main_cmd and main_cmd.endswith("gone evolve flappy")
     assert '".[dev]"' in test_cmd and test_cmd.endswith("pytest")
     # .ci/run executes exactly these lines (it extracts the README's first block)
     ci = (ROOT / ".ci" / "run").read_text()
