@@ -33,19 +33,17 @@ class HallOfFame:
         ok = np.isfinite(fitness)
         if len(self) == self.capacity:  # only those that beat the worst member can enter
             ok &= fitness > self.fitness[-1]
-        if ok.sum() > self.capacity:  # and at most `capacity` of this generation
-            cut = np.partition(np.where(ok, fitness, -np.inf), -self.capacity)[-self.capacity]
-            ok &= fitness >= cut
-        if not ok.any():
+        cand = np.flatnonzero(ok)
+        if not cand.size:
             return
+        # At most `capacity` of this generation can stay: the best, earlier first on ties.
+        cand = cand[np.argsort(-fitness[cand], kind="stable")[:self.capacity]]
         old = self.genomes if len(self) else np.empty((0, genomes.shape[1]), genomes.dtype)
-        g = np.concatenate([old, genomes[ok]])
-        f = np.concatenate([self.fitness, fitness[ok]])
-        gen = np.concatenate([self.generations, np.full(int(ok.sum()), generation, np.int64)])
+        g = np.concatenate([old, genomes[cand]])
+        f = np.concatenate([self.fitness, fitness[cand]])
+        gen = np.concatenate([self.generations, np.full(len(cand), generation, np.int64)])
         order = np.argsort(-f, kind="stable")
-        # An elite carried over unchanged is the same genome again: keep it once.
-        _, first = np.unique(g[order], axis=0, return_index=True)
-        keep = order[np.sort(first)][:self.capacity]
+        keep = order[~_repeats(g[order])][:self.capacity]
         self.genomes, self.fitness, self.generations = g[keep].copy(), f[keep], gen[keep]
 
     def entries(self) -> list[tuple[float, int, np.ndarray]]:
@@ -55,3 +53,11 @@ class HallOfFame:
     def restore(self, genomes, fitness, generations) -> None:
         self.genomes, self.fitness = np.asarray(genomes), np.asarray(fitness, np.float64)
         self.generations = np.asarray(generations, np.int64)
+
+
+def _repeats(rows: np.ndarray) -> np.ndarray:
+    """``(k,)`` True where a row equals an earlier row: an elite carried over
+    unchanged is the same genome again and is kept once. ``k`` is at most twice
+    the capacity, so comparing every pair is cheaper than sorting rows."""
+    same = (rows[:, None, :] == rows[None, :, :]).all(axis=-1)
+    return np.triu(same, 1).any(axis=0)
