@@ -8,6 +8,14 @@ library's ``New(0.1, MSE(), Layer{2}, Layer{4, Sigmoid()}, Layer{1})``::
 The first entry is the input size (the input layer has no activation); every
 later entry is a ``Dense`` layer or a plain int, meaning ``Dense(n)`` with the
 identity activation (the Go library's default).
+
+For images the first entry is the per-sample shape ``(C, H, W)`` and the
+layers may include :class:`~gone.conv.Conv2D`, :class:`~gone.conv.MaxPool2D`
+and :class:`~gone.conv.Flatten` (which must come before the first Dense)::
+
+    net = gone.Network([(1, 8, 8), gone.Conv2D(8, 3, padding="same", activation="relu"),
+                        gone.MaxPool2D(2), gone.Flatten(), gone.Dense(10, "softmax")],
+                       loss="cross_entropy")
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from . import translate as _translate
 from .errors import ConfigError, InputError, ShapeError
 from .evolution import genome as _genome
 from .evolution import operators as _ops
+from .conv import _ImageLayer
 from .layers import Dense
 from .rng import make_rng
 
@@ -40,6 +49,8 @@ class Network:
 
     Args:
         layers: ``[n_in, layer, layer, ...]``; each layer a :class:`Dense` or an int.
+            For images ``[(C, H, W), Conv2D(...), MaxPool2D(...), Flatten(), Dense(...), ...]``;
+            the last layer must be Dense.
         loss: loss name (``"mse"``, ``"cross_entropy"``, ``"binary_cross_entropy"``)
             or a :class:`~gone.losses.Loss`.
         learning_rate: default step size for optimizers created without one.
@@ -55,9 +66,7 @@ class Network:
                  init: str = "xavier", dtype="float64", seed=None, metadata: dict | None = None):
         if len(layers) < 2:
             raise ConfigError("a network needs an input size and at least one layer")
-        n_in = layers[0]
-        if isinstance(n_in, Dense) or int(n_in) != n_in or n_in < 1:
-            raise ConfigError(f"the first entry must be the input size (an int), got {n_in!r}")
+        self.input_shape = _input_shape(layers[0])
         self.dtype = _as_dtype(dtype)
         self.loss = _losses.get(loss)
         if not (isinstance(learning_rate, Real) and 0 < learning_rate < float("inf")):
@@ -68,12 +77,22 @@ class Network:
         self.optimizer = None  # the last optimizer used, saved with the network
         self.metadata = dict(metadata or {})
         self.layers: list[Dense] = []
-        fan_in = int(n_in)
-        for spec in layers[1:]:
-            layer = Dense(spec) if not isinstance(spec, Dense) else Dense(**spec.config())
-            layer.build(fan_in, self.dtype, self.rng, init)
+        shape = self.input_shape or (int(layers[0]),)
+        for i, spec in enumerate(layers[1:], start=1):
+            if isinstance(spec, _ImageLayer):
+                layer = type(spec)(**spec.config())
+                layer.build(shape, self.dtype, self.rng, init)
+                shape = layer.output_shape
+            else:
+                layer = Dense(spec) if not isinstance(spec, Dense) else Dense(**spec.config())
+                if len(shape) != 1:
+                    raise ConfigError(f"layer {i} ({layer!r}) needs flat input but layer {i - 1} "
+                                      f"gives shape {shape}; put gone.Flatten() before it")
+                layer.build(shape[0], self.dtype, self.rng, init)
+                shape = (layer.units,)
             self.layers.append(layer)
-            fan_in = layer.units
+        if not isinstance(self.layers[-1], Dense):
+            raise ConfigError(f"the output layer must be Dense, got {self.layers[-1]!r}")
         if self.layers[-1].dropout:
             raise ConfigError("the output layer cannot have dropout")
         self._pack()
@@ -163,16 +182,22 @@ class Network:
         return self._flat.size
 
     def architecture(self) -> tuple:
-        """What two networks must share to exchange genes: parameter shapes per layer."""
-        return tuple(tuple(p.shape for p in layer.params) for layer in self.layers)
+        """What two networks must share to exchange genes: parameter shapes per layer
+        (and, for image layers, their kind and output shape)."""
+        return tuple(tuple(p.shape for p in layer.params) if layer.kind == "dense"
+                     else (layer.kind, tuple(p.shape for p in layer.params), layer.output_shape)
+                     for layer in self.layers)
 
     # --- forward ----------------------------------------------------------
     def _as_batch(self, x, what: str = "input") -> tuple[np.ndarray, bool]:
-        """``x`` as ``(batch, n_in)`` in the network dtype, and whether it was one sample."""
+        """``x`` as ``(batch, n_in)`` (or ``(batch, C, H, W)``) in the network dtype,
+        and whether it was one sample."""
         try:
             x = np.asarray(x, dtype=self.dtype)
         except (TypeError, ValueError) as exc:
             raise InputError(f"{what} must be numbers (use translate_in= to map symbols): {exc}") from None
+        if self.input_shape is not None:
+            return self._as_images(x)
         n = self.n_inputs
         if x.ndim == 1 and x.shape[0] == n:
             return x[None, :], True
@@ -181,8 +206,25 @@ class Network:
         got = f"({x.shape[0]},)" if x.ndim == 1 else f"(batch, {x.shape[-1]})" if x.ndim == 2 else str(x.shape)
         raise ShapeError(f"layer 0 (input) expects ({n},) or (batch, {n}), got {got}")
 
+    def _as_images(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Image input as ``(batch, C, H, W)``: from one image ``(C, H, W)``, a batch
+        ``(batch, C, H, W)``, or flat rows ``(batch, C*H*W)`` (reshaped in C order)."""
+        shape, n = self.input_shape, self.n_inputs
+        if x.shape == shape:
+            return x[None], True
+        if x.ndim == 4 and x.shape[1:] == shape:
+            return x, False
+        if x.ndim == 2 and x.shape[1] == n:
+            return x.reshape((len(x),) + shape), False
+        want = ", ".join(map(str, shape))
+        raise ShapeError(f"layer 0 (input) expects ({want}), (batch, {want}) or (batch, {n}), "
+                         f"got {x.shape}")
+
     def predict(self, x, *, translate_in=None, translate_out=None):
         """Outputs for one sample ``(n_in,) -> (n_out,)`` or a batch ``(batch, n_in) -> (batch, n_out)``.
+
+        An image network takes one image ``(C, H, W)``, a batch ``(batch, C, H, W)``
+        or flat rows ``(batch, C*H*W)`` (each row reshaped to ``(C, H, W)`` in C order).
 
         ``translate_in`` maps symbols to numbers before the pass (e.g. letters
         to floats); ``translate_out`` decodes each output to the nearest symbol.
@@ -356,7 +398,8 @@ class Network:
         save(self, path)
 
     def summary(self) -> str:
-        lines = [f"Network {self.sizes}  loss={self.loss.name}  lr={self.learning_rate:g}  "
+        inputs = f"input {self.input_shape}  " if self.input_shape else ""
+        lines = [f"Network {inputs}{self.sizes}  loss={self.loss.name}  lr={self.learning_rate:g}  "
                  f"dtype={self.dtype.name}  params={self.n_params}"]
         for i, layer in enumerate(self.layers, 1):
             lines.append(f"  layer {i}: {layer!r}  params={sum(p.size for p in layer.params)}")
@@ -364,4 +407,20 @@ class Network:
 
     def __repr__(self) -> str:
         acts = ", ".join(l.activation.name for l in self.layers)
+        if self.input_shape:
+            return (f"Network(input_shape={self.input_shape}, layers={self.layers}, "
+                    f"loss={self.loss.name!r})")
         return f"Network(sizes={self.sizes}, activations=[{acts}], loss={self.loss.name!r})"
+
+
+def _input_shape(first) -> tuple[int, ...] | None:
+    """``None`` for a flat input size (checked), the shape ``(C, H, W)`` for images."""
+    if isinstance(first, (tuple, list)):
+        if len(first) != 3 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in first):
+            raise ConfigError(f"an image input shape must be three positive ints (C, H, W), "
+                              f"got {first!r}")
+        return tuple(int(n) for n in first)
+    if isinstance(first, (Dense, _ImageLayer)) or int(first) != first or first < 1:
+        raise ConfigError(f"the first entry must be the input size (an int) or an image "
+                          f"shape (C, H, W), got {first!r}")
+    return None

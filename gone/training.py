@@ -38,11 +38,11 @@ def _from_samples(samples) -> tuple[np.ndarray, np.ndarray]:
 
 
 def dataset(net, inputs, targets=None) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs ``(n, n_in)`` and targets ``(n, n_out)`` in the network dtype, checked."""
+    """Inputs ``(n, n_in)`` (``(n, C, H, W)`` for images) and targets ``(n, n_out)``, checked."""
     if targets is None:
         inputs, targets = _from_samples(inputs)
     x = np.asarray(inputs, dtype=net.dtype) if not isinstance(inputs, np.ndarray) else inputs
-    if x.ndim != 2:
+    if x.ndim != 2 and net.input_shape is None:
         raise ShapeError(f"layer 0 (input) expects training inputs (batch, {net.n_inputs}), "
                          f"got shape {np.shape(inputs)}")
     x, _ = net._as_batch(x)

@@ -19,6 +19,8 @@ def random_genomes(template, size: int, rng: np.random.Generator) -> np.ndarray:
     for row in genomes:
         start = 0
         for layer in template.layers:
+            if layer.weight is None:  # pooling, flattening: no parameters
+                continue
             n_out, n_in = layer.weight.shape
             w, b = initializers.get(layer.init or template.init)(rng, n_out, n_in, template.dtype)
             row[start:start + w.size] = w.reshape(-1)

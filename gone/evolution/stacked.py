@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 
 
 def _layer_views(template, genomes: np.ndarray) -> list[tuple]:
@@ -37,6 +37,10 @@ class StackedNetworks:
     """
 
     def __init__(self, template, genomes):
+        if getattr(template, "input_shape", None) is not None:
+            raise ConfigError("StackedNetworks runs dense networks only; a network with image "
+                              "layers (Conv2D, MaxPool2D, Flatten) is evaluated one network "
+                              "at a time (use a non-vectorised fitness)")
         genomes = np.asarray(genomes)
         if genomes.ndim != 2 or genomes.shape[1] != template.n_params:
             raise ShapeError(f"genomes must have shape (pop, {template.n_params}) for network "
