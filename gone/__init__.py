@@ -11,8 +11,9 @@ from ._version import __version__
 from .activations import Activation
 from .activations import register as register_activation
 from .callbacks import Callback, EarlyStopping, History, LearningRateScheduler
-from .errors import (ConfigError, DependencyMissing, DivergenceError, GoneError,
+from .errors import (ConfigError, DatasetError, DependencyMissing, DivergenceError, GoneError,
                      GoneFormatError, InputError, PerformanceWarning, ShapeError)
+from .conv import Conv2D, Flatten, MaxPool2D
 from .checkpoint import load_population
 from .evolution import (ES, GA, Baldwinian, EvolutionCallback, GaussianMutation, Lamarckian,
                         Population, StackedNetworks, vectorized)
@@ -27,7 +28,8 @@ from .rng import make_rng
 __all__ = [
     "Baldwinian", "ES", "EvolutionCallback", "GA", "Lamarckian", "Population", "StackedNetworks",
     "load_population", "vectorized",
-    "Activation", "Adam", "Callback", "ConfigError", "Dense", "DependencyMissing",
+    "Activation", "Adam", "Callback", "ConfigError", "Conv2D", "DatasetError", "Dense",
+    "Flatten", "MaxPool2D", "DependencyMissing",
     "DivergenceError", "EarlyStopping", "GD", "GaussianMutation", "GoneError",
     "GoneFormatError", "History", "InputError", "LearningRateScheduler", "Loss", "MBGD",
     "Momentum", "Nesterov", "Network", "Optimizer", "PerformanceWarning", "RMSprop", "SGD", "ShapeError",

@@ -32,6 +32,10 @@ class InputError(GoneError, ValueError):
     """Malformed user data, e.g. a row of text that is not numbers."""
 
 
+class DatasetError(GoneError, ValueError):
+    """A data file cannot be read: bad magic number, truncated, wrong columns; names file and place."""
+
+
 class DependencyMissing(GoneError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 

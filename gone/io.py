@@ -21,6 +21,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from . import _atomic
+from . import io_image as _image
 from . import activations as _act
 from . import losses as _losses
 from . import optimizers as _optim
@@ -38,8 +39,8 @@ _METADATA_FIELDS = ("fitness", "generation", "notes")
 
 def go_compatible(net) -> bool:
     """True when the Go library can load and run ``net`` from its ``.gone`` file."""
-    return net.loss.name == "mse" and all(
-        layer.activation.name in GO_ACTIVATIONS and not layer.activation.params
+    return net.loss.name == "mse" and net.input_shape is None and all(
+        layer.kind == "dense" and layer.activation.name in GO_ACTIVATIONS and not layer.activation.params
         for layer in net.layers
     )
 
@@ -55,11 +56,14 @@ def _tensor(array: np.ndarray) -> pb.Tensor:
 
 def _layer(layer) -> pb.Layer:
     act = layer.activation
-    return pb.Layer(
+    msg = pb.Layer(
         Nodes=layer.units, Activator=GO_ACTIVATIONS.get(act.name, act.name),
         activator_params=act.params, no_bias=not layer.use_bias,
         dropout=layer.dropout, l2=layer.l2, kind=layer.kind,
     )
+    if layer.kind != "dense":
+        _image.layer_fields(layer, msg)
+    return msg
 
 
 def _optimizer_state(opt) -> pb.OptimizerState:
@@ -89,8 +93,16 @@ def to_message(net) -> pb.NeuralNetwork:
     )
     msg.Layers.append(pb.Layer(Nodes=net.n_inputs, Activator="id"))
     msg.Activations.append(_matrix(np.zeros(net.n_inputs)))
+    if net.input_shape is not None:
+        msg.input_shape.extend(net.input_shape)
     for layer in net.layers:
         msg.Layers.append(_layer(layer))
+        if net.input_shape is not None:
+            weight, bias = _image.matrices(layer, pb)
+            msg.Weights.append(weight)
+            msg.Biases.append(bias)
+            msg.Activations.append(pb.Matrix())
+            continue
         msg.Weights.append(_matrix(layer.weight))
         bias = layer.bias if layer.bias is not None else np.zeros(layer.units)
         msg.Biases.append(_matrix(bias))
@@ -175,6 +187,10 @@ class _Reader:
     def layer(self, spec, index: int) -> Dense:
         where = f"layer {index}"
         if spec.kind not in ("", "dense"):
+            act = self._activation(spec, where)
+            image_layer = _image.read_layer(self, spec, where, act)
+            if image_layer is not None:
+                return image_layer
             raise self.fail(f"{where}: layer kind {spec.kind!r} is not supported by gone "
                             f"{_version()}")
         numbers = [("dropout", spec.dropout), ("l2", spec.l2), *spec.activator_params.items()]
@@ -184,6 +200,15 @@ class _Reader:
         try:
             act = _act.get(spec.Activator, **dict(spec.activator_params))
             return Dense(spec.Nodes, act, bias=not spec.no_bias, dropout=spec.dropout, l2=spec.l2)
+        except ConfigError as exc:
+            raise self.fail(f"{where}: {exc}") from None
+
+    def _activation(self, spec, where: str):
+        for name, value in spec.activator_params.items():
+            if not math.isfinite(value):
+                raise self.fail(f"{where}: {name} is {value}, not a finite number")
+        try:
+            return _act.get(spec.Activator or "id", **dict(spec.activator_params))
         except ConfigError as exc:
             raise self.fail(f"{where}: {exc}") from None
 
@@ -232,6 +257,8 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
     lr = msg.LearningRate
     if not math.isfinite(lr) or lr < 0:
         raise r.fail(f"learning rate {lr} is not a non-negative number")
+    if _image.is_image(msg):
+        return _image_network(r, msg, specs, dtype, lr)
     # Check every matrix against the declared sizes before the network
     # allocates its parameters: declared sizes alone must not cost memory.
     weights = [r.matrix(msg.Weights[i], sizes[i + 1], sizes[i], f"Weights[{i}]")
@@ -247,6 +274,26 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
         if not layer.use_bias and np.any(b):
             raise r.fail(f"Biases[{i}] is non-zero but layer {i + 1} has no bias (no_bias is set)")
         layer.set_params(w, b if layer.use_bias else None, i + 1)
+    return _finish(r, msg, net)
+
+
+def _image_network(r, msg, specs, dtype: str, lr: float):
+    """A network with image layers; every shape is checked before allocating."""
+    from .network import Network
+
+    input_shape, params = _image.read_params(r, msg, specs)
+    try:
+        loss = _losses.get(msg.Loss or "mse")
+        net = Network([input_shape, *specs], loss=loss, learning_rate=lr or 0.1, dtype=dtype,
+                      seed=0, init="uniform")
+    except ConfigError as exc:
+        raise r.fail(str(exc)) from None
+    _image.assign(net, params)
+    return _finish(r, msg, net)
+
+
+def _finish(r, msg, net):
+    """Optimizer state and metadata, common to every network file."""
     if msg.HasField("optimizer"):
         net.optimizer = r.optimizer(msg.optimizer, [net.flat])
     if msg.HasField("metadata"):

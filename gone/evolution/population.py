@@ -160,7 +160,10 @@ class Population:
             return _vector_result(fitness(*args), len(genomes))
         from .backends import get_backend
 
-        return get_backend(backend or "serial").map(fitness, self.template, genomes, seed)
+        if backend is None or isinstance(backend, str):  # made here, so closed here
+            with get_backend(backend or "serial") as runner:
+                return runner.map(fitness, self.template, genomes, seed)
+        return backend.map(fitness, self.template, genomes, seed)
 
     # --- results --------------------------------------------------------------------
     @property
