@@ -1,4 +1,4 @@
-"""The ``gone`` command line: ``info``, ``predict``, ``train``, ``evolve`` and ``play``.
+"""The ``gone`` command line: ``info``, ``predict``, ``train``, ``evolve``, ``play`` and ``serve``.
 
 Every user mistake ends as one line on stderr (``gone: error: ...``) and exit
 code 2; nothing prints a traceback. ``predict`` streams: it answers each chunk
@@ -260,8 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_evolve import add_parser as add_evolve
     from .cli_games import add_parser as add_play
 
+    from .cli_serve import add_parser as add_serve
+
     add_evolve(sub, _positive_int)
     add_play(sub)
+    add_serve(sub)
     return parser
 
 
