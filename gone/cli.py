@@ -1,4 +1,5 @@
-"""The ``gone`` command line: ``info``, ``predict``, ``train``, ``evolve``, ``play`` and ``serve``.
+"""The ``gone`` command line: ``info``, ``predict``, ``train``, ``evolve``, ``play``, ``serve``,
+``propagate`` and ``learn``.
 
 Every user mistake ends as one line on stderr (``gone: error: ...``) and exit
 code 2; nothing prints a traceback. ``predict`` streams: it answers each chunk
@@ -256,15 +257,19 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--save", metavar="FILE", help="save the trained network (.gone)")
     t.add_argument("--progress", action="store_true", help="show a progress bar")
     t.set_defaults(func=train_xor)
+    from .cli_train import add_tasks as add_train_tasks
+    add_train_tasks(tasks, _positive_int)
 
     from .cli_evolve import add_parser as add_evolve
     from .cli_games import add_parser as add_play
 
+    from .cli_graph import add_parser as add_graph
     from .cli_serve import add_parser as add_serve
 
     add_evolve(sub, _positive_int)
     add_play(sub)
     add_serve(sub)
+    add_graph(sub)
     return parser
 
 

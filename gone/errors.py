@@ -36,6 +36,10 @@ class DatasetError(GoneError, ValueError):
     """A data file cannot be read: bad magic number, truncated, wrong columns; names file and place."""
 
 
+class GraphError(GoneError, ValueError):
+    """An invalid graph config; the message names the neuron and the field."""
+
+
 class DependencyMissing(GoneError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 
