@@ -12,11 +12,17 @@ from .activations import Activation
 from .activations import register as register_activation
 from .callbacks import Callback, EarlyStopping, History, LearningRateScheduler
 from .errors import (ConfigError, DatasetError, DependencyMissing, DivergenceError, GoneError,
-                     GoneFormatError, InputError, PerformanceWarning, ShapeError)
-from .conv import Conv2D, Flatten, MaxPool2D
+                     GoneFormatError, GraphError, InputError, PerformanceWarning, ShapeError)
+from .conv import Conv2D
+from .layers_image import Flatten, MaxPool2D
 from .checkpoint import load_population
 from .evolution import (ES, GA, Baldwinian, EvolutionCallback, GaussianMutation, Lamarckian,
                         Population, StackedNetworks, vectorized)
+from . import graph_io
+from .graph import GraphNetwork
+from .graph_evolution import TopologyMutation
+from .graph_io import load as load_graph
+from .graph_io import save as save_graph
 from .io import load, save
 from .layers import Dense
 from .losses import Loss
@@ -27,7 +33,8 @@ from .rng import make_rng
 
 __all__ = [
     "Baldwinian", "ES", "EvolutionCallback", "GA", "Lamarckian", "Population", "StackedNetworks",
-    "load_population", "vectorized",
+    "load_population", "vectorized", "GraphError", "GraphNetwork", "TopologyMutation", "graph_io",
+    "load_graph", "save_graph",
     "Activation", "Adam", "Callback", "ConfigError", "Conv2D", "DatasetError", "Dense",
     "Flatten", "MaxPool2D", "DependencyMissing",
     "DivergenceError", "EarlyStopping", "GD", "GaussianMutation", "GoneError",

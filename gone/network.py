@@ -10,8 +10,8 @@ later entry is a ``Dense`` layer or a plain int, meaning ``Dense(n)`` with the
 identity activation (the Go library's default).
 
 For images the first entry is the per-sample shape ``(C, H, W)`` and the
-layers may include :class:`~gone.conv.Conv2D`, :class:`~gone.conv.MaxPool2D`
-and :class:`~gone.conv.Flatten` (which must come before the first Dense)::
+layers may include :class:`~gone.conv.Conv2D`, :class:`~gone.layers_image.MaxPool2D`
+and :class:`~gone.layers_image.Flatten` (which must come before the first Dense)::
 
     net = gone.Network([(1, 8, 8), gone.Conv2D(8, 3, padding="same", activation="relu"),
                         gone.MaxPool2D(2), gone.Flatten(), gone.Dense(10, "softmax")],
@@ -30,7 +30,7 @@ from . import translate as _translate
 from .errors import ConfigError, InputError, ShapeError
 from .evolution import genome as _genome
 from .evolution import operators as _ops
-from .conv import _ImageLayer
+from .layers_image import _ImageLayer, as_images, input_shape
 from .layers import Dense
 from .rng import make_rng
 
@@ -66,7 +66,7 @@ class Network:
                  init: str = "xavier", dtype="float64", seed=None, metadata: dict | None = None):
         if len(layers) < 2:
             raise ConfigError("a network needs an input size and at least one layer")
-        self.input_shape = _input_shape(layers[0])
+        self.input_shape = input_shape(layers[0])
         self.dtype = _as_dtype(dtype)
         self.loss = _losses.get(loss)
         if not (isinstance(learning_rate, Real) and 0 < learning_rate < float("inf")):
@@ -150,6 +150,8 @@ class Network:
 
     def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
         """Copies of the weight matrices ``(n_out, n_in)`` and biases ``(n_out,)`` (None if absent)."""
+        if self.input_shape is not None:
+            raise ConfigError("to_arrays is for dense networks; use net.params for image layers")
         return ([l.weight.copy() for l in self.layers],
                 [None if l.bias is None else l.bias.copy() for l in self.layers])
 
@@ -197,7 +199,7 @@ class Network:
         except (TypeError, ValueError) as exc:
             raise InputError(f"{what} must be numbers (use translate_in= to map symbols): {exc}") from None
         if self.input_shape is not None:
-            return self._as_images(x)
+            return as_images(x, self.input_shape)
         n = self.n_inputs
         if x.ndim == 1 and x.shape[0] == n:
             return x[None, :], True
@@ -205,20 +207,6 @@ class Network:
             return x, False
         got = f"({x.shape[0]},)" if x.ndim == 1 else f"(batch, {x.shape[-1]})" if x.ndim == 2 else str(x.shape)
         raise ShapeError(f"layer 0 (input) expects ({n},) or (batch, {n}), got {got}")
-
-    def _as_images(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Image input as ``(batch, C, H, W)``: from one image ``(C, H, W)``, a batch
-        ``(batch, C, H, W)``, or flat rows ``(batch, C*H*W)`` (reshaped in C order)."""
-        shape, n = self.input_shape, self.n_inputs
-        if x.shape == shape:
-            return x[None], True
-        if x.ndim == 4 and x.shape[1:] == shape:
-            return x, False
-        if x.ndim == 2 and x.shape[1] == n:
-            return x.reshape((len(x),) + shape), False
-        want = ", ".join(map(str, shape))
-        raise ShapeError(f"layer 0 (input) expects ({want}), (batch, {want}) or (batch, {n}), "
-                         f"got {x.shape}")
 
     def predict(self, x, *, translate_in=None, translate_out=None):
         """Outputs for one sample ``(n_in,) -> (n_out,)`` or a batch ``(batch, n_in) -> (batch, n_out)``.
@@ -412,15 +400,3 @@ class Network:
                     f"loss={self.loss.name!r})")
         return f"Network(sizes={self.sizes}, activations=[{acts}], loss={self.loss.name!r})"
 
-
-def _input_shape(first) -> tuple[int, ...] | None:
-    """``None`` for a flat input size (checked), the shape ``(C, H, W)`` for images."""
-    if isinstance(first, (tuple, list)):
-        if len(first) != 3 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in first):
-            raise ConfigError(f"an image input shape must be three positive ints (C, H, W), "
-                              f"got {first!r}")
-        return tuple(int(n) for n in first)
-    if isinstance(first, (Dense, _ImageLayer)) or int(first) != first or first < 1:
-        raise ConfigError(f"the first entry must be the input size (an int) or an image "
-                          f"shape (C, H, W), got {first!r}")
-    return None

@@ -570,8 +570,8 @@ def test_negative_l2(tmp_path):
 
 def test_unknown_layer_kind(tmp_path):
     m = good_message()
-    m.Layers[2].kind = "conv2d"
-    assert "layer 2: layer kind 'conv2d' is not supported" in load_error(m, tmp_path)
+    m.Layers[2].kind = "lstm"
+    assert "layer 2: layer kind 'lstm' is not supported" in load_error(m, tmp_path)
 
 
 def test_unknown_loss(tmp_path):
