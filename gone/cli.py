@@ -34,12 +34,8 @@ def describe(net, format_version: int | None = None) -> dict:
         "format_version": format_version,
         "go_compatible": go_compatible(net),
         "sizes": net.sizes,
-        "layers": [
-            {"units": l.units, "activation": l.activation.name,
-             "activation_params": dict(l.activation.params), "bias": l.use_bias,
-             "dropout": l.dropout, "l2": l.l2, "params": sum(p.size for p in l.params)}
-            for l in net.layers
-        ],
+        "input_shape": list(net.input_shape or [net.n_inputs]),
+        "layers": [_describe_layer(l) for l in net.layers],
         "loss": net.loss.name,
         "learning_rate": net.learning_rate,
         "dtype": net.dtype.name,
@@ -50,17 +46,38 @@ def describe(net, format_version: int | None = None) -> dict:
     }
 
 
+def _describe_layer(layer) -> dict:
+    """One layer for ``gone info``: dense units and options, or an image layer's kind and shape."""
+    act = getattr(layer, "activation", None)
+    d = {"kind": getattr(layer, "kind", "") or "dense", "units": layer.units,
+         "activation": act.name if act is not None else None,
+         "activation_params": dict(act.params) if act is not None else {},
+         "params": sum(p.size for p in layer.params)}
+    if d["kind"] == "dense":
+        d.update(bias=layer.use_bias, dropout=layer.dropout, l2=layer.l2)
+    else:
+        d.update(kind_params=layer.kind_params(), output_shape=list(layer.output_shape))
+    return d
+
+
+def _layer_text(l: dict) -> str:
+    if l["kind"] != "dense":
+        shape = "x".join(str(n) for n in l["output_shape"])
+        params = "".join(f" {k}={v:g}" for k, v in l["kind_params"].items())
+        act = f" {l['activation']}" if l["activation"] not in (None, "identity") else ""
+        return f"{l['kind']}{params}{act} ({shape})"
+    return (f"{l['units']} {l['activation']}"
+            + "".join(f" {k}={v:g}" for k, v in l["activation_params"].items())
+            + ("" if l["bias"] else " no-bias")
+            + (f" dropout={l['dropout']:g}" if l["dropout"] else "")
+            + (f" l2={l['l2']:g}" if l["l2"] else ""))
+
+
 def _info_text(path: str, d: dict) -> str:
     version = d["format_version"]
     written = "the Go library" if version == 0 else f"gone (format {version})"
-    layers = [f"{d['sizes'][0]} inputs"] + [
-        f"{l['units']} {l['activation']}"
-        + "".join(f" {k}={v:g}" for k, v in l["activation_params"].items())
-        + ("" if l["bias"] else " no-bias")
-        + (f" dropout={l['dropout']:g}" if l["dropout"] else "")
-        + (f" l2={l['l2']:g}" if l["l2"] else "")
-        for l in d["layers"]
-    ]
+    inputs = "x".join(str(n) for n in d["input_shape"])
+    layers = [f"{inputs} inputs"] + [_layer_text(l) for l in d["layers"]]
     lines = [
         f"file:          {path}",
         f"written by:    {written}; Go library can load it: {'yes' if d['go_compatible'] else 'no'}",
@@ -102,12 +119,32 @@ def cmd_info(args) -> int:
     from .checkpoint import describe as describe_population
     from .io import decode, read_bytes
 
+    msg = decode(read_bytes(args.file), args.file)
+    if msg.HasField("graph") and not msg.Layers:
+        return _graph_info(args, msg)
     net, version = load_file(args.file)
     d = describe(net, version)
-    msg = decode(read_bytes(args.file), args.file)
     if msg.HasField("population"):
         d["population"] = describe_population(msg)
     print(json.dumps(d, indent=2) if args.json else _info_text(args.file, d))
+    return EXIT_OK
+
+
+def _graph_info(args, msg) -> int:
+    """``gone info`` of a graph network file: its inputs, outputs and neurons."""
+    from .graph_io import from_message
+
+    graph = from_message(msg, args.file)
+    d = {"format_version": msg.format_version, "kind": "graph", "inputs": graph.inputs,
+         "outputs": graph.outputs, "neurons": graph.n_neurons, "parameters": graph.n_params,
+         "recurrent_synapses": [list(pair) for pair in graph.cycle_closing()]}
+    if args.json:
+        print(json.dumps(d, indent=2))
+        return EXIT_OK
+    print(f"file:          {args.file}\n"
+          f"graph network: {graph.n_neurons} neurons, {graph.n_params} parameters\n"
+          f"inputs:        {' '.join(graph.inputs)}\noutputs:       {' '.join(graph.outputs)}\n"
+          f"recurrent:     {', '.join(f'{a} <- {b}' for a, b in graph.cycle_closing()) or 'none'}")
     return EXIT_OK
 
 

@@ -248,6 +248,9 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
     from .network import Network
 
     r = _Reader(source)
+    if msg.HasField("graph") and not msg.Layers:
+        raise r.fail("holds a graph network (named neurons), not a layered one: "
+                     "load it with gone.load_graph")
     sizes = r.sizes(msg)
     specs = [r.layer(spec, i) for i, spec in enumerate(msg.Layers[1:], start=1)]
     dtype = msg.dtype or "float64"

@@ -155,3 +155,26 @@ def test_usage_errors_are_one_line(argv, capsys):
 def test_main_returns_exit_code_in_process(xor_file, capsys):
     assert main(["info", str(xor_file), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sizes"] == [2, 4, 1]
+
+
+def test_info_describes_image_layers(tmp_path, capsys):
+    net = gone.Network([(1, 8, 8), gone.Conv2D(4, 3, padding="same", activation="relu"),
+                        gone.MaxPool2D(2), gone.Flatten(), gone.Dense(10, "softmax")],
+                       loss="cross_entropy", seed=0)
+    net.save(tmp_path / "cnn.gone")
+    assert main(["info", str(tmp_path / "cnn.gone")]) == 0
+    text = capsys.readouterr().out
+    assert "1x8x8 inputs -> conv2d filters=4" in text and "(4x8x8)" in text
+    assert "maxpool2d pool=2" in text and "flatten (64)" in text and "Go library can load it: no" in text
+
+
+def test_info_and_load_of_a_graph_file(tmp_path, capsys):
+    graph = gone.GraphNetwork.from_config({
+        "inputs": ["a"], "outputs": ["q"],
+        "neurons": {"q": {"bias": 0.5, "activation": "relu", "synapses": {"a": 1, "q": 0.5}}}})
+    gone.save_graph(graph, tmp_path / "g.gone")
+    assert main(["info", str(tmp_path / "g.gone"), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["kind"] == "graph" and d["inputs"] == ["a"] and d["recurrent_synapses"] == [["q", "q"]]
+    with pytest.raises(gone.GoneFormatError, match="load_graph"):
+        gone.load(tmp_path / "g.gone")
