@@ -7,7 +7,6 @@ the current generation, writes the checkpoint and exits with code 130.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 

@@ -14,9 +14,8 @@ import contextlib
 import os
 import signal
 import sys
-import warnings
 
-from .cli import EXIT_OK, EXIT_SIGPIPE, EXIT_USAGE, _chunks, _Parser, _show_warning, parse_row
+from .cli import EXIT_OK, _chunks, parse_row
 from .errors import GoneError, InputError
 from .graph_io import load, save
 
@@ -172,29 +171,3 @@ def cmd_learn(args) -> int:
 def _save(graph, path) -> None:
     with _signals_blocked():
         save(graph, path)
-
-
-def build_parser():
-    """A parser with just ``propagate`` and ``learn`` (``gone`` wires them into its own)."""
-    parser = _Parser(prog="gone", description="Graph networks of named neurons, from stdin.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                parser_class=_Parser)
-    add_parser(sub)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point for ``propagate``/``learn`` alone; errors as ``gone: error: ...`` and exit 2."""
-    args = build_parser().parse_args(argv)
-    warnings.showwarning = _show_warning
-    try:
-        return args.func(args)
-    except GoneError as exc:
-        print(f"gone: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("gone: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_SIGPIPE

@@ -17,7 +17,7 @@ from gone import graph_io
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "graph"
 GONE = [sys.executable, "-c",
-        "import sys; from gone.cli_graph import main; sys.exit(main(sys.argv[1:]))"]
+        "import sys; from gone.cli import main; sys.exit(main(sys.argv[1:]))"]
 FLIP_FLOP = str(EXAMPLES / "flip-flop.json")
 GATES = str(EXAMPLES / "gates.json")
 

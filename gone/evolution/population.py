@@ -15,7 +15,6 @@ individuals ever evaluated, whatever the strategy and elitism.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
