@@ -194,7 +194,7 @@ def _common(t, positive_int) -> None:
 
 
 def add_tasks(tasks, positive_int) -> None:
-    """Register ``digits`` and ``mnist`` under ``gone train``."""
+    """Register ``digits``, ``mnist`` and ``table`` under ``gone train``."""
     t = tasks.add_parser(
         "digits", help="classify scikit-learn's 8x8 digits (MLP or CNN)",
         description="Train an MLP or a CNN on scikit-learn's 1,797 8x8 digits (seeded 80/20 "
@@ -210,3 +210,6 @@ def add_tasks(tasks, positive_int) -> None:
                    help="with Kaggle files: write predictions for test.csv (ImageId,Label)")
     _common(t, positive_int)
     t.set_defaults(func=train_mnist)
+    from .cli_table import add_task
+
+    add_task(tasks, positive_int)
