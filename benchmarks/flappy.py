@@ -32,12 +32,13 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from _common import blas_name, git_revision  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone
 
@@ -175,18 +176,8 @@ def evolution(seeds) -> list[dict]:
 
 
 def environment() -> dict:
-    try:
-        rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                             text=True, cwd=os.path.dirname(os.path.abspath(__file__)),
-                             timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        rev = ""
-    blas = ""
-    try:
-        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{cfg.get('name')} {cfg.get('version')}"
-    except Exception:  # noqa: BLE001 - only informative
-        pass
+    rev = git_revision()
+    blas = blas_name()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {"python": platform.python_version(), "numpy": np.__version__, "blas": blas,
             "cores": cores, "cpu": platform.processor() or platform.machine(),

@@ -26,12 +26,13 @@ import math
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+
+from _common import git_revision  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone
 
@@ -85,12 +86,7 @@ def version(mod) -> str:
 
 
 def environment() -> dict:
-    try:
-        rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                             text=True, cwd=os.path.dirname(os.path.abspath(__file__)),
-                             timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        rev = ""
+    rev = git_revision()
     return {"gone": gone.__version__, "git": rev, "python": platform.python_version(),
             "numpy": np.__version__, "torch": version(torch), "pygad": version(pygad),
             "neat-python": version(neat), "evotorch": version(evotorch), "cores": cores(),

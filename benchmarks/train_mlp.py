@@ -32,13 +32,14 @@ import os
 import platform
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 import traceback
 from dataclasses import dataclass
 
 import numpy as np
+
+from _common import blas_name, git_revision  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone
 
@@ -570,18 +571,8 @@ def profile_gone(case, dtype, bs, x, y, epochs, top=18) -> str:
 # --------------------------------------------------------------------------
 
 def environment() -> dict:
-    try:
-        rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                             text=True, cwd=os.path.dirname(os.path.abspath(__file__)),
-                             timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        rev = ""
-    blas = ""
-    try:
-        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{cfg.get('name')} {cfg.get('version')}"
-    except Exception:  # noqa: BLE001 - only informative
-        pass
+    rev = git_revision()
+    blas = blas_name()
     return {
         "python": platform.python_version(), "numpy": np.__version__, "blas": blas,
         "torch": torch.__version__ if torch else None,

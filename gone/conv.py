@@ -25,6 +25,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from . import activations as _act
 from . import initializers
 from .errors import ConfigError
+from .layers import Dense
 from .layers_image import _ImageLayer, _positive
 
 
@@ -91,11 +92,8 @@ class Conv2D(_ImageLayer):
         self._weight = np.ascontiguousarray(w)
         self._bias = np.ascontiguousarray(b) if self.use_bias else None
 
-    def bind(self, views: list[np.ndarray]) -> None:
-        for view, param in zip(views, self.params):
-            view[...] = param
-        self._weight = views[0]
-        self._bias = views[1] if self.use_bias else None
+    # The same (weight, bias) layout in the network's flat vector as a Dense layer.
+    bind = Dense.bind
 
     @property
     def weight(self):
