@@ -19,6 +19,7 @@ import numpy as np
 
 from . import __version__
 from .errors import GoneError, InputError
+from ._text import is_number
 
 EXIT_OK, EXIT_USAGE, EXIT_SIGPIPE, EXIT_INTERRUPTED = 0, 2, 141, 130
 
@@ -156,19 +157,12 @@ def parse_row(line: str, lineno: int, n_inputs: int) -> list[float]:
     try:
         row = [float(f) for f in fields]
     except ValueError:
-        bad = next(f for f in fields if not _is_float(f))
+        bad = next(f for f in fields if not is_number(f))
         raise InputError(f"line {lineno}: {bad!r} is not a number") from None
     if len(row) != n_inputs:
         raise InputError(f"line {lineno}: expected {n_inputs} numbers, got {len(row)}")
     return row
 
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _format_rows(out: np.ndarray, precision: int | None, sep: str) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _atomic
 from ..errors import DatasetError
+from .._text import is_number
 
 # IDX: 2 zero bytes, a type code, the number of dimensions, then big-endian uint32 sizes.
 _IDX_TYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
@@ -98,7 +99,7 @@ def load_kaggle_csv(path) -> tuple[np.ndarray, np.ndarray | None]:
                             ndmin=2, dtype=np.float64) if rows else np.empty((0, width))
     except ValueError:
         lineno, bad = next((n, c) for n, line in rows for c in line.split(",")
-                           if not _is_number(c))
+                           if not is_number(c))
         raise DatasetError(f"{path}: line {lineno}: {bad.strip()!r} is not a number") from None
     if has_label:
         labels = values[:, 0]
@@ -109,13 +110,6 @@ def load_kaggle_csv(path) -> tuple[np.ndarray, np.ndarray | None]:
     x = values[:, has_label:].reshape(-1, 1, 28, 28) / 255.0
     return x, (values[:, 0].astype(np.int64) if has_label else None)
 
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _find(folder: Path, stem: str) -> Path | None:

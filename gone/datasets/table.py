@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
+from .._text import is_number
 
 _AUTO = "auto"
 
@@ -45,7 +46,7 @@ def load_table(path, target=-1, *, delimiter: str | None = None, header=_AUTO):
     if not rows:
         raise DatasetError(f"{path}: no data")
     names = None
-    if header is True or (header == _AUTO and not all(_number(c) for c in rows[0][1])):
+    if header is True or (header == _AUTO and not all(is_number(c) for c in rows[0][1])):
         names = [c.strip() for c in rows[0][1]]
         rows = rows[1:]
     width = len(names) if names else len(rows[0][1]) if rows else 0
@@ -62,13 +63,6 @@ def load_table(path, target=-1, *, delimiter: str | None = None, header=_AUTO):
                                    "is not a number") from None
     return _split_columns(path, values, target, names)
 
-
-def _number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def _load_npy(path: Path) -> np.ndarray:
