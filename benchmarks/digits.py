@@ -33,7 +33,7 @@ import time
 import numpy as np
 
 import gone
-from gone.cli_train import DEFAULTS, build_model, predict_labels
+from gone.cli.train import DEFAULTS, build_model, predict_labels
 
 try:  # optional: without torch only gone is timed
     import torch

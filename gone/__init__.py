@@ -6,30 +6,31 @@
     (1,)
 """
 
-from . import activations, callbacks, datasets, gradcheck, initializers, losses, optimizers
+from .nn import activations, callbacks, gradcheck, initializers, losses, optimizers
+from . import datasets
 from ._version import __version__
-from .activations import Activation
-from .activations import register as register_activation
-from .callbacks import Callback, EarlyStopping, History, LearningRateScheduler
+from .nn.activations import Activation
+from .nn.activations import register as register_activation
+from .nn.callbacks import Callback, EarlyStopping, History, LearningRateScheduler
 from .errors import (ConfigError, DatasetError, DependencyMissing, DivergenceError, GoneError,
                      GoneFormatError, GraphError, InputError, PerformanceWarning, ShapeError)
-from .conv import Conv2D
-from .layers_image import Flatten, MaxPool2D
-from .checkpoint import load_population
+from .nn.layers.conv import Conv2D
+from .nn.layers.pool import Flatten, MaxPool2D
+from .format.population import load_population
 from .evolution import (ES, GA, Baldwinian, EvolutionCallback, GaussianMutation, Lamarckian,
                         Population, StackedNetworks, vectorized)
-from . import graph_io
-from .graph import GraphNetwork
-from .graph_evolution import TopologyMutation
-from .graph_io import load as load_graph
-from .graph_io import save as save_graph
-from .io import load, save
-from .layers import Dense
-from .losses import Loss
-from .losses import register as register_loss
-from .network import Network
-from .optimizers import GD, MBGD, SGD, Adam, Momentum, Nesterov, Optimizer, RMSprop
-from .rng import make_rng
+from .format import graph as graph_io
+from .graph.network import GraphNetwork
+from .graph.evolution import TopologyMutation
+from .format.graph import load as load_graph
+from .format.graph import save as save_graph
+from .format.network import load, save
+from .nn.layers.dense import Dense
+from .nn.losses import Loss
+from .nn.losses import register as register_loss
+from .nn.network import Network
+from .nn.optimizers import GD, MBGD, SGD, Adam, Momentum, Nesterov, Optimizer, RMSprop
+from ._base.rng import make_rng
 
 __all__ = [
     "Baldwinian", "ES", "EvolutionCallback", "GA", "Lamarckian", "Population", "StackedNetworks",

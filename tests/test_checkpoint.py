@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import gone
-from gone import checkpoint
-from gone.io import seal
+from gone.format import population as checkpoint
+from gone.format.network import seal
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])

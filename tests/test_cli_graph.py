@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gone import graph_io
+from gone.format import graph as graph_io
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "graph"
 GONE = [sys.executable, "-c",

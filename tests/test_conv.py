@@ -139,34 +139,34 @@ def test_save_load_round_trip(tmp_path, rng):
     np.testing.assert_array_equal(back.predict(x), net.predict(x))
     assert back.input_shape == net.input_shape and back.architecture() == net.architecture()
     assert back.optimizer.t == net.optimizer.t
-    assert not gone.io.go_compatible(net)
+    assert not gone.format.network.go_compatible(net)
 
 
 def test_loading_checks_image_shapes(tmp_path):
-    msg = gone.io.to_message(small_cnn())
+    msg = gone.format.network.to_message(small_cnn())
     msg.Layers[2].output_shape[:] = [3, 2, 2]
     with pytest.raises(gone.GoneFormatError, match="output_shape"):
-        gone.io.from_message(msg)
-    msg = gone.io.to_message(small_cnn())
+        gone.format.network.from_message(msg)
+    msg = gone.format.network.to_message(small_cnn())
     msg.Layers[1].kind_params["filters"] = 5
     with pytest.raises(gone.GoneFormatError, match="layer 1"):
-        gone.io.from_message(msg)
-    msg = gone.io.to_message(small_cnn())
+        gone.format.network.from_message(msg)
+    msg = gone.format.network.to_message(small_cnn())
     del msg.input_shape[:]
     msg.input_shape.extend([2, 6])
     with pytest.raises(gone.GoneFormatError, match="input_shape"):
-        gone.io.from_message(msg)
-    msg = gone.io.to_message(small_cnn())
+        gone.format.network.from_message(msg)
+    msg = gone.format.network.to_message(small_cnn())
     msg.Layers[1].kind_params["stride"] = float("nan")
     with pytest.raises(gone.GoneFormatError, match="not a finite number"):
-        gone.io.from_message(msg)
+        gone.format.network.from_message(msg)
 
 
 # --- evolution -------------------------------------------------------------------
 
 def test_genome_layer_bounds_skip_parameterless_layers():
     net = small_cnn()
-    bounds = gone.evolution.genome.layer_bounds(net)
+    bounds = gone.nn.genome.layer_bounds(net)
     assert len(bounds) == 3 and bounds[-1][1] == net.n_params
 
 

@@ -8,8 +8,8 @@ import pytest
 
 import gone
 from gone import datasets
-from gone.cli_train import DEFAULTS, build_model, fit
-from gone.metrics import confusion_matrix, format_confusion
+from gone.cli.train import DEFAULTS, build_model, fit
+from gone.nn.metrics import confusion_matrix, format_confusion
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ def test_xor_example_saves_a_working_model(tmp_path):
     run_example("xor.py", "out.gone", cwd=tmp_path)
     net = gone.load(tmp_path / "out.gone")
     x, y = gone.datasets.xor()
-    assert np.max(np.abs(net.predict(x) - y)) < 0.1 and gone.io.go_compatible(net)
+    assert np.max(np.abs(net.predict(x) - y)) < 0.1 and gone.format.network.go_compatible(net)
 
 
 def test_perceptron_example_finds_the_line(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gone
-from gone import io as gio
+from gone.format import network as gio
 
 N_CASES = 6000
 # Doubles that probe the validation: non-finite, beyond float32, huge counts, -0.
@@ -45,7 +45,7 @@ def corpus(tmp_path_factory):
         gone.save(make(), path)
         out[name] = path.read_bytes()
         gone.load(path)  # the unmutated files are valid
-    assert gone.io.load_file(folder / "softmax_adam.gone")[0].optimizer.t > 0
+    assert gone.format.network.load_file(folder / "softmax_adam.gone")[0].optimizer.t > 0
     return out
 
 

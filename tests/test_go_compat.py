@@ -14,7 +14,7 @@ import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 import gone
-from gone import io as gio
+from gone.format import network as gio
 from gone._proto.gone_pb2 import NeuralNetwork
 
 # --- a protobuf wire encoder, just enough for the Go schema -------------------

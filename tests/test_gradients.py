@@ -9,7 +9,7 @@ import pytest
 
 import gone
 from gone import activations, gradcheck, losses
-from gone.layers import Dense
+from gone.nn.layers.dense import Dense
 
 # Correct gradients score ~1e-7 against float64 central differences (their absolute
 # noise is ~1e-10); a gradient off by even 1% scores > 4e-3.

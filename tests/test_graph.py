@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gone
-from gone import graph_io
-from gone.gradcheck import numeric_grad, rel_error
-from gone.graph import GraphError, GraphNetwork
-from gone.graph_evolution import TopologyMutation
+from gone.format import graph as graph_io
+from gone.nn.gradcheck import numeric_grad, rel_error
+from gone.graph.network import GraphError, GraphNetwork
+from gone.graph.evolution import TopologyMutation
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "graph"
 GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gone
-from gone import io as gio
+from gone.format import network as gio
 from gone._proto.gone_pb2 import Layer, Matrix, NeuralNetwork
 
 # Non-default settings for every parametrised activation, so a round trip

@@ -20,8 +20,8 @@ with warnings.catch_warnings():  # starlette 1.x would rather drive its TestClie
     warnings.filterwarnings("ignore", message=".*httpx2")
     from starlette.testclient import TestClient  # noqa: E402
 
-from gone import serve  # noqa: E402
-from gone.cli_serve import add_parser  # noqa: E402
+from gone.web import app as serve  # noqa: E402
+from gone.cli.serve import add_parser  # noqa: E402
 
 
 def digits():
@@ -283,7 +283,7 @@ def test_missing_web_extra_is_named(monkeypatch, net):
 
 
 def test_import_gone_does_not_import_the_web_stack():
-    code = ("import sys, gone, gone.serve, gone.cli_serve; "
+    code = ("import sys, gone, gone.web.app, gone.cli.serve; "
             "print(json.dumps([m for m in ('starlette', 'uvicorn', 'PIL', 'multipart', 'python_multipart') "
             "if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", "import json; " + code],

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gone
-from gone import training
+from gone.nn import training
 
 X, Y = gone.datasets.xor()
 

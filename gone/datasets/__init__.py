@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, ShapeError, require
-from ..rng import make_rng
+from .._base.rng import make_rng
 from .mnist import (load_kaggle_csv, load_idx, load_mnist, read_idx,  # noqa: F401
                     write_submission)
 from .table import load_table  # noqa: F401

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
-from .._text import is_number
+from .._base.text import is_number
 
 _AUTO = "auto"
 

@@ -3,10 +3,10 @@
 from .es import ES
 from .fitness import vectorized
 from .ga import GA
-from .genome import assign, layer_bounds, to_vector
+from ..nn.genome import assign, layer_bounds, to_vector
 from .hall_of_fame import HallOfFame
 from .hybrid import Baldwinian, Lamarckian
-from .operators import GaussianMutation, layer_crossover, uniform_crossover
+from ..nn.operators import GaussianMutation, layer_crossover, uniform_crossover
 from .population import Population
 from .reporters import (Checkpointer, EvolutionCallback, FitnessPlot, HistoryWriter,
                         ProgressReporter, plot_history)

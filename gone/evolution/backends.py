@@ -31,7 +31,7 @@ from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
 
-from .. import io
+from ..format import network as io
 from ..errors import ConfigError, PerformanceWarning, ShapeError, require
 from .fitness import takes_rng  # one rule for every path that calls a fitness
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import optimizers as _optimizers
+from ..nn import optimizers as _optimizers
 from ..errors import ConfigError
 from . import selection as _sel
 

@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from . import genome as _genome
-from . import operators as _ops
+from ..nn import genome as _genome
+from ..nn import operators as _ops
 from . import selection as _sel
 from .init import random_genomes
 

@@ -18,7 +18,7 @@ import copy
 
 import numpy as np
 
-from .. import optimizers as _optimizers
+from ..nn import optimizers as _optimizers
 from ..errors import ConfigError
 
 

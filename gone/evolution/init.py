@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import initializers
+from ..nn import initializers
 
 
 def random_genomes(template, size: int, rng: np.random.Generator) -> np.ndarray:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
-from ..rng import make_rng
+from .._base.rng import make_rng
 from . import selection as _sel
 from .es import ES
 from .fitness import takes_rng
@@ -188,7 +188,7 @@ class Population:
 
     def save(self, path) -> None:
         """Write the whole run to a ``.gone`` population file, atomically (resumable)."""
-        from ..checkpoint import save_population
+        from ..format.population import save_population
 
         save_population(self, path)
 

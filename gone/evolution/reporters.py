@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .._atomic import write_bytes
+from .._base.atomic import write_bytes
 from ..errors import ConfigError, require
-from ..progress import ProgressBar
+from .._base.progress import ProgressBar
 
 
 class EvolutionCallback:

@@ -1,0 +1,173 @@
+"""``gone propagate`` and ``gone learn``: graph networks driven line by line from stdin.
+
+Each stdin line is one step (numbers separated by spaces or commas; blank
+lines and ``#`` comments are skipped, but count for line numbers). The
+network's state carries over from line to line. Every answer is flushed at
+once, so both commands work in pipes and in a conversation with another
+program. ``learn`` saves what it learned when stdin ends, on a malformed line
+(then exit 2) and on SIGTERM or Ctrl-C (exit 143 or 130), always atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+
+from .main import EXIT_OK, _chunks, parse_row
+from ..errors import GoneError, InputError
+from ..format.graph import load, save
+
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+def add_parser(sub) -> None:
+    """Register ``propagate`` and ``learn`` on an argparse subparsers object."""
+    p = sub.add_parser(
+        "propagate", help="run a graph network on stdin, one step per line",
+        description="Read one line of input values per step from stdin (numbers separated by "
+        "spaces or commas) and write that step's output values. The state of recurrent "
+        "connections carries over from line to line.")
+    p.add_argument("config", help="the graph (.json or .gone; a pipe or <(...) works)")
+    p.add_argument("--precision", type=_positive, default=None,
+                   help="significant digits (default: shortest exact repr)")
+    p.set_defaults(func=cmd_propagate)
+
+    p = sub.add_parser(
+        "learn", help="train a graph network from stdin by gradient descent",
+        description="Odd stdin lines are input values, even lines the expected outputs. After "
+        "each pair it prints the outputs by neuron name and the error 1/2 sum (y - t)^2, then "
+        "takes one gradient step. Saves the learned graph to SAVED when stdin ends, on a "
+        "malformed line and on SIGTERM or Ctrl-C.")
+    p.add_argument("config", help="the graph to start from (.json or .gone)")
+    p.add_argument("saved", help="where to save the learned graph (.gone, else JSON)")
+    p.add_argument("--learning-rate", type=_positive_float, default=0.1, metavar="R",
+                   help="gradient descent step size (default 0.1)")
+    p.add_argument("--precision", type=_positive, default=None,
+                   help="significant digits (default: shortest exact repr)")
+    p.set_defaults(func=cmd_learn)
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _fmt(value: float, precision: int | None) -> str:
+    return repr(value) if precision is None else f"{value:.{precision}g}"
+
+
+def _lines(fd: int):
+    """``(line_number, text)`` of every data line on ``fd`` as it arrives."""
+    lineno = 0
+    for chunk in _chunks(fd):
+        for line in chunk:
+            lineno += 1
+            if line.strip() and not line.lstrip().startswith("#"):
+                yield lineno, line
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def cmd_propagate(args) -> int:
+    graph = load(args.config)
+    for lineno, line in _lines(sys.stdin.fileno()):
+        out = graph.propagate(parse_row(line, lineno, graph.n_inputs))
+        _emit(" ".join(_fmt(v, args.precision) for v in out.tolist()) + "\n")
+    return EXIT_OK
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived; raised from the signal handler to stop reading stdin."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """While inside, SIGTERM raises :class:`_Terminated` (main thread only)."""
+    def handler(signum, frame):
+        raise _Terminated()
+
+    try:
+        old = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+@contextlib.contextmanager
+def _signals_blocked():
+    """Hold SIGINT and SIGTERM back while saving; they are delivered afterwards."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:  # pragma: no cover - Windows
+        yield
+        return
+    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, old)
+
+
+def _learn_loop(graph, args) -> None:
+    pending = None  # (line number, inputs) waiting for its expected outputs
+    for lineno, line in _lines(sys.stdin.fileno()):
+        if pending is None:
+            pending = (lineno, parse_row(line, lineno, graph.n_inputs))
+            continue
+        target = parse_row(line, lineno, graph.n_outputs)
+        out, error = graph.learn(pending[1], target, args.learning_rate)
+        values = zip(graph.outputs, out.tolist())
+        pairs = " ".join(f"{n}={_fmt(v, args.precision)}" for n, v in values)
+        _emit(f"{pairs} error={_fmt(error, args.precision)}\n")
+        pending = None
+    if pending is not None:
+        raise InputError(f"line {pending[0]}: input values without a line of expected "
+                         "outputs after them")
+
+
+def cmd_learn(args) -> int:
+    graph = load(args.config)
+    folder = os.path.dirname(os.path.abspath(args.saved))
+    if not os.access(folder, os.W_OK):
+        raise GoneError(f"cannot write {args.saved}: folder {folder} is missing or read-only")
+    try:
+        with _sigterm_raises():
+            _learn_loop(graph, args)
+    except _Terminated:
+        _save(graph, args.saved)
+        print(f"gone: terminated; saved {args.saved}", file=sys.stderr)
+        return EXIT_TERMINATED
+    except BaseException:
+        _save(graph, args.saved)  # a malformed line, Ctrl-C, a closed stdout: keep what was learned
+        raise
+    _save(graph, args.saved)
+    return EXIT_OK
+
+
+def _save(graph, path) -> None:
+    with _signals_blocked():
+        save(graph, path)

@@ -1,0 +1,1 @@
+"""The core network: activations, losses, initialisers, layers, the Network, optimisers and training."""

@@ -1,0 +1,1 @@
+"""Layers: Dense, Conv2D, MaxPool2D and Flatten."""

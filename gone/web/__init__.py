@@ -1,0 +1,1 @@
+"""The digit drawing page and its HTTP API (``gone serve``)."""
