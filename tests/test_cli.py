@@ -83,7 +83,9 @@ def test_predict_csv_and_precision(xor_file):
 
 
 @pytest.mark.parametrize("stdin, message", [
-    ("0 0\n1 x\n", "line 2: 'x' is not a number"),
+    ("0 0\n1 x\n", "line 2, column 2: 'x' is not a number"),
+    ("0 0\nnan 1\n", "line 2, column 1: 'nan' is not a finite number"),
+    ("0 0\n1,-inf\n", "line 2, column 2: '-inf' is not a finite number"),
     ("0 0\n\n1 1 1\n", "line 3: expected 2 numbers, got 3"),
 ])
 def test_predict_malformed_row_is_one_line_and_exit_2(xor_file, stdin, message):

@@ -56,17 +56,22 @@ def test_history_plot_and_info_of_a_checkpoint(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["xor", "--mutation-rate", "2"], "mutation rate must be in [0, 1], got 2.0"),
+    (["xor", "--mutation-rate", "2"], "argument --mutation-rate: must be in [0, 1], got 2"),
+    (["xor", "--mutation-std", "-1"], "argument --mutation-std: must be > 0, got -1"),
+    (["xor", "--mutation-std", "0"], "argument --mutation-std: must be > 0, got 0"),
+    (["xor", "--target", "nan"], "argument --target: must be a finite number or 'none'"),
+    (["xor", "--seed", "-1"], "argument --seed: must be a whole number in [0, 2**63), got -1"),
     (["xor", "--population", "1"], "population size must be an integer >= 2"),
     (["xor", "--elitism", "100"], "elitism (100) must be smaller than the population (100)"),
     (["xor", "--strategy", "es", "--population", "7"], "even population"),
-    (["xor", "--max-time", "-1"], "max_time must be > 0"),
+    (["xor", "--max-time", "-1"], "argument --max-time: must be > 0, got -1"),
     ([], "give a task"),
 ])
 def test_bad_option_values_are_one_line_errors(args, message, tmp_path):
     result = run("evolve", *args, cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.startswith("gone: error: ") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(("gone: error: ", "gone evolve: error: "))
+    assert result.stderr.count("\n") == 1
     assert message in result.stderr
 
 

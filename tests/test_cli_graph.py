@@ -114,7 +114,7 @@ def test_malformed_line_exits_2_with_line_number_and_saves(tmp_path, rng):
     data = gate_lines(rng, 3) + "1 x\n"  # line 7
     result = run("learn", GATES, saved, stdin=data)
     assert result.returncode == 2
-    assert result.stderr == "gone: error: line 7: 'x' is not a number\n"
+    assert result.stderr == "gone: error: line 7, column 2: 'x' is not a number\n"
     assert len(result.stdout.splitlines()) == 3
     assert graph_io.load(saved).to_config() != graph_io.load(GATES).to_config()
 

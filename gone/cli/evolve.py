@@ -11,8 +11,8 @@ import json
 import sys
 
 from ..errors import ConfigError
-
-EXIT_OK, EXIT_INTERRUPTED = 0, 130
+from .args import (ExitCode, non_negative_int, output_file, positive_float, positive_int,
+                   probability, seed)
 
 #: Defaults of every run; a task's own defaults override them, and flags override both.
 COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "tournament_size": 3, "elitism": 2,
@@ -25,10 +25,21 @@ _SETTINGS_KEY = "gone evolve"
 
 def _target(text: str) -> float:
     """A fitness to reach; ``none`` (never reached) runs every generation."""
-    return float("inf") if text.lower() == "none" else float(text)
+    import argparse
+    import math
+
+    if text.strip().lower() == "none":
+        return math.inf
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number or 'none', got {text!r}")
+    return value
 
 
-def add_parser(sub, positive_int) -> None:
+def add_parser(sub) -> None:
     """Register ``gone evolve`` on the subcommand parser ``sub``."""
     p = sub.add_parser(
         "evolve", help="evolve networks by a genetic algorithm or an evolution strategy",
@@ -41,21 +52,21 @@ def add_parser(sub, positive_int) -> None:
     p.add_argument("--generations", type=positive_int, help="at most this many (xor 500, gym 200)")
     p.add_argument("--target", type=_target, help="stop when the best fitness reaches it "
                    "('none' to run every generation; xor -0.005, gym: the env's threshold)")
-    p.add_argument("--max-time", type=float, help="stop after this many seconds")
+    p.add_argument("--max-time", type=positive_float, help="stop after this many seconds")
     p.add_argument("--stagnation", type=positive_int, help="stop after N generations without progress")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=seed)
     p.add_argument("--strategy", choices=["ga", "es"])
     p.add_argument("--selection", choices=["roulette", "tournament", "rank", "truncation"])
     p.add_argument("--tournament-size", type=positive_int, help="entrants per tournament (3)")
-    p.add_argument("--elitism", type=int, help="best individuals kept unchanged")
-    p.add_argument("--crossover-rate", type=float, help="share of children by crossover")
+    p.add_argument("--elitism", type=non_negative_int, help="best individuals kept unchanged")
+    p.add_argument("--crossover-rate", type=probability, help="share of children by crossover")
     p.add_argument("--crossover", choices=["layer", "uniform"])
-    p.add_argument("--mutation-rate", type=float, help="probability a gene mutates")
-    p.add_argument("--mutation-std", type=float, help="std of the Gaussian noise (xor 0.5, gym 0.2)")
-    p.add_argument("--mutation-decay", type=float, help="std multiplier per generation")
+    p.add_argument("--mutation-rate", type=probability, help="probability a gene mutates")
+    p.add_argument("--mutation-std", type=positive_float, help="std of the Gaussian noise (xor 0.5, gym 0.2)")
+    p.add_argument("--mutation-decay", type=positive_float, help="std multiplier per generation")
     p.add_argument("--shaping", choices=["none", "square", "centered_ranks"])
-    p.add_argument("--sigma", type=float, help="ES noise std")
-    p.add_argument("--learning-rate", type=float, help="ES Adam step size")
+    p.add_argument("--sigma", type=positive_float, help="ES noise std")
+    p.add_argument("--learning-rate", type=positive_float, help="ES Adam step size")
     p.add_argument("--hidden", help="hidden layer sizes for gym tasks, e.g. 16 or 32,16")
     p.add_argument("--episodes", type=positive_int, help="gym episodes per evaluation")
     p.add_argument("--eval-episodes", type=positive_int,
@@ -63,12 +74,12 @@ def add_parser(sub, positive_int) -> None:
     p.add_argument("--backend", choices=["serial", "process", "ray"],
                    help="serial runs the whole population vectorised")
     p.add_argument("--workers", type=positive_int, help="processes or Ray workers")
-    p.add_argument("--checkpoint", metavar="FILE", help="save the run here (resumable)")
+    p.add_argument("--checkpoint", metavar="FILE", type=output_file(".gone"), help="save the run here (resumable)")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="N")
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint")
-    p.add_argument("--save", metavar="FILE", help="save the best network (.gone)")
-    p.add_argument("--plot", metavar="PNG", help="plot best/mean/min fitness per generation")
-    p.add_argument("--history", metavar="FILE", help="write per-generation stats (.csv or .json)")
+    p.add_argument("--save", metavar="FILE", type=output_file(".gone"), help="save the best network (.gone)")
+    p.add_argument("--plot", metavar="FILE", type=output_file(".png", ".svg", ".pdf"), help="plot best/mean/min fitness per generation")
+    p.add_argument("--history", metavar="FILE", type=output_file(".csv", ".json"), help="write per-generation stats (.csv or .json)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--watch", action="store_true", help="games: watch every generation play "
                    "in a window (speed keys 1-9, S skips drawing, P pauses, C saves the champion)")
@@ -277,5 +288,5 @@ def cmd_evolve(args) -> int:
         print(f"checkpoint {checkpoint} (resume with: gone evolve --resume {checkpoint})")
     if result.stop_reason == "interrupted":
         print("gone: interrupted; the checkpoint holds the run so far", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return EXIT_OK
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK

@@ -15,11 +15,10 @@ import os
 import signal
 import sys
 
-from .main import EXIT_OK, _chunks, parse_row
 from ..errors import GoneError, InputError
 from ..format.graph import load, save
-
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+from .args import ExitCode, positive_float, positive_int
+from .rows import chunks, parse_row
 
 
 def add_parser(sub) -> None:
@@ -30,7 +29,7 @@ def add_parser(sub) -> None:
         "spaces or commas) and write that step's output values. The state of recurrent "
         "connections carries over from line to line.")
     p.add_argument("config", help="the graph (.json or .gone; a pipe or <(...) works)")
-    p.add_argument("--precision", type=_positive, default=None,
+    p.add_argument("--precision", type=positive_int, default=None,
                    help="significant digits (default: shortest exact repr)")
     p.set_defaults(func=cmd_propagate)
 
@@ -42,32 +41,11 @@ def add_parser(sub) -> None:
         "malformed line and on SIGTERM or Ctrl-C.")
     p.add_argument("config", help="the graph to start from (.json or .gone)")
     p.add_argument("saved", help="where to save the learned graph (.gone, else JSON)")
-    p.add_argument("--learning-rate", type=_positive_float, default=0.1, metavar="R",
+    p.add_argument("--learning-rate", type=positive_float, default=0.1, metavar="R",
                    help="gradient descent step size (default 0.1)")
-    p.add_argument("--precision", type=_positive, default=None,
+    p.add_argument("--precision", type=positive_int, default=None,
                    help="significant digits (default: shortest exact repr)")
     p.set_defaults(func=cmd_learn)
-
-
-def _positive(text: str) -> int:
-    import argparse
-
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
-
-
-def _positive_float(text: str) -> float:
-    import argparse
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
 
 
 def _fmt(value: float, precision: int | None) -> str:
@@ -77,7 +55,7 @@ def _fmt(value: float, precision: int | None) -> str:
 def _lines(fd: int):
     """``(line_number, text)`` of every data line on ``fd`` as it arrives."""
     lineno = 0
-    for chunk in _chunks(fd):
+    for chunk in chunks(fd):
         for line in chunk:
             lineno += 1
             if line.strip() and not line.lstrip().startswith("#"):
@@ -94,7 +72,7 @@ def cmd_propagate(args) -> int:
     for lineno, line in _lines(sys.stdin.fileno()):
         out = graph.propagate(parse_row(line, lineno, graph.n_inputs))
         _emit(" ".join(_fmt(v, args.precision) for v in out.tolist()) + "\n")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 class _Terminated(Exception):
@@ -160,12 +138,12 @@ def cmd_learn(args) -> int:
     except _Terminated:
         _save(graph, args.saved)
         print(f"gone: terminated; saved {args.saved}", file=sys.stderr)
-        return EXIT_TERMINATED
+        return ExitCode.TERMINATED
     except BaseException:
         _save(graph, args.saved)  # a malformed line, Ctrl-C, a closed stdout: keep what was learned
         raise
     _save(graph, args.saved)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _save(graph, path) -> None:

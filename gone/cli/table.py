@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-EXIT_OK = 0
+from .args import ExitCode, output_file, positive_float, positive_int, seed
+
 MAX_CLASSES = 50
 
 
@@ -69,7 +70,7 @@ def train_table(args) -> int:
               progress=not args.no_progress)
     fold_scaling(net, x_mean, x_std, y_mean, y_std)
     _report(args, net, x_te, y_te, classes)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _report(args, net, x_te, y_te, classes) -> None:
@@ -94,7 +95,7 @@ def _report(args, net, x_te, y_te, classes) -> None:
         print(f"saved {args.save}")
 
 
-def add_task(tasks, positive_int) -> None:
+def add_task(tasks) -> None:
     """Register ``table`` under ``gone train``."""
     t = tasks.add_parser(
         "table", help="an MLP on your own table (.csv, .tsv, .npy, .npz)",
@@ -108,9 +109,10 @@ def add_task(tasks, positive_int) -> None:
     t.add_argument("--hidden", type=positive_int, default=32, help="hidden units (32)")
     t.add_argument("--epochs", type=positive_int, default=100)
     t.add_argument("--batch-size", type=positive_int, default=32)
-    t.add_argument("--learning-rate", type=float, default=1e-2, help="Adam step size")
-    t.add_argument("--seed", type=int, default=0, help="split, initial weights and shuffling")
-    t.add_argument("--save", metavar="FILE", help="save the trained network (.gone)")
+    t.add_argument("--learning-rate", type=positive_float, default=1e-2, help="Adam step size")
+    t.add_argument("--seed", type=seed, default=0, help="split, initial weights and shuffling")
+    t.add_argument("--save", metavar="FILE", type=output_file(".gone"),
+                   help="save the trained network (.gone)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.set_defaults(func=train_table)
 
