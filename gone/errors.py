@@ -52,7 +52,7 @@ def require(module: str, extra: str):
         return importlib.import_module(module)
     except ImportError as exc:
         raise DependencyMissing(
-            f"{module} is not installed; install it with: pip install 'gone[{extra}]'"
+            f"{module} is not installed; install it with: pip install 'gone-nn[{extra}]'"
         ) from exc
 
 

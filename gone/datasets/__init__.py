@@ -36,7 +36,7 @@ def load_digits(images: bool = False) -> tuple[np.ndarray, np.ndarray]:
 
     Returns pixels scaled to [0, 1] as ``(n, 64)`` float64 rows, or as images
     ``(n, 1, 8, 8)`` when ``images=True``, and integer labels ``(n,)`` in 0..9.
-    Needs scikit-learn (``pip install 'gone[datasets]'``).
+    Needs scikit-learn (``pip install 'gone-nn[datasets]'``).
     """
     sk = require("sklearn.datasets", "datasets")
     data = sk.load_digits()
