@@ -239,7 +239,10 @@ def _go_only_classes():
                               ("Loss", F.TYPE_STRING, False, None)])
     pool = descriptor_pool.DescriptorPool()
     pool.Add(fdp)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName("pb_go_only.NeuralNetwork"))
+    descriptor = pool.FindMessageTypeByName("pb_go_only.NeuralNetwork")
+    if hasattr(message_factory, "GetMessageClass"):  # protobuf >= 4.22
+        return message_factory.GetMessageClass(descriptor)
+    return message_factory.MessageFactory(pool).GetPrototype(descriptor)  # the 4.21 floor
 
 
 GoNeuralNetwork = _go_only_classes()
