@@ -125,12 +125,14 @@ class FlappyFitness:
         self.last: dict | None = None
         self.tests: list[dict] = []
         self.champion: dict | None = None
+        self.selection_seeds: list[int] = []     # every selection game's seed, in order
         self._tested: set[bytes] = set()
         self._generation = 0
 
     def __call__(self, stacked, rng) -> np.ndarray:
         seeds = (list(range(self.seed, self.seed + self.games)) if self.seed is not None
                  else rng.integers(0, SELECTION_SEEDS, size=self.games))
+        self.selection_seeds.extend(int(s) for s in seeds)
         self.last = play(stacked, seeds, self.max_score, self.max_frames, self.on_frame)
         fitness = self.last["fitness"].mean(axis=1)
         if self.held_out and self.max_score is not None and self.champion is None:

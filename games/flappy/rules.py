@@ -151,7 +151,7 @@ def crashes(y, pipe_x, top) -> bool:
 def observation(y, v, pipe_x, top) -> tuple[float, ...]:
     """The 5 brain inputs (float64) for a bird and its next pipe.
 
-    0. ``y / 900``: the bird's height (its top edge), in [0, 0.87];
+    0. ``y / 900``: the bird's height (its top edge), in [-0.01, 0.87];
     1. ``(pipe_x - 60) / 800``: horizontal distance from the bird's left edge to
        the pipe's left edge, in [-0.1, 0.37] (negative once the bird is inside);
     2. ``(y - top) / 900``: the bird's top below the top pipe's lower edge
@@ -169,7 +169,7 @@ def observation(y, v, pipe_x, top) -> tuple[float, ...]:
 
 
 #: The inputs' bounds (``observation``'s ranges, rounded outwards), e.g. for a Gymnasium Box.
-INPUT_LOW = (0.0, -0.1, -0.6, -0.7, -0.8)
+INPUT_LOW = (-0.1, -0.1, -0.6, -0.7, -0.8)
 INPUT_HIGH = (0.9, 0.4, 0.8, 0.7, 1.1)
 
 
