@@ -15,6 +15,7 @@ from .errors import ConfigError
 from .errors import require as _require
 
 EXIT_OK = 0
+MAX_FPS = 1000
 
 
 def require(module: str, extra: str):
@@ -151,12 +152,19 @@ def add_parser(sub) -> None:
     p.add_argument("game", choices=sorted(GAME_TASKS))
     p.add_argument("--model", metavar="FILE", help="a .gone network evolved for the game")
     p.add_argument("--seed", type=int, default=0, help="the level (pipes, food) to play")
-    p.add_argument("--fps", type=int, default=60)
+    p.add_argument("--fps", type=int, default=60, help=f"frames drawn per second, 1-{MAX_FPS} (60)")
     p.add_argument("--frames", type=int, help="flappy: stop after this many frames (demos, tests)")
     p.set_defaults(func=cmd_play)
 
 
 def cmd_play(args) -> int:
+    if not 1 <= args.fps <= MAX_FPS:
+        raise ConfigError(f"--fps must be between 1 and {MAX_FPS} (frames drawn per second), "
+                          f"got {args.fps}")
+    if args.frames is not None and args.frames < 1:
+        raise ConfigError(f"--frames must be 1 or more, got {args.frames}")
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be 0 or more, got {args.seed}")
     require("pygame", "games")
     import gone
 
