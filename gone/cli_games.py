@@ -84,7 +84,11 @@ class FlappyTask:
 
 
 class SnakeTask:
-    """Snake: each network plays 3 games per generation; fitness = 100 x food + steps bonus."""
+    """Snake: each network plays 3 fresh games per generation; fitness = 100 x food + steps
+    bonus; the target (food on average) is met only in 10 held-out games."""
+
+    def __init__(self):
+        self._fitness = None   # the run's SnakeFitness, whose held-out test report() prints
 
     @property
     def defaults(self) -> dict:
@@ -97,18 +101,27 @@ class SnakeTask:
     def network(self, s: dict):
         from games.snake.sim import default_brain
 
+        if s["backend"] != "serial":
+            raise ConfigError(f"--backend {s['backend']} does not apply to snake: every game "
+                              "plays vectorised in one process (use the default, serial)")
+        if s["seed"] < 0:
+            raise ConfigError(f"--seed must be an integer >= 0, got {s['seed']}")
         return default_brain(s["seed"])
 
     def fitness(self, s: dict):
         from games.snake.evolve import SETTINGS
         from games.snake.sim import SnakeFitness
 
-        return SnakeFitness(max_steps=SETTINGS["max_steps"], games=SETTINGS["games"])
+        if self._fitness is None:
+            target = float(s["target"]) if _finite(s["target"]) else None
+            self._fitness = SnakeFitness(max_steps=SETTINGS["max_steps"], games=SETTINGS["games"],
+                                         target=target)
+        return self._fitness
 
     def fitness_target(self, s: dict):
-        from games.snake.evolve import target_for
+        from games.snake.sim import verified_target
 
-        return target_for(int(s["target"])) if _finite(s["target"]) else None
+        return verified_target(float(s["target"])) if _finite(s["target"]) else None
 
     def callbacks(self, s: dict) -> list:
         return []
@@ -131,14 +144,12 @@ class SnakeTask:
         return pop.run(self.fitness(s), generations, **options)
 
     def report(self, pop, s: dict, result) -> None:
-        import numpy as np
+        from games.snake.evolve import evaluate_champion, held_out_report
 
-        from games.snake.sim import play
-
-        scores = [play(result.best, seed=s["seed"] + 10_000 + i, max_steps=1000).score
-                  for i in range(20)]
-        print(f"champion: {np.mean(scores):.1f} food on average over 20 new games "
-              f"(best {max(scores)}; target {s['target']:g})")
+        test = self._fitness.champion if self._fitness is not None else None
+        if test is None:   # not reached (or a resumed run): test the champion now
+            test = evaluate_champion(result.best, seed=s["seed"])
+        print(held_out_report(test, s["target"] if _finite(s["target"]) else None))
 
 
 GAME_TASKS = {"flappy": FlappyTask, "snake": SnakeTask}
