@@ -195,6 +195,7 @@ class FlockSim:
         self._score = np.zeros(n, dtype=np.int64)
         self._frames = np.zeros(n, dtype=np.int64)
         self._obs_all = np.empty((n, R.N_INPUTS))
+        self._aim()
         self.pipes.scroll()                    # the first frame's steps 1-3
         self._collide()
 
@@ -251,13 +252,22 @@ class FlockSim:
                         p.tops[game].copy(), self.next_pipe)
 
     # --- one frame -------------------------------------------------------------------
+    def _aim(self) -> None:
+        """Cache the living birds' next-pipe heights ``(n_alive,)`` (float32 and float64).
+
+        The next pipe changes only on scoring, so one fancy index per pipe
+        passed replaces one per frame.
+        """
+        self._top32 = self.pipes.tops[self._g, self.next_pipe].astype(F32)
+        self._top64 = self._top32.astype(np.float64)
+
     def observe_alive(self) -> np.ndarray:
         """The living birds' inputs ``(n_alive, 5)`` in ``alive_ids`` order.
 
         The array is a buffer reused by the next call: copy it to keep it.
         """
         t = self.next_pipe
-        return _inputs(self._y, self._v, self.pipes.x[t], self.pipes.tops[self._g, t],
+        return _inputs(self._y, self._v, self.pipes.x[t], self._top64,
                        self._obs_all[:len(self.alive_ids)])
 
     def observe(self) -> np.ndarray:
@@ -291,16 +301,17 @@ class FlockSim:
         y = self._y
         bottom = y + F32(R.BIRD_SIZE)
         dead = (y < R.SKY) | (bottom > R.GROUND_TOP)
-        for i, x in enumerate(self.pipes.x):
-            # Pipes are 300 px apart and the bird 30 wide: at most one overlaps.
-            if R.overlaps_columns(x):
-                top = self.pipes.tops[self._g, i].astype(F32)
-                dead |= (y < top + F32(R.TOP_PIPE_EXTRA)) | (bottom > top + F32(R.BOTTOM_PIPE_OFFSET))
+        # Pipes are 300 px apart and the bird 30 wide: only the next pipe can overlap
+        # it (the one before is behind it, the one after 300 px away).
+        if R.overlaps_columns(self.pipes.x[self.next_pipe]):
+            top = self._top32
+            dead |= (y < top + F32(R.TOP_PIPE_EXTRA)) | (bottom > top + F32(R.BOTTOM_PIPE_OFFSET))
         if dead.any():
             self._bury(dead)
         if len(self.alive_ids) and R.behind(self.pipes.x[self.next_pipe]):
             self.passed += 1
             self.next_pipe = (self.next_pipe + 1) % R.N_PIPES
+            self._aim()
 
     def _bury(self, dead: np.ndarray) -> None:
         """Record the birds that died this frame and drop them from the living arrays."""
@@ -311,6 +322,7 @@ class FlockSim:
         keep = ~dead
         self.alive_ids, self._g = self.alive_ids[keep], self._g[keep]
         self._y, self._v = self._y[keep], self._v[keep]
+        self._top32, self._top64 = self._top32[keep], self._top64[keep]
 
 
 def _inputs(y: np.ndarray, v: np.ndarray, pipe_x, top: np.ndarray,
@@ -318,7 +330,7 @@ def _inputs(y: np.ndarray, v: np.ndarray, pipe_x, top: np.ndarray,
     """``rules.observation`` for float32 ``y``, ``v`` and int ``top`` ``(n,)``, written
     into ``out`` ``(n, 5)`` float64."""
     # Same formulas and operand order as rules.observation, in float64, so bitwise equal.
-    y64, top64 = y.astype(np.float64), top.astype(np.float64)
+    y64, top64 = y.astype(np.float64), np.asarray(top, dtype=np.float64)
     np.divide(y64, R.HEIGHT, out=out[:, 0])
     out[:, 1] = (float(pipe_x) - float(R.BIRD_X)) / R.WIDTH
     np.subtract(y64, top64, out=out[:, 2])
