@@ -46,7 +46,7 @@ class FlappyTask:
     def network(self, s: dict):
         from games.flappy.evolve import check_run, default_brain
 
-        check_run(s["seed"], s["hidden"], s["backend"])
+        check_run(s["seed"], s["hidden"], s["backend"], s["target"])
         return default_brain(s["seed"], hidden=int(s["hidden"]))
 
     def fitness(self, s: dict):
@@ -106,6 +106,9 @@ class SnakeTask:
                               "plays vectorised in one process (use the default, serial)")
         if s["seed"] < 0:
             raise ConfigError(f"--seed must be an integer >= 0, got {s['seed']}")
+        if s["target"] is not None and not s["target"] > 0:   # catches nan too
+            raise ConfigError(f"--target for snake is food on average, a number > 0 (or 'none'), "
+                              f"got {s['target']!r}")
         return default_brain(s["seed"])
 
     def fitness(self, s: dict):

@@ -46,6 +46,9 @@ def test_python_m_games_flappy_evolve_runs_gone_evolve_flappy(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (("evolve", "flappy", "--backend", "process"), "--backend process does not apply to flappy"),
     (("evolve", "flappy", "--seed", "-1"), "--seed must be an integer >= 0"),
+    (("evolve", "flappy", "--target", "nan"), "--target for flappy is pipes, an integer >= 1"),
+    (("evolve", "flappy", "--target", "0"), "--target for flappy is pipes, an integer >= 1"),
+    (("evolve", "snake", "--target", "-3"), "--target for snake is food on average"),
     (("play", "flappy", "--fps", "0"), "--fps must be between 1 and 1000"),
     (("play", "flappy", "--frames", "-1"), "--frames must be 1 or more"),
     (("play", "snake", "--seed", "-2"), "--seed must be 0 or more"),

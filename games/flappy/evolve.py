@@ -60,7 +60,7 @@ def default_brain(seed=None, hidden: int = SETTINGS["hidden"]) -> gone.Network:
                         seed=seed)
 
 
-def check_run(seed, hidden, backend: str = "serial") -> None:
+def check_run(seed, hidden, backend: str = "serial", target=None) -> None:
     """ConfigError, naming the valid values, for settings a Flappy run cannot honour.
 
     The whole flock plays in one process, vectorised (one stacked forward pass
@@ -72,6 +72,9 @@ def check_run(seed, hidden, backend: str = "serial") -> None:
                                "plays vectorised in one process (use the default, serial)")
     if int(seed) != seed or seed < 0:
         raise gone.ConfigError(f"--seed must be an integer >= 0, got {seed!r}")
+    if target is not None and target != float("inf") and not (target >= 1 and target == int(target)):
+        raise gone.ConfigError(f"--target for flappy is pipes, an integer >= 1 (or 'none'), "
+                               f"got {target!r}")
     try:
         size = int(hidden)
     except (TypeError, ValueError):
@@ -126,10 +129,10 @@ def evolve(population: int = SETTINGS["population"], generations: int | None = N
         fitness = make_fitness(target if max_score is None else max_score)
     goal = None
     if target is not None:
-        if fitness.max_score is None or fitness.max_score < target or not fitness.held_out:
-            raise gone.ConfigError("a target needs a fitness whose games stop at it or later "
-                                   "and that tests champions on held-out games")
-        goal = verified_target(fitness.max_score, fitness.needed)
+        if fitness.max_score != target or not fitness.held_out:
+            raise gone.ConfigError(f"a target of {target} pipes needs a fitness whose games stop "
+                                   f"at {target} pipes and that tests champions on held-out games")
+        goal = verified_target(target, fitness.needed)
     return pop.run(fitness, generations, target=goal, max_time=max_time, vectorized=True,
                    callbacks=list(callbacks), progress=progress, checkpoint=checkpoint)
 
