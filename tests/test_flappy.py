@@ -136,7 +136,7 @@ def test_pipes_start_at_350_650_950_and_the_first_decision_sees_them_scrolled():
 def test_the_front_pipe_recycles_at_int_of_the_back_pipe_plus_300():
     game = staged(-71.0, 300, y=300.0)
     game.pipes.x[2] = F32(529.7)
-    rng_next = R.new_pipe_top(__import__("copy").deepcopy(game.pipes.rngs[0]))
+    rng_next = R.new_pipe_top(copy.deepcopy(game.pipes.rngs[0]))
     game.step(False)       # -71 + 73 > 0: stays; scrolls to -73.3
     assert game.pipes.front == 0 and game.pipes.x[0] == F32(-71.0) - F32(2.3)
     game.step(False)       # -73.3 + 73 <= 0: back at int(527.4) + 300 = 827, then scrolls
