@@ -273,3 +273,21 @@ def test_short_evolution_improves_on_generation_zero():
     again = evolve(population=60, generations=6, seed=0, max_steps=300)
     assert again.best_fitness == result.best_fitness
     assert isinstance(play(result.best, seed=0, max_steps=300), SnakeGame)
+
+
+def test_the_champion_is_judged_on_games_it_was_never_selected_on():
+    from games.snake.evolve import evolve
+    from games.snake.sim import HELD_OUT_BASE, SnakeFitness, held_out_scores, verified_target
+
+    fitness = SnakeFitness(games=3, target=4)
+    result = evolve(population=100, generations=40, seed=0, food=4, fitness=fitness)
+    assert result.stop_reason == "target" and result.best_fitness >= verified_target(4)
+    test = fitness.champion
+    assert test["mean"] >= 4 and len(test["scores"]) == 10
+    # the held-out seed lies above every selection seed: no held-out game was selected on
+    assert test["seed"] >= HELD_OUT_BASE > max(fitness.selection_seeds)
+    # the returned champion is the tested network: it replays its held-out games identically
+    one = gone.StackedNetworks(result.best, result.best.genome()[None])
+    np.testing.assert_array_equal(held_out_scores(one, test["seed"], 10)["score"], test["scores"])
+    # the candidates before it were lucky in their selection games and failed unseen ones
+    assert len(fitness.tests) > 1 and all(t["mean"] < 4 for t in fitness.tests[:-1])

@@ -1,7 +1,8 @@
 """Flappy Bird as a Gymnasium environment, ``gone/FlappyBird-v0`` (after ``import games``).
 
-- observation: ``Box(-1, 1, (5,), float32)``, the 5 brain inputs of
-  ``rules.observation`` (every input lies in [-1, 1] by the game's geometry);
+- observation: ``Box(rules.INPUT_LOW, rules.INPUT_HIGH)`` float32, the 5 brain
+  inputs of ``rules.observation`` (bounds from the game's geometry: input 4,
+  v / 9, reaches 1.02 since v can reach 9.2);
 - action: ``Discrete(2)``, 0 = do nothing, 1 = flap;
 - reward: +1 for each frame survived and +``PIPE_REWARD`` (100) for each pipe
   passed; 0 on the fatal frame;
@@ -42,7 +43,8 @@ class FlappyBirdEnv(gymnasium.Env):
         if max_frames is not None and (int(max_frames) != max_frames or max_frames < 1):
             raise gone.ConfigError(f"max_frames must be a positive integer or None, got {max_frames!r}")
         self.render_mode, self.max_frames = render_mode, max_frames
-        self.observation_space = gymnasium.spaces.Box(-1.0, 1.0, (R.N_INPUTS,), np.float32)
+        self.observation_space = gymnasium.spaces.Box(np.array(R.INPUT_LOW, np.float32),
+                                                      np.array(R.INPUT_HIGH, np.float32))
         self.action_space = gymnasium.spaces.Discrete(2)
         self.game: Game | None = None
         self._surface = None   # pygame surface, created on the first render

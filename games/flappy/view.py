@@ -26,7 +26,7 @@ SKY = (112, 197, 206)
 GROUND = (222, 216, 149)
 GRASS = (94, 180, 62)          # a strip on top of the ground
 PIPE = (84, 178, 58)
-PIPE_BORDER = (44, 108, 30)    # the outer PIPE_BORDER px of every pipe (rules.PIPE_BORDER)
+PIPE_BORDER = (44, 108, 30)    # the PIPE_BORDER px around every pipe (rules.PIPE_BORDER)
 BIRD = (245, 120, 35)
 BIRD_EDGE = (150, 50, 10)      # each bird's 2 px outline
 TEXT = (60, 45, 20)            # the HUD, on the ground
@@ -44,17 +44,18 @@ def _pygame():
 
 
 def _pipe(pygame, surface, x: int, y: int, height: int) -> None:
-    """One pipe rectangle: the border colour, then the body inset by PIPE_BORDER px."""
+    """One pipe: its body (x, y, 70, height) inside a PIPE_BORDER px border drawn
+    around it, as the original draws it (the border is part of the pipe for collisions)."""
     if height <= 0:
         return
     b = R.PIPE_BORDER
-    pygame.draw.rect(surface, PIPE_BORDER, (x, y, R.PIPE_WIDTH, height))
-    if height > 2 * b:
-        pygame.draw.rect(surface, PIPE, (x + b, y + b, R.PIPE_WIDTH - 2 * b, height - 2 * b))
+    pygame.draw.rect(surface, PIPE_BORDER, (x - b, y - b, R.PIPE_WIDTH + 2 * b, height + 2 * b))
+    pygame.draw.rect(surface, PIPE, (x, y, R.PIPE_WIDTH, height))
 
 
 def draw_pipes(pygame, surface, pipe_x, pipe_top) -> None:
-    """The top pipe (y in [0, top]) and bottom pipe (from top + gap to the ground) of each pair."""
+    """The top pipe (y in [0, top]) and bottom pipe (from top + gap to the ground) of each
+    pair, each with its border: what a bird touches is what is drawn."""
     for x, top in zip(pipe_x, pipe_top):
         x, top = int(round(float(x))), int(round(float(top)))
         _pipe(pygame, surface, x, 0, top)

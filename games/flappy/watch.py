@@ -36,7 +36,8 @@ import gone
 
 from . import rules as R
 from . import view
-from .sim import FlappyFitness, Game, check_brains
+from .fitness import FlappyFitness
+from .sim import Game, check_brains
 
 TITLE = "gone: Flappy Bird"
 SPEEDS = (1, 2, 3, 5, 8, 12, 20, 30, 50)

@@ -278,6 +278,19 @@ def play_generation(stacked, seed, max_steps: int = MAX_STEPS, size=R.SIZE, game
             "fitness": R.fitness(score, steps).mean(axis=1)}
 
 
+#: Selection games use seeds in [0, 2**62), held-out games seeds in [2**62, 2**63):
+#: a held-out game can never be one a network was selected on.
+HELD_OUT_BASE = 2**62
+#: A champion that passes the held-out test gets this plus its held-out mean
+#: fitness, more than any selection fitness (at most 100 x 141 food + 20).
+VERIFIED = 1_000_000.0
+
+
+def verified_target(food: float) -> float:
+    """The fitness only a champion with ``food`` on average over its held-out games reaches."""
+    return VERIFIED + float(R.fitness(food, 0))
+
+
 class SnakeFitness:
     """A vectorised fitness: every network plays ``games`` games, ``fitness(stacked, rng) -> (pop,)``.
 
@@ -287,16 +300,70 @@ class SnakeFitness:
             same games every generation.
         max_steps: step cap per game.
         games: games per network; the fitness is their mean.
+        target: food on average; when given, the best untested network that
+            reached it in its games plays ``held_out`` games it was never
+            selected on (seeds >= ``HELD_OUT_BASE``); if it eats ``target`` on
+            average there too, its fitness becomes ``VERIFIED`` + its held-out
+            mean fitness, which reaches :func:`verified_target` (stop the run there).
+        held_out: games of the held-out test.
+
+    ``tests`` lists every held-out test ``{"seed", "scores", "mean"}``; ``champion``
+    is the one that passed, or None.
     """
 
     vectorized = True
 
-    def __init__(self, seed=None, max_steps: int = MAX_STEPS, size=R.SIZE, games: int = 1):
+    def __init__(self, seed=None, max_steps: int = MAX_STEPS, size=R.SIZE, games: int = 1,
+                 target: float | None = None, held_out: int = 10):
+        if seed is not None and not 0 <= int(seed) < HELD_OUT_BASE:
+            raise ConfigError(f"seed must be in [0, 2**62), got {seed!r}")
         self.seed, self.max_steps, self.size, self.games = seed, max_steps, R.check_size(size), games
+        self.target, self.held_out = target, int(held_out)
+        self.tests: list[dict] = []
+        self.champion: dict | None = None
+        self.selection_seeds: list[int] = []
+        self._tested: set[bytes] = set()
 
     def __call__(self, stacked, rng) -> np.ndarray:
-        seed = int(rng.integers(2**63)) if self.seed is None else self.seed
-        return play_generation(stacked, seed, self.max_steps, self.size, self.games)["fitness"]
+        seed = int(rng.integers(HELD_OUT_BASE)) if self.seed is None else int(self.seed)
+        self.selection_seeds.append(seed)
+        played = play_generation(stacked, seed, self.max_steps, self.size, self.games)
+        fitness = played["fitness"]
+        if self.target is not None and self.champion is None:
+            self._test_best(stacked, played, rng)
+        return fitness
+
+    def _test_best(self, stacked, played: dict, rng) -> None:
+        """The best untested network that reached the target plays the held-out games."""
+        fitness = played["fitness"]
+        reached = np.flatnonzero(played["score"] >= self.target)
+        for i in reached[np.argsort(-fitness[reached], kind="stable")]:
+            key = stacked.genomes[i].tobytes()
+            if key in self._tested:
+                continue
+            self._tested.add(key)
+            seed = HELD_OUT_BASE + int(rng.integers(HELD_OUT_BASE))
+            one = gone.StackedNetworks(stacked.template, stacked.genomes[i:i + 1])
+            scores = held_out_scores(one, seed, self.held_out, self.max_steps, self.size)
+            test = {"seed": seed, "scores": scores["score"].tolist(),
+                    "mean": float(scores["score"].mean())}
+            self.tests.append(test)
+            if test["mean"] >= self.target:
+                self.champion = test
+                fitness[i] = VERIFIED + float(scores["fitness"].mean())
+            return
+
+
+def held_out_scores(stacked, seed: int, games: int, max_steps: int = MAX_STEPS,
+                    size=R.SIZE) -> dict:
+    """A one-network ``stacked`` plays ``games`` games of ``seed``: ``{"score", "fitness"}`` ``(games,)``."""
+    sim = SnakeSim(games, seed, size)
+    for _ in range(int(max_steps)):
+        if not sim.alive.any():
+            break
+        outputs = stacked.predict(sim.observations()[None])[0]     # (games, 3)
+        sim.step(choose_actions(outputs))
+    return {"score": sim.score.copy(), "fitness": R.fitness(sim.score, sim.steps)}
 
 
 def default_brain(seed=None) -> gone.Network:
