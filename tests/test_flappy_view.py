@@ -99,7 +99,7 @@ def test_a_missing_pygame_names_the_extra(monkeypatch):
     from games.flappy import view
 
     monkeypatch.setitem(sys.modules, "pygame", None)
-    with pytest.raises(gone.DependencyMissing, match=r"gone\[games\]"):
+    with pytest.raises(gone.DependencyMissing, match=r"gone-nn\[games\]"):
         view.render_rgb(snapshot([300.0]))
 
 

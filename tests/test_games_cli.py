@@ -45,8 +45,9 @@ def test_python_m_games_flappy_evolve_runs_gone_evolve_flappy(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (("evolve", "flappy", "--backend", "process"), "--backend process does not apply to flappy"),
-    (("evolve", "flappy", "--seed", "-1"), "--seed must be an integer >= 0"),
-    (("evolve", "flappy", "--target", "nan"), "--target for flappy is pipes, an integer >= 1"),
+    (("evolve", "flappy", "--seed", "-1"), "argument --seed: must be a whole number in [0, 2**63)"),
+    (("evolve", "flappy", "--target", "nan"), "argument --target: must be a finite number or 'none'"),
+    (("evolve", "flappy", "--target", "2.5"), "--target for flappy is pipes, an integer >= 1"),
     (("evolve", "flappy", "--target", "0"), "--target for flappy is pipes, an integer >= 1"),
     (("evolve", "snake", "--target", "-3"), "--target for snake is food on average"),
     (("play", "flappy", "--fps", "0"), "--fps must be between 1 and 1000"),

@@ -114,7 +114,7 @@ def _pygame_and_view():
         import pygame
     except ImportError as exc:
         raise gone.DependencyMissing("rendering Flappy Bird needs pygame; install it with: "
-                                     "pip install 'gone[games]'") from exc
+                                     "pip install 'gone-nn[games]'") from exc
     try:   # through sys.modules, so a test can stand in for the view
         view = importlib.import_module(f"{__package__}.view")
     except ImportError as exc:
