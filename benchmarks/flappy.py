@@ -16,7 +16,7 @@ rotates each round); the first round is warm-up; ms per frame is the median
 of the timed blocks. A sanity check replays 300 frames on both and compares
 every bird's y.
 
-Part 2, evolution: ``games.flappy.evolve.evolve(seed=s)`` with its default
+Part 2, evolution: ``gone_games.flappy.evolve.evolve(seed=s)`` with its default
 SETTINGS until a champion passes 100 pipes in at least 9 of 10 held-out games
 (seeds never used for selection), for seeds 0..4 (0..2 with --quick):
 generations, wall seconds and the held-out pipe counts per seed, medians; the
@@ -48,10 +48,10 @@ import gone
 if __package__ in (None, ""):   # run as a script from a checkout: games/ sits beside gone/
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from games.flappy import rules as R  # noqa: E402
-from games.flappy.evolve import SETTINGS, evaluate_champion, evolve, make_fitness  # noqa: E402
-from games.flappy.fitness import FlappyFitness, play_network  # noqa: E402
-from games.flappy.sim import Bird, FlockSim, Pipes, check_brains  # noqa: E402
+from gone_games.flappy import rules as R  # noqa: E402
+from gone_games.flappy.evolve import SETTINGS, evaluate_champion, evolve, make_fitness  # noqa: E402
+from gone_games.flappy.fitness import FlappyFitness, play_network  # noqa: E402
+from gone_games.flappy.sim import Bird, FlockSim, Pipes, check_brains  # noqa: E402
 
 N_BIRDS = 500
 SIM_SEED = 2024

@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 # games/ installs beside gone; from a checkout whose install predates it, use the repo root.
-if importlib.util.find_spec("games") is None:
+if importlib.util.find_spec("gone_games") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gone  # noqa: E402
-import games  # noqa: E402
-from games.flappy import rules as R  # noqa: E402
-from games.flappy.evolve import default_brain, evaluate_champion, evolve, make_fitness  # noqa: E402
-from games.flappy.fitness import (HELD_OUT_BASE, FlappyFitness, play, play_generation,  # noqa: E402
+import gone_games  # noqa: E402
+from gone_games.flappy import rules as R  # noqa: E402
+from gone_games.flappy.evolve import default_brain, evaluate_champion, evolve, make_fitness  # noqa: E402
+from gone_games.flappy.fitness import (HELD_OUT_BASE, FlappyFitness, play, play_generation,  # noqa: E402
                                   play_network)
-from games.flappy.sim import FlockSim, Game  # noqa: E402
+from gone_games.flappy.sim import FlockSim, Game  # noqa: E402
 
 F32 = np.float32
 
@@ -298,7 +298,7 @@ def test_env_passes_gymnasiums_checker():
     gymnasium = pytest.importorskip("gymnasium", reason="games extra (gymnasium) not installed")
     from gymnasium.utils.env_checker import check_env
 
-    import games  # noqa: F401  (registers gone/FlappyBird-v0)
+    import gone_games  # noqa: F401  (registers gone/FlappyBird-v0)
 
     # Spaces, seeding, reset and step; render modes are checked in test_flappy_view.
     check_env(gymnasium.make("gone/FlappyBird-v0").unwrapped, skip_render_check=True)
@@ -308,8 +308,8 @@ def test_env_is_registered_rewards_and_terminates():
     gymnasium = pytest.importorskip("gymnasium", reason="games extra (gymnasium) not installed")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        games.register_envs()                       # twice: no warning, no error
-        importlib.reload(games)
+        gone_games.register_envs()                       # twice: no warning, no error
+        importlib.reload(gone_games)
     env = gymnasium.make("gone/FlappyBird-v0")
     obs, info = env.reset(seed=4)
     assert obs.shape == (5,) and obs.dtype == np.float32 and info == {"score": 0, "frames": 0}
@@ -329,16 +329,16 @@ def test_rgb_array_render_goes_through_the_view(monkeypatch):
     pytest.importorskip("pygame", reason="games extra (pygame) not installed")
     import types
 
-    from games.flappy.env import FlappyBirdEnv
+    from gone_games.flappy.env import FlappyBirdEnv
 
     seen = []
 
-    def draw(surface, state):   # a stand-in for games.flappy.view: paint the bird's row red
+    def draw(surface, state):   # a stand-in for gone_games.flappy.view: paint the bird's row red
         seen.append(state)
         surface.fill((0, 0, 0))
         surface.fill((255, 0, 0), (int(R.BIRD_X), int(state.bird_y[0]), R.BIRD_SIZE, R.BIRD_SIZE))
 
-    monkeypatch.setitem(sys.modules, "games.flappy.view", types.SimpleNamespace(draw=draw))
+    monkeypatch.setitem(sys.modules, "gone_games.flappy.view", types.SimpleNamespace(draw=draw))
     env = FlappyBirdEnv(render_mode="rgb_array")
     env.reset(seed=0)
     env.step(1)

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 # games/ installs beside gone; from a checkout whose install predates it, use the repo root.
-if importlib.util.find_spec("games") is None:
+if importlib.util.find_spec("gone_games") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gone  # noqa: E402
-from games.flappy import rules as R  # noqa: E402
-from games.flappy.evolve import default_brain, make_population  # noqa: E402
-from games.flappy.fitness import FlappyFitness  # noqa: E402
-from games.flappy.sim import Game, Snapshot  # noqa: E402
+from gone_games.flappy import rules as R  # noqa: E402
+from gone_games.flappy.evolve import default_brain, make_population  # noqa: E402
+from gone_games.flappy.fitness import FlappyFitness  # noqa: E402
+from gone_games.flappy.sim import Game, Snapshot  # noqa: E402
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def key(pg, k):
 
 # --- pixels ------------------------------------------------------------------------------
 def test_one_bird_pipes_ground_and_sky_have_their_colours(pygame):
-    from games.flappy import view
+    from gone_games.flappy import view
 
     image = view.render_rgb(snapshot([300.0]))
     assert image.shape == (R.HEIGHT, R.WIDTH, 3) and image.dtype == np.uint8
@@ -74,7 +74,7 @@ def test_one_bird_pipes_ground_and_sky_have_their_colours(pygame):
 
 
 def test_a_flock_is_semi_transparent_and_dead_birds_vanish(pygame):
-    from games.flappy import view
+    from gone_games.flappy import view
 
     image = view.render_rgb(snapshot([300.0, 500.0, 600.0], alive=[True, True, False]))
     for y in (315, 515):
@@ -87,7 +87,7 @@ def test_a_flock_is_semi_transparent_and_dead_birds_vanish(pygame):
 
 
 def test_hud_text_is_drawn_on_the_ground(pygame):
-    from games.flappy import view
+    from gone_games.flappy import view
 
     plain = view.render_rgb(snapshot([300.0]))
     hud = view.render_rgb(snapshot([300.0]), {"generation": 3, "score": 1, "help": "Esc: stop"})
@@ -96,7 +96,7 @@ def test_hud_text_is_drawn_on_the_ground(pygame):
 
 
 def test_a_missing_pygame_names_the_extra(monkeypatch):
-    from games.flappy import view
+    from gone_games.flappy import view
 
     monkeypatch.setitem(sys.modules, "pygame", None)
     with pytest.raises(gone.DependencyMissing, match=r"gone-nn\[games\]"):
@@ -105,7 +105,7 @@ def test_a_missing_pygame_names_the_extra(monkeypatch):
 
 # --- play loops --------------------------------------------------------------------------
 def test_play_human_follows_the_game_rules_and_restarts(pygame):
-    from games.flappy.watch import play_human
+    from gone_games.flappy.watch import play_human
 
     space = key(pygame, pygame.K_SPACE)
     flaps = {i: [space] for i in range(0, 120, 38)}    # about level flight
@@ -124,7 +124,7 @@ def test_play_human_follows_the_game_rules_and_restarts(pygame):
 
 
 def test_play_model_plays_like_the_simulator_and_quits_on_escape(pygame):
-    from games.flappy.watch import play_model
+    from gone_games.flappy.watch import play_model
 
     net = default_brain(1)
     games = play_model(net, seed=2, fps=0, max_frames=80)
@@ -145,7 +145,7 @@ def fitness_per_generation():
 
 
 def test_watched_evolution_equals_headless_and_saves_the_champion(pygame, tmp_path):
-    from games.flappy.watch import watch_evolution
+    from gone_games.flappy.watch import watch_evolution
 
     headless, record = fitness_per_generation()
     make_population(population=12, seed=5).run(
@@ -178,7 +178,7 @@ def test_watched_evolution_equals_headless_and_saves_the_champion(pygame, tmp_pa
 
 
 def test_escape_stops_the_run_after_this_generation(pygame, tmp_path):
-    from games.flappy.watch import watch_evolution
+    from gone_games.flappy.watch import watch_evolution
 
     pop = make_population(population=8, seed=1)
     p = key(pygame, pygame.K_p)
@@ -193,7 +193,7 @@ def test_escape_stops_the_run_after_this_generation(pygame, tmp_path):
 
 
 def test_a_fitness_target_stops_a_watched_run(pygame):
-    from games.flappy.watch import watch_evolution
+    from gone_games.flappy.watch import watch_evolution
 
     pop = make_population(population=8, seed=2)
     result = watch_evolution(pop, FlappyFitness(max_frames=60), generations=20, target=60.0,
@@ -206,8 +206,8 @@ def test_env_rgb_array_draws_the_bird_and_passes_the_checker(pygame):
     gymnasium = pytest.importorskip("gymnasium", reason="games extra not installed")
     from gymnasium.utils.env_checker import check_env
 
-    from games.flappy import view
-    from games.flappy.env import FlappyBirdEnv
+    from gone_games.flappy import view
+    from gone_games.flappy.env import FlappyBirdEnv
 
     env = FlappyBirdEnv(render_mode="rgb_array")
     env.reset(seed=0)
@@ -223,7 +223,7 @@ def test_env_rgb_array_draws_the_bird_and_passes_the_checker(pygame):
 
 def test_env_human_mode_opens_a_window(pygame):
     pytest.importorskip("gymnasium", reason="games extra not installed")
-    from games.flappy.env import FlappyBirdEnv
+    from gone_games.flappy.env import FlappyBirdEnv
 
     env = FlappyBirdEnv(render_mode="human")
     env.reset(seed=0)

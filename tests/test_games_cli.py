@@ -23,8 +23,8 @@ def test_evolve_flappy_reaches_100_pipes_in_unseen_games_and_resumes(tmp_path):
     assert passed and int(passed.group(1)) >= 9 and "(target)" in result.stdout
     net = gone.load(tmp_path / "flappy.gone")
     assert (net.n_inputs, net.n_outputs) == (5, 2)
-    from games.flappy.evolve import evaluate_champion
-    from games.flappy.fitness import verified_target
+    from gone_games.flappy.evolve import evaluate_champion
+    from gone_games.flappy.fitness import verified_target
 
     # the saved network is the tested champion: it passes fresh unseen games too
     assert evaluate_champion(net, 100, seed=77)["passed"] >= 8
@@ -36,7 +36,7 @@ def test_evolve_flappy_reaches_100_pipes_in_unseen_games_and_resumes(tmp_path):
 
 
 def test_python_m_games_flappy_evolve_runs_gone_evolve_flappy(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "games.flappy.evolve", "--target", "5",
+    result = subprocess.run([sys.executable, "-m", "gone_games.flappy.evolve", "--target", "5",
                              "--save", "f.gone", "--quiet"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 try:
-    import games.snake  # noqa: F401
+    import gone_games.snake  # noqa: F401
 except ImportError:  # the repo root is not on sys.path under every pytest import mode
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import gone
-from games.snake import rules as R
-from games.snake.sim import (SnakeGame, SnakeSim, default_brain, food_rngs, play,
+from gone_games.snake import rules as R
+from gone_games.snake.sim import (SnakeGame, SnakeSim, default_brain, food_rngs, play,
                              play_generation)
 
 START = [(5, 5), (5, 4), (5, 3)]  # a hand-built snake, head first
@@ -213,7 +213,7 @@ def pygame_dummy(monkeypatch):
 
 
 def test_render_rgb_colours_the_head_body_and_food_cells(pygame_dummy):
-    from games.snake import view
+    from gone_games.snake import view
 
     game = SnakeGame.from_cells(START, R.RIGHT, food=(2, 9))
     cell = 10
@@ -232,7 +232,7 @@ def test_render_rgb_colours_the_head_body_and_food_cells(pygame_dummy):
 
 
 def test_watch_shows_the_champion_games_in_a_window(pygame_dummy):
-    from games.snake import view
+    from gone_games.snake import view
 
     net = default_brain(3)
     scores = view.watch(net, seed=4, fps=0, games=2)
@@ -243,10 +243,10 @@ def test_env_passes_check_env_and_rewards_as_documented(pygame_dummy):
     gym = pytest.importorskip("gymnasium", reason="the env needs gymnasium (the games extra)")
     from gymnasium.utils.env_checker import check_env
 
-    from games.snake.env import ENV_ID, SnakeEnv
+    from gone_games.snake.env import ENV_ID, SnakeEnv
 
     if ENV_ID not in gym.registry:
-        gym.register(ENV_ID, entry_point="games.snake.env:SnakeEnv")
+        gym.register(ENV_ID, entry_point="gone_games.snake.env:SnakeEnv")
     check_env(gym.make(ENV_ID).unwrapped)  # made, so the checker also tries the render modes
     env = gym.make(ENV_ID, render_mode="rgb_array")
     obs, info = env.reset(seed=0)
@@ -265,7 +265,7 @@ def test_env_passes_check_env_and_rewards_as_documented(pygame_dummy):
 
 
 def test_short_evolution_improves_on_generation_zero():
-    from games.snake.evolve import evolve
+    from gone_games.snake.evolve import evolve
 
     result = evolve(population=60, generations=6, seed=0, max_steps=300)
     assert result.generations == 6 and len(result.history) == 6
@@ -276,8 +276,8 @@ def test_short_evolution_improves_on_generation_zero():
 
 
 def test_the_champion_is_judged_on_games_it_was_never_selected_on():
-    from games.snake.evolve import evolve
-    from games.snake.sim import HELD_OUT_BASE, SnakeFitness, held_out_scores, verified_target
+    from gone_games.snake.evolve import evolve
+    from gone_games.snake.sim import HELD_OUT_BASE, SnakeFitness, held_out_scores, verified_target
 
     fitness = SnakeFitness(games=3, target=4)
     result = evolve(population=100, generations=40, seed=0, food=4, fitness=fitness)

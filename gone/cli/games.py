@@ -30,27 +30,27 @@ def _finite(target) -> bool:
 
 class FlappyTask:
     """Flappy Bird: fresh pipes every generation; the target is met only by a champion
-    that passes it in 9 of 10 held-out games (see games.flappy.fitness)."""
+    that passes it in 9 of 10 held-out games (see gone_games.flappy.fitness)."""
 
     def __init__(self):
         self._fitness = None   # the run's FlappyFitness, whose held-out tests report() prints
 
     @property
     def defaults(self) -> dict:
-        from games.flappy import SETTINGS
+        from gone_games.flappy import SETTINGS
 
         d = {k: SETTINGS[k] for k in ("population", "selection", "shaping", "elitism",
                                       "crossover_rate", "mutation_rate", "mutation_std")}
         return {**d, "hidden": str(SETTINGS["hidden"]), "target": 100, "generations": 1000}
 
     def network(self, s: dict):
-        from games.flappy.evolve import check_run, default_brain
+        from gone_games.flappy.evolve import check_run, default_brain
 
         check_run(s["seed"], s["hidden"], s["backend"], s["target"])
         return default_brain(s["seed"], hidden=int(s["hidden"]))
 
     def fitness(self, s: dict):
-        from games.flappy.evolve import make_fitness
+        from gone_games.flappy.evolve import make_fitness
 
         # Without a target games end at 1000 pipes and no champion is tested.
         if self._fitness is None:
@@ -59,7 +59,7 @@ class FlappyTask:
         return self._fitness
 
     def fitness_target(self, s: dict):
-        from games.flappy.fitness import verified_target
+        from gone_games.flappy.fitness import verified_target
 
         return verified_target(int(s["target"]), self.fitness(s).needed) if _finite(s["target"]) else None
 
@@ -68,13 +68,13 @@ class FlappyTask:
 
     def watch(self, pop, s: dict, generations: int, options: dict):
         require("pygame", "games")
-        from games.flappy.watch import watch_evolution
+        from gone_games.flappy.watch import watch_evolution
 
         return watch_evolution(pop, self.fitness(s), generations=generations,
                                save_path=s.get("save") or "champion.gone", **options)
 
     def report(self, pop, s: dict, result) -> None:
-        from games.flappy.evolve import evaluate_champion, held_out_report
+        from gone_games.flappy.evolve import evaluate_champion, held_out_report
 
         target = int(s["target"]) if _finite(s["target"]) else 100
         test = self._fitness.champion if self._fitness is not None else None
@@ -92,14 +92,14 @@ class SnakeTask:
 
     @property
     def defaults(self) -> dict:
-        from games.snake.evolve import SETTINGS
+        from gone_games.snake.evolve import SETTINGS
 
         d = {k: SETTINGS[k] for k in ("population", "generations", "selection", "tournament_size",
                                       "elitism", "crossover_rate", "mutation_rate", "mutation_std")}
         return {**d, "target": 25}
 
     def network(self, s: dict):
-        from games.snake.sim import default_brain
+        from gone_games.snake.sim import default_brain
 
         if s["backend"] != "serial":
             raise ConfigError(f"--backend {s['backend']} does not apply to snake: every game "
@@ -112,8 +112,8 @@ class SnakeTask:
         return default_brain(s["seed"])
 
     def fitness(self, s: dict):
-        from games.snake.evolve import SETTINGS
-        from games.snake.sim import SnakeFitness
+        from gone_games.snake.evolve import SETTINGS
+        from gone_games.snake.sim import SnakeFitness
 
         if self._fitness is None:
             target = float(s["target"]) if _finite(s["target"]) else None
@@ -122,7 +122,7 @@ class SnakeTask:
         return self._fitness
 
     def fitness_target(self, s: dict):
-        from games.snake.sim import verified_target
+        from gone_games.snake.sim import verified_target
 
         return verified_target(float(s["target"])) if _finite(s["target"]) else None
 
@@ -132,7 +132,7 @@ class SnakeTask:
     def watch(self, pop, s: dict, generations: int, options: dict):
         """Evolve, showing each new champion play one game in a window (Esc stops the run)."""
         require("pygame", "games")
-        from games.snake import view
+        from gone_games.snake import view
 
         shown = {"fitness": float("-inf")}
 
@@ -147,7 +147,7 @@ class SnakeTask:
         return pop.run(self.fitness(s), generations, **options)
 
     def report(self, pop, s: dict, result) -> None:
-        from games.snake.evolve import evaluate_champion, held_out_report
+        from gone_games.snake.evolve import evaluate_champion, held_out_report
 
         test = self._fitness.champion if self._fitness is not None else None
         if test is None:   # not reached (or a resumed run): test the champion now
@@ -184,7 +184,7 @@ def cmd_play(args) -> int:
 
     net = gone.load(args.model) if args.model else None
     if args.game == "flappy":
-        from games.flappy import watch
+        from gone_games.flappy import watch
 
         play = watch.play_human if net is None else (
             lambda **kw: watch.play_model(net, **kw))
@@ -192,7 +192,7 @@ def cmd_play(args) -> int:
         print(f"played {len(games)} game(s); pipes passed: "
               f"{', '.join(str(g.bird.score) for g in games) or '-'}")
     else:
-        from games.snake import view
+        from gone_games.snake import view
 
         if net is not None:
             view.watch(net, seed=args.seed, fps=args.fps)

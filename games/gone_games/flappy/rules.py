@@ -28,7 +28,7 @@ One frame, in the order of flappy-ai's ``Game.Update``:
 5. recycle: once the front pipe is off screen (``x + 70 + 3 <= 0``) it comes
    back behind the back pipe at ``int(back_x) + 300`` with a new height.
 
-The simulators (:mod:`games.flappy.sim`) start a game by running steps 1-3
+The simulators (:mod:`gone_games.flappy.sim`) start a game by running steps 1-3
 once, so a game's state between calls is "ready for a decision", and a step
 is 4, 5, then 1-3 of the next frame. A bird's ``frames`` counts the moves it
 survived; fitness is ``frames + SCORE_WEIGHT * score`` (:func:`fitness`).

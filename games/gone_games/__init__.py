@@ -1,4 +1,4 @@
-"""Games whose players are gone networks: ``games.flappy`` (Flappy Bird) and ``games.snake``.
+"""Games whose players are gone networks: ``gone_games.flappy`` (Flappy Bird) and ``gone_games.snake``.
 
 Importing ``games`` registers the Gymnasium environments when Gymnasium is
 installed (the ``games`` extra), so ``gymnasium.make("gone/FlappyBird-v0")``
@@ -7,8 +7,8 @@ and ``gymnasium.make("gone/Snake-v0")`` work after ``import games``; without Gym
 
 from __future__ import annotations
 
-ENV_IDS = {"gone/FlappyBird-v0": "games.flappy.env:FlappyBirdEnv",
-           "gone/Snake-v0": "games.snake.env:SnakeEnv"}
+ENV_IDS = {"gone/FlappyBird-v0": "gone_games.flappy.env:FlappyBirdEnv",
+           "gone/Snake-v0": "gone_games.snake.env:SnakeEnv"}
 
 
 def register_envs() -> None:

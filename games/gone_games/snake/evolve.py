@@ -1,12 +1,12 @@
-"""Evolve a Snake brain with gone's GA: ``python -m games.snake.evolve [--watch]``.
+"""Evolve a Snake brain with gone's GA: ``python -m gone_games.snake.evolve [--watch]``.
 
-    from games.snake.evolve import evolve
+    from gone_games.snake.evolve import evolve
     result = evolve(generations=60, seed=0)     # EvolutionResult; result.best is a gone.Network
     result.best.save("snake.gone")
 
 Each generation every network plays ``games`` games on a fresh seed drawn from
 the population's Generator (game ``j`` of every network has the same food
-stream, see :func:`games.snake.sim.play_generation`); its fitness is the mean
+stream, see :func:`gone_games.snake.sim.play_generation`); its fitness is the mean
 of ``100 * food + 0.1 * min(steps, 200)`` over its games. The same ``seed``
 gives the same run.
 """
@@ -54,7 +54,7 @@ def evolve(population: int = SETTINGS["population"], generations: int = SETTINGS
            target: float | None = SETTINGS["target"], seed=0, callbacks=(), progress: bool = False,
            checkpoint=None, max_steps: int = SETTINGS["max_steps"], games: int = SETTINGS["games"],
            food: float | None = None, fitness: SnakeFitness | None = None):
-    """Evolve :func:`~games.snake.sim.default_brain` networks at Snake; returns the EvolutionResult.
+    """Evolve :func:`~gone_games.snake.sim.default_brain` networks at Snake; returns the EvolutionResult.
 
     Args:
         population: networks per generation.
@@ -65,7 +65,7 @@ def evolve(population: int = SETTINGS["population"], generations: int = SETTINGS
         max_steps: step cap of one game.
         games: games each network plays per generation.
         food: stop once a champion eats this much on average over 10 games it was
-            never selected on (see :class:`~games.snake.sim.SnakeFitness`); use
+            never selected on (see :class:`~gone_games.snake.sim.SnakeFitness`); use
             this or ``target`` (a raw fitness on the selection games), not both.
         fitness: the SnakeFitness to use (read ``fitness.champion`` afterwards).
     """
@@ -96,7 +96,7 @@ def held_out_report(test: dict, target: float | None) -> str:
 
 def main(argv=None) -> int:
     """Command line: evolve, report the champion, optionally save and watch it."""
-    parser = argparse.ArgumentParser(prog="python -m games.snake.evolve", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m gone_games.snake.evolve", description=__doc__.split("\n")[0])
     parser.add_argument("--population", type=int, default=SETTINGS["population"])
     parser.add_argument("--generations", type=int, default=SETTINGS["generations"])
     parser.add_argument("--food", type=int, default=None,

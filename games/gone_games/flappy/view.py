@@ -1,11 +1,11 @@
 """Flappy Bird on screen with pygame (the ``games`` extra), imported only when drawing.
 
-    from games.flappy.view import draw, render_rgb
+    from gone_games.flappy.view import draw, render_rgb
     frame = render_rgb(FlockSim(50, seed=0).snapshot())   # (900, 800, 3) uint8, no window
     draw(window_surface, game.snapshot(), hud={"score": 3})
 
-Everything is drawn from a :class:`~games.flappy.sim.Snapshot` in the
-simulator's own pixel coordinates (see :mod:`games.flappy.rules`): a view
+Everything is drawn from a :class:`~gone_games.flappy.sim.Snapshot` in the
+simulator's own pixel coordinates (see :mod:`gone_games.flappy.rules`): a view
 reads a game, it never moves one. A flock's birds are drawn semi-transparent
 so that a crowd on one path reads darker than a straggler; a single bird is
 opaque. Nothing here sets SDL environment variables; headless callers set

@@ -1,12 +1,12 @@
 """Snake on screen with pygame (the ``games`` extra), imported only when drawing.
 
-    from games.snake.view import render_rgb, watch, play_human
+    from gone_games.snake.view import render_rgb, watch, play_human
     frame = render_rgb(SnakeGame(seed=0))        # (H*cell, W*cell, 3) uint8, no window
     watch(champion, seed=0, fps=15)              # a window; Escape or closing it quits
     play_human(seed=0)                           # arrow keys; Escape quits
 
-A *state* is a :class:`~games.snake.sim.SnakeGame` or a
-:class:`~games.snake.sim.SnakeSim` (then ``i`` picks the game, 0 by default):
+A *state* is a :class:`~gone_games.snake.sim.SnakeGame` or a
+:class:`~gone_games.snake.sim.SnakeSim` (then ``i`` picks the game, 0 by default):
 anything with ``grid``, ``head`` and ``food``. Nothing here sets SDL
 environment variables; headless callers set ``SDL_VIDEODRIVER=dummy`` themselves.
 """

@@ -1,7 +1,7 @@
 """Whole populations play Flappy Bird: selection games, and held-out games for the champion.
 
 :func:`play` runs every brain of a ``StackedNetworks`` on every game of a
-list of seeds in one :class:`~games.flappy.sim.FlockSim` (one stacked forward
+list of seeds in one :class:`~gone_games.flappy.sim.FlockSim` (one stacked forward
 pass per frame). :class:`FlappyFitness` is the vectorised fitness for
 ``gone.Population``: each generation every bird plays ``games`` games on
 fresh pipes, and a bird that reaches the target in all of them is tested on
@@ -105,7 +105,7 @@ class FlappyFitness:
     ``last``: the latest :func:`play` result (``(pop, games)`` arrays);
     ``tests``: every held-out test ``{"generation", "seeds", "scores", "passed"}``;
     ``champion``: the test that passed, or None. ``on_frame`` is passed to
-    :func:`play` for selection games only (``games.flappy.watch`` draws with it).
+    :func:`play` for selection games only (``gone_games.flappy.watch`` draws with it).
     """
 
     vectorized = True

@@ -4,10 +4,10 @@
 :class:`FlockSim` plays N birds on one or several games (pipe sequences) with
 one numpy operation per rule for all living birds, and must agree with N
 ``Game`` objects bit for bit. Both follow the frame order of
-:mod:`games.flappy.rules` (the original's). The pipes' x positions never
+:mod:`gone_games.flappy.rules` (the original's). The pipes' x positions never
 depend on the birds or the heights, so every game of a FlockSim shares them;
 only the heights differ from game to game. Whole populations play in
-:mod:`games.flappy.fitness`.
+:mod:`gone_games.flappy.fitness`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
   ``max_episode_steps`` to ``gymnasium.make``).
 
 Pipe heights come from the environment's ``np_random``: ``reset(seed=s)``
-replays the same pipes. Rendering draws with ``games.flappy.view.draw(surface,
+replays the same pipes. Rendering draws with ``gone_games.flappy.view.draw(surface,
 snapshot)`` (pygame, the ``games`` extra), imported only when rendering.
 """
 
@@ -108,7 +108,7 @@ class FlappyBirdEnv(gymnasium.Env):
 
 
 def _pygame_and_view():
-    """``(pygame, games.flappy.view)``, or DependencyMissing saying which is missing."""
+    """``(pygame, gone_games.flappy.view)``, or DependencyMissing saying which is missing."""
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # no banner in the middle of a run
     try:
         import pygame
@@ -118,5 +118,5 @@ def _pygame_and_view():
     try:   # through sys.modules, so a test can stand in for the view
         view = importlib.import_module(f"{__package__}.view")
     except ImportError as exc:
-        raise gone.DependencyMissing(f"rendering Flappy Bird needs games.flappy.view: {exc}") from exc
+        raise gone.DependencyMissing(f"rendering Flappy Bird needs gone_games.flappy.view: {exc}") from exc
     return pygame, view

@@ -5,7 +5,7 @@
     obs, reward, terminated, truncated, info = env.step(0)
 
 - Observation: ``Box(0, 1, (11,), float32)``, the brain inputs of
-  :func:`games.snake.rules.observe` (danger straight/left/right, heading
+  :func:`gone_games.snake.rules.observe` (danger straight/left/right, heading
   one-hot right/down/left/up, food left/right/up/down of the head).
 - Action: ``Discrete(3)``: 0 straight, 1 turn left, 2 turn right.
 - Reward: +1 per food; -1 when the snake dies on a wall or on itself; 0 otherwise.
@@ -13,7 +13,7 @@
 - Truncated (no penalty): starvation (the hunger counter is not in the
   observation, so it is a time limit, not a state of the game) or ``max_steps``.
 - ``info``: ``score``, ``length``, ``steps`` and ``cause`` (a name of
-  :data:`games.snake.rules.CAUSES`).
+  :data:`gone_games.snake.rules.CAUSES`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     result = evolve(seed=0)     # until a champion passes 100 pipes in 9 of 10 unseen games
     result.best.save("flappy.gone")         # a gone.Network: 5 inputs -> 2 outputs
 
-or from a shell, ``python -m games.flappy.evolve --save flappy.gone`` (the same
+or from a shell, ``python -m gone_games.flappy.evolve --save flappy.gone`` (the same
 as ``gone evolve flappy --save flappy.gone``).
 
 :data:`SETTINGS` holds the defaults (a CLI can expose each as a flag); they
@@ -37,7 +37,7 @@ SETTINGS = {
     "crossover_rate": 0.5,
     "mutation_rate": 0.1,
     "mutation_std": 0.5,
-    # Selection and the stop test (see games.flappy.fitness): each bird plays
+    # Selection and the stop test (see gone_games.flappy.fitness): each bird plays
     # `games` fresh games per generation; a champion must pass the target in
     # `needed` of `held_out` games never used for selection.
     "games": 1,
@@ -165,7 +165,7 @@ def evaluate_champion(net: gone.Network, target: int, seed: int = 0,
 
 
 def main(argv=None) -> int:
-    """``python -m games.flappy.evolve [FLAGS]`` is ``gone evolve flappy [FLAGS]``."""
+    """``python -m gone_games.flappy.evolve [FLAGS]`` is ``gone evolve flappy [FLAGS]``."""
     from gone.cli import main as gone_main
 
     return gone_main(["evolve", "flappy", *(sys.argv[1:] if argv is None else argv)])

@@ -3,7 +3,7 @@
 :class:`SnakeGame` is one game in plain Python (for tests, the environment and
 the viewer). :class:`SnakeSim` runs ``n`` independent games at once with all
 state in arrays, each step a fixed number of numpy operations whatever ``n``.
-Both follow the order of operations in :mod:`games.snake.rules` and agree
+Both follow the order of operations in :mod:`gone_games.snake.rules` and agree
 step by step: game ``i`` of ``SnakeSim(n, seed)`` is
 ``SnakeGame(food_rngs(seed, n)[i])``.
 
@@ -15,7 +15,7 @@ draws), so placing food for all the games that ate is one vectorised argmax;
 a Python loop over games runs only at reset and once per ``FOOD_BLOCK`` foods
 a game eats, never per step.
 
-A brain sees the 11 inputs of :func:`games.snake.rules.observe` and its 3
+A brain sees the 11 inputs of :func:`gone_games.snake.rules.observe` and its 3
 outputs pick the action by argmax: 0 straight, 1 left, 2 right.
 """
 
@@ -52,7 +52,7 @@ class SnakeGame:
         seed: int, Generator or None; the food positions come from it.
         size: board ``(rows, cols)`` or an int for a square board.
 
-    State: ``grid (H, W)`` countdown grid (see :mod:`~games.snake.rules`),
+    State: ``grid (H, W)`` countdown grid (see :mod:`~gone_games.snake.rules`),
     ``head (2,)``, ``direction``, ``length``, ``food (2,)`` (``(-1, -1)`` once
     the board is full), ``score``, ``steps``, ``hunger``, ``cause``.
     """
@@ -104,7 +104,7 @@ class SnakeGame:
         return np.array(out, dtype=bool)
 
     def observation(self) -> np.ndarray:
-        """The brain's inputs ``(11,)`` (see :func:`games.snake.rules.observe`)."""
+        """The brain's inputs ``(11,)`` (see :func:`gone_games.snake.rules.observe`)."""
         return R.observe(self.danger(), self.direction, self.head, self.food)
 
     def step(self, action: int) -> int:
@@ -261,7 +261,7 @@ def play_generation(stacked, seed, max_steps: int = MAX_STEPS, size=R.SIZE, game
     so fitness differences are the networks', not the luck of their food;
     several games per network keep one lucky game from crowning a champion.
     Returns per-network means ``(pop,)``: ``score`` (food eaten), ``steps`` and
-    ``fitness`` (:func:`games.snake.rules.fitness` per game, averaged).
+    ``fitness`` (:func:`gone_games.snake.rules.fitness` per game, averaged).
     """
     for name, value in (("max_steps", max_steps), ("games", games)):
         if int(value) != value or value < 1:

@@ -10,8 +10,8 @@ Directions are absolute, in clockwise order (:data:`DIRECTIONS`), so turning
 right is ``+1`` and turning left is ``-1`` modulo 4. Actions are relative to
 the heading: ``0`` straight, ``1`` turn left, ``2`` turn right.
 
-One step, in this order (:class:`~games.snake.sim.SnakeGame` and
-:class:`~games.snake.sim.SnakeSim` both follow it exactly):
+One step, in this order (:class:`~gone_games.snake.sim.SnakeGame` and
+:class:`~gone_games.snake.sim.SnakeSim` both follow it exactly):
 
 1. the heading turns by the action; the new head is one cell that way;
 2. the snake dies (``WALL``) if the new head is off the board, or (``SELF``)

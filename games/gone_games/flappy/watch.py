@@ -1,6 +1,6 @@
 """Flappy Bird in a window: watch evolution live, watch a champion, or play yourself.
 
-    from games.flappy.watch import watch_evolution, play_model, play_human
+    from gone_games.flappy.watch import watch_evolution, play_model, play_human
     result = watch_evolution(make_population(seed=0), FlappyFitness(),
                              target=rules.fitness_target(100))   # a 100-pipe champion
     play_model(gone.load("champion.gone"))     # the champion plays; restarts on death
@@ -21,7 +21,7 @@ in :func:`play_human` Space or a mouse click flaps (the first one starts a
 game) and R, or Space after a crash, starts the next game.
 
 Watching never changes a run: the drawing is an ``on_frame`` hook of
-:class:`~games.flappy.sim.FlappyFitness` that only reads the :class:`FlockSim`,
+:class:`~gone_games.flappy.sim.FlappyFitness` that only reads the :class:`FlockSim`,
 so a watched run's fitness equals a headless run's with the same seed. Every
 loop reads its events from ``get_events`` (default ``pygame.event.get``) and
 takes ``max_frames``, so tests drive them headless (``SDL_VIDEODRIVER=dummy``).
