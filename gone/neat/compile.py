@@ -1,0 +1,182 @@
+"""Genome -> :class:`~gone.GraphNetwork`, and a whole population -> padded tensors.
+
+Node columns of one genome: inputs ``0 .. n_in-1`` (ids ``-1, -2, ..``), then
+its node genes in id order (outputs first, since their ids ``0 .. n_out-1``
+are the smallest; hidden after). Only enabled connections count.
+
+Both forms share :class:`~gone.GraphNetwork`'s propagation rule: neurons are
+walked depth-first in column order, a connection whose source is still being
+resolved closes a cycle and reads the previous step's value; all others are
+feed-forward and settle within the step, level by level. A feed-forward
+genome therefore computes exactly neat-python's ``FeedForwardNetwork``.
+
+The activation's hidden scale (neat-python's sigmoid is ``sigmoid(5 z)``) is
+folded into the graph's weights and bias: ``w' = s * response * w``,
+``b' = s * bias``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import GraphError
+from ..graph import GraphNetwork
+from .activations import gone_activation, scale
+from .genome import ACT_NAMES, AGG_NAMES, Genome
+
+_SUM = AGG_NAMES.index("sum")
+_SCALES = np.array([scale(n) for n in ACT_NAMES])
+
+
+def input_names(n: int) -> list[str]:
+    return [f"in_{i + 1}" for i in range(n)]
+
+
+def node_name(node: int, n_outputs: int) -> str:
+    return f"out_{node + 1}" if node < n_outputs else f"h{node}"
+
+
+def _columns(g: Genome, n_inputs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, cols, kept)``: for each enabled connection, its target row among the
+    neurons and its source column among all nodes; ``kept`` indexes the connections."""
+    kept = np.flatnonzero(g.enabled)
+    rows = np.searchsorted(g.nodes, g.dst[kept])
+    src = g.src[kept]
+    cols = np.where(src < 0, -src - 1, n_inputs + np.searchsorted(g.nodes, np.maximum(src, 0)))
+    ok = (rows < g.n_nodes) & (g.nodes[np.minimum(rows, g.n_nodes - 1)] == g.dst[kept])
+    ok &= (src < 0) | (g.nodes[np.clip(cols - n_inputs, 0, g.n_nodes - 1)] == src)
+    if not ok.all():
+        bad = kept[~ok][0]
+        raise GraphError(f"genome {g.key}: connection {g.src[bad]} -> {g.dst[bad]} names a node "
+                         "the genome does not have")
+    return rows, cols, kept
+
+
+def levels(n_neurons: int, n_inputs: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Each neuron's level ``(n_neurons,)`` under GraphNetwork's depth-first rule.
+
+    ``rows``/``cols`` are the synapses (target neuron, source column) in the
+    order the graph lists them per neuron.
+    """
+    deps: list[list[int]] = [[] for _ in range(n_neurons)]
+    for r, c in zip(rows.tolist(), cols.tolist()):
+        deps[r].append(c - n_inputs)
+    level, colour = [0] * n_neurons, [0] * n_neurons
+    for root in range(n_neurons):
+        if colour[root]:
+            continue
+        colour[root], stack = 1, [[root, 0, []]]
+        while stack:
+            frame = stack[-1]
+            i, k, ff = frame
+            if k == len(deps[i]):
+                stack.pop()
+                colour[i] = 2
+                level[i] = 1 + max((level[j] for j in ff), default=-1)
+                continue
+            frame[1] += 1
+            j = deps[i][k]
+            if j < 0 or colour[j] == 1:
+                continue  # an input, or a synapse that closes a cycle
+            ff.append(j)
+            if colour[j] == 0:
+                colour[j] = 1
+                stack.append([j, 0, []])
+    return np.array(level, dtype=np.intp)
+
+
+def to_graph(genome: Genome, n_inputs: int, n_outputs: int) -> GraphNetwork:
+    """The genome as a GraphNetwork (enabled connections; sum aggregation only).
+
+    Inputs are named ``in_1..``, outputs ``out_1..``, hidden nodes ``h<id>``.
+    """
+    n_out = n_outputs
+    rows, cols, kept = _columns(genome, n_inputs)
+    names = input_names(n_inputs) + [node_name(int(n), n_out) for n in genome.nodes]
+    neurons = {}
+    for i, node in enumerate(genome.nodes.tolist()):
+        if genome.agg[i] != _SUM:
+            raise GraphError(f"genome {genome.key}: node {node} aggregates by "
+                             f"{AGG_NAMES[genome.agg[i]]}; a GraphNetwork sums its inputs")
+        act_name = ACT_NAMES[genome.act[i]]
+        s, act = scale(act_name), gone_activation(act_name)
+        mine = np.flatnonzero(rows == i)
+        synapses = {names[cols[k]]: float(s * genome.response[i] * genome.weight[kept[k]])
+                    for k in mine}
+        spec = {"bias": float(s * genome.bias[i]), "activation": act.name, "synapses": synapses}
+        if act.params:
+            spec["activation_params"] = dict(act.params)
+        neurons[names[n_inputs + i]] = spec
+    outputs = [node_name(k, n_out) for k in range(n_out)]
+    return GraphNetwork(input_names(n_inputs), outputs, neurons)
+
+
+# --- the population as tensors -------------------------------------------------------------
+
+@dataclass
+class PopulationTensors:
+    """``P`` genomes padded to ``K`` neurons over ``N = n_in + K`` node columns.
+
+    W (P, K, N): scaled weights ``s * response * w`` (sum path); b (P, K): ``s * bias``;
+    level_mask (L, P, K): neurons written at each level; act_masks: [(Activation,
+    (P, K) mask)]. For genomes with non-sum nodes: ``special`` indices (S,),
+    ``raw`` (S, K, N) unscaled weights, ``present`` (S, K, N) connection mask,
+    ``agg`` (S, K), ``bias``/``response``/``scale`` (S, K).
+    """
+
+    n_inputs: int
+    n_outputs: int
+    W: np.ndarray
+    b: np.ndarray
+    level_mask: np.ndarray
+    act_masks: list
+    special: np.ndarray
+    raw: np.ndarray
+    present: np.ndarray
+    agg: np.ndarray
+    bias: np.ndarray
+    response: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def n_neurons(self) -> int:
+        return self.W.shape[1]
+
+
+def compile_population(genomes: list[Genome], n_inputs: int, n_outputs: int) -> PopulationTensors:
+    """Pad ``genomes`` into one :class:`PopulationTensors` (see there for the arrays)."""
+    P, K = len(genomes), max(g.n_nodes for g in genomes)
+    N = n_inputs + K
+    W, b = np.zeros((P, K, N)), np.zeros((P, K))
+    acts = np.zeros((P, K), dtype=np.int16)
+    aggs = np.full((P, K), _SUM, dtype=np.int16)
+    lv = np.full((P, K), -1, dtype=np.intp)
+    wiring = []
+    for p, g in enumerate(genomes):
+        rows, cols, kept = _columns(g, n_inputs)
+        n = g.n_nodes
+        s = _SCALES[g.act]
+        W[p, rows, cols] = s[rows] * g.response[rows] * g.weight[kept]
+        b[p, :n], acts[p, :n], aggs[p, :n] = s * g.bias, g.act, g.agg
+        lv[p, :n] = levels(n, n_inputs, rows, cols)
+        wiring.append((rows, cols, kept))
+    L = int(lv.max()) + 1
+    level_mask = lv[None, :, :] == np.arange(L)[:, None, None]
+    act_masks = [(gone_activation(ACT_NAMES[a]), acts == a) for a in np.unique(acts[lv >= 0])]
+    special = np.flatnonzero((aggs != _SUM).any(axis=1))
+    S = len(special)
+    raw, present = np.zeros((S, K, N)), np.zeros((S, K, N), dtype=bool)
+    bias, response, sc = np.zeros((S, K)), np.zeros((S, K)), np.zeros((S, K))
+    for q, p in enumerate(special):
+        g, (rows, cols, kept) = genomes[p], wiring[p]
+        raw[q, rows, cols], present[q, rows, cols] = g.weight[kept], True
+        n = g.n_nodes
+        bias[q, :n], response[q, :n], sc[q, :n] = g.bias, g.response, _SCALES[g.act]
+    return PopulationTensors(n_inputs, n_outputs, W, b, level_mask, act_masks, special, raw,
+                             present, aggs[special], bias, response, sc)

@@ -1,0 +1,119 @@
+"""The whole population's forward pass as a few numpy operations per level.
+
+With ``P`` genomes padded to ``K`` neurons (see
+:class:`~gone.neat.compile.PopulationTensors`), one step on a batch ``(B,
+n_in)`` is, per level: one batched matmul ``(P, B, N) @ (P, N, K)``, the
+activations, and a masked write of that level's neurons. No Python loop runs
+over genomes or nodes. Nodes aggregating by product/max/min/mean/median/maxabs
+(only in the genomes that have them) use a ``(S, B, K, N)`` product tensor,
+computed in chunks.
+
+Recurrent genomes carry a state ``(P, B, K)`` between steps, as
+:meth:`GraphNetwork.step` does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from .compile import PopulationTensors
+from .genome import AGG_NAMES
+
+_CHUNK = 2_000_000  # elements of one (S, B, K, N) block
+
+
+def _masked_median(terms, present, count):
+    """Median of the present entries along the last axis (mean of the middle two)."""
+    ordered = np.sort(np.where(present, terms, np.inf), axis=-1)
+    c = np.broadcast_to(count[..., None], ordered.shape[:-1] + (1,))
+    lo = np.take_along_axis(ordered, np.maximum(c - 1, 0) // 2, -1)[..., 0]
+    hi = np.take_along_axis(ordered, c // 2 - (c == 0), -1)[..., 0]
+    return np.where(count > 0, (lo + hi) / 2, 0.0)
+
+
+def _reduce(kind: str, terms, present, count):
+    """Aggregate ``terms (S, B, K, N)`` over present inputs; empty sums are 0 (product: 1)."""
+    has = count > 0
+    if kind == "sum":
+        return np.where(present, terms, 0.0).sum(-1)
+    if kind == "product":
+        return np.where(present, terms, 1.0).prod(-1)
+    if kind == "mean":
+        return np.where(present, terms, 0.0).sum(-1) / np.maximum(count, 1)
+    if kind == "max":
+        return np.where(has, np.where(present, terms, -np.inf).max(-1), 0.0)
+    if kind == "min":
+        return np.where(has, np.where(present, terms, np.inf).min(-1), 0.0)
+    if kind == "median":
+        return _masked_median(terms, present, count)
+    # maxabs: the input with the largest magnitude, sign kept
+    idx = np.argmax(np.where(present, np.abs(terms), -1.0), axis=-1)[..., None]
+    return np.where(has, np.take_along_axis(terms, idx, -1)[..., 0], 0.0)
+
+
+def _special(t: PopulationTensors, v: np.ndarray) -> np.ndarray:
+    """Pre-activations ``(S, B, K)`` of the genomes with non-sum nodes."""
+    S, B, N = len(t.special), v.shape[1], v.shape[2]
+    K = t.n_neurons
+    out = np.empty((S, B, K))
+    step = max(1, _CHUNK // max(1, B * K * N))
+    for lo in range(0, S, step):
+        sl = slice(lo, lo + step)
+        terms = v[t.special[sl]][:, :, None, :] * t.raw[sl][:, None, :, :]
+        present = t.present[sl][:, None, :, :]
+        count = t.present[sl].sum(-1)[:, None, :]
+        agg = np.zeros(terms.shape[:3])
+        for k in np.unique(t.agg[sl]):
+            agg = np.where((t.agg[sl] == k)[:, None, :],
+                           _reduce(AGG_NAMES[k], terms, present, count), agg)
+        out[sl] = t.scale[sl][:, None, :] * (t.bias[sl][:, None, :]
+                                             + t.response[sl][:, None, :] * agg)
+    return out
+
+
+def _activate(t: PopulationTensors, z: np.ndarray) -> np.ndarray:
+    if len(t.act_masks) == 1:
+        return t.act_masks[0][0].fn(z)
+    a = np.zeros_like(z)
+    for act, mask in t.act_masks:
+        np.copyto(a, act.fn(z), where=mask[:, None, :])
+    return a
+
+
+def step(t: PopulationTensors, x, state=None) -> tuple[np.ndarray, np.ndarray]:
+    """One step of every genome: ``(outputs (P, B, n_out), new state (P, B, K))``.
+
+    ``x`` is ``(B, n_in)`` (the same rows for every genome) or ``(P, B, n_in)``;
+    ``state`` is ``(P, B, K)`` (zeros when None).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    P, K, n_in = t.size, t.n_neurons, t.n_inputs
+    if x.ndim == 2 and x.shape[1] == n_in:
+        x = np.broadcast_to(x, (P,) + x.shape)
+    elif not (x.ndim == 3 and x.shape[0] == P and x.shape[2] == n_in):
+        raise ShapeError(f"input must be (batch, {n_in}) or ({P}, batch, {n_in}), got {x.shape}")
+    B = x.shape[1]
+    v = np.empty((P, B, n_in + K))
+    v[..., :n_in] = x
+    if state is None:
+        v[..., n_in:] = 0.0
+    else:
+        if np.shape(state) != (P, B, K):
+            raise ShapeError(f"state must be ({P}, {B}, {K}), got {np.shape(state)}")
+        v[..., n_in:] = state
+    Wt = t.W.transpose(0, 2, 1)
+    sum_only = len(t.special) == 0
+    for mask in t.level_mask:
+        z = np.matmul(v, Wt)
+        z += t.b[:, None, :]
+        if not sum_only:
+            z[t.special] = np.where((t.agg != AGG_NAMES.index("sum"))[:, None, :],
+                                    _special(t, v), z[t.special])
+        np.copyto(v[..., n_in:], _activate(t, z), where=mask[:, None, :])
+    return v[..., n_in:n_in + t.n_outputs].copy(), v[..., n_in:].copy()
+
+
+def forward(t: PopulationTensors, x) -> np.ndarray:
+    """Outputs ``(P, B, n_out)`` of one step from a zero state (feed-forward use)."""
+    return step(t, x)[0]
