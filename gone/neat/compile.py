@@ -149,34 +149,75 @@ class PopulationTensors:
         return self.W.shape[1]
 
 
+def _flat(genomes: list[Genome], n_inputs: int) -> dict:
+    """Every genome's enabled connections at once: genome ``gi``, target ``row``, source ``col``,
+    weight ``w`` and the index ``tgt`` of the target node in the concatenated node arrays."""
+    counts = np.array([g.n_nodes for g in genomes])
+    nodes = np.concatenate([g.nodes for g in genomes])
+    gi_n = np.repeat(np.arange(len(genomes)), counts)
+    pos = np.arange(len(nodes)) - np.repeat(np.cumsum(counts) - counts, counts)
+    big = np.int64(2) ** 40  # node ids stay far below; keys stay sorted genome by genome
+    key = gi_n * big + nodes
+    m = np.array([g.n_connections for g in genomes])
+    gi = np.repeat(np.arange(len(genomes)), m)
+    on = np.concatenate([g.enabled for g in genomes])
+    gi = gi[on]
+    src = np.concatenate([g.src for g in genomes])[on]
+    dst = np.concatenate([g.dst for g in genomes])[on]
+    tgt = np.searchsorted(key, gi * big + dst)
+    hit = np.searchsorted(key, gi * big + np.maximum(src, 0))
+    safe = lambda i: np.minimum(i, len(key) - 1)  # noqa: E731
+    ok = (key[safe(tgt)] == gi * big + dst) & ((src < 0) | (key[safe(hit)] == gi * big + src))
+    if not ok.all():
+        bad = int(np.flatnonzero(~ok)[0])
+        raise GraphError(f"genome {genomes[gi[bad]].key}: connection {src[bad]} -> {dst[bad]} "
+                         "names a node the genome does not have")
+    col = np.where(src < 0, -src - 1, n_inputs + pos[safe(hit)])
+    return {"gi": gi, "row": pos[tgt], "col": col, "tgt": tgt, "gi_n": gi_n, "pos": pos,
+            "w": np.concatenate([g.weight for g in genomes])[on],
+            "per_genome": np.cumsum(np.bincount(gi, minlength=len(genomes)))}
+
+
 def compile_population(genomes: list[Genome], n_inputs: int, n_outputs: int) -> PopulationTensors:
     """Pad ``genomes`` into one :class:`PopulationTensors` (see there for the arrays)."""
     P, K = len(genomes), max(g.n_nodes for g in genomes)
     N = n_inputs + K
+    f = _flat(genomes, n_inputs)
+    act = np.concatenate([g.act for g in genomes])
+    agg = np.concatenate([g.agg for g in genomes])
+    bias = np.concatenate([g.bias for g in genomes])
+    resp = np.concatenate([g.response for g in genomes])
+    s = _SCALES[act]
     W, b = np.zeros((P, K, N)), np.zeros((P, K))
+    W[f["gi"], f["row"], f["col"]] = s[f["tgt"]] * resp[f["tgt"]] * f["w"]
+    b[f["gi_n"], f["pos"]] = s * bias
     acts = np.zeros((P, K), dtype=np.int16)
     aggs = np.full((P, K), _SUM, dtype=np.int16)
+    acts[f["gi_n"], f["pos"]], aggs[f["gi_n"], f["pos"]] = act, agg
     lv = np.full((P, K), -1, dtype=np.intp)
-    wiring = []
+    cuts = np.concatenate([[0], f["per_genome"]])
     for p, g in enumerate(genomes):
-        rows, cols, kept = _columns(g, n_inputs)
-        n = g.n_nodes
-        s = _SCALES[g.act]
-        W[p, rows, cols] = s[rows] * g.response[rows] * g.weight[kept]
-        b[p, :n], acts[p, :n], aggs[p, :n] = s * g.bias, g.act, g.agg
-        lv[p, :n] = levels(n, n_inputs, rows, cols)
-        wiring.append((rows, cols, kept))
+        sl = slice(cuts[p], cuts[p + 1])
+        lv[p, :g.n_nodes] = levels(g.n_nodes, n_inputs, f["row"][sl], f["col"][sl])
     L = int(lv.max()) + 1
     level_mask = lv[None, :, :] == np.arange(L)[:, None, None]
-    act_masks = [(gone_activation(ACT_NAMES[a]), acts == a) for a in np.unique(acts[lv >= 0])]
+    act_masks = [(gone_activation(ACT_NAMES[a]), acts == a) for a in np.unique(act)]
     special = np.flatnonzero((aggs != _SUM).any(axis=1))
     S = len(special)
     raw, present = np.zeros((S, K, N)), np.zeros((S, K, N), dtype=bool)
-    bias, response, sc = np.zeros((S, K)), np.zeros((S, K)), np.zeros((S, K))
-    for q, p in enumerate(special):
-        g, (rows, cols, kept) = genomes[p], wiring[p]
-        raw[q, rows, cols], present[q, rows, cols] = g.weight[kept], True
-        n = g.n_nodes
-        bias[q, :n], response[q, :n], sc[q, :n] = g.bias, g.response, _SCALES[g.act]
+    if S:
+        q = np.searchsorted(special, f["gi"])
+        mine = np.isin(f["gi"], special)
+        raw[q[mine], f["row"][mine], f["col"][mine]] = f["w"][mine]
+        present[q[mine], f["row"][mine], f["col"][mine]] = True
     return PopulationTensors(n_inputs, n_outputs, W, b, level_mask, act_masks, special, raw,
-                             present, aggs[special], bias, response, sc)
+                             present, aggs[special], _pad(bias, f, special, K),
+                             _pad(resp, f, special, K), _pad(s, f, special, K))
+
+
+def _pad(values: np.ndarray, f: dict, special: np.ndarray, K: int) -> np.ndarray:
+    """Per-node ``values`` of the ``special`` genomes as ``(S, K)``."""
+    out = np.zeros((len(special), K))
+    mine = np.isin(f["gi_n"], special)
+    out[np.searchsorted(special, f["gi_n"][mine]), f["pos"][mine]] = values[mine]
+    return out

@@ -25,7 +25,10 @@ from ..errors import ConfigError
 
 #: Keys neat-python knows that change nothing here, and why.
 IGNORED_KEYS = {
-    ("NEAT", "no_fitness_termination"): "honoured: True runs every generation (never ignored)",
+    **{("DefaultGenome", f"time_constant_{s}"): "neat-python 2's CTRNN node time constant; "
+       "gone's NEAT has no CTRNN, so the value is read and unused"
+       for s in ("init_mean", "init_stdev", "init_type", "replace_rate", "mutate_rate",
+                 "mutate_power", "max_value", "min_value")},
 }
 
 #: Keys gone adds to neat-python's sections; a neat-python file never needs them.
@@ -33,7 +36,6 @@ GONE_KEYS = {
     ("DefaultSpeciesSet", "target_num_species"): "hold about this many species by moving the "
     "compatibility threshold (0 = fixed threshold, neat-python's behaviour)",
     ("DefaultSpeciesSet", "threshold_adjust"): "step of that move (default 0.1)",
-    ("NEAT", "seed"): "seed of the run's random generator (default 0)",
 }
 
 AGGREGATIONS = ("sum", "product", "max", "min", "mean", "median", "maxabs")
@@ -131,7 +133,8 @@ _SECTIONS = {
     "DefaultGenome": ({f.name for f in fields(GenomeConfig)}
                       - {"bias", "response", "weight", "connection_fraction"}
                       | {f"{a}_{s}" for a in ("bias", "response", "weight")
-                         for s in _FLOAT_SUFFIXES}),
+                         for s in _FLOAT_SUFFIXES}
+                      | {k for sec, k in IGNORED_KEYS if sec == "DefaultGenome"}),
     "DefaultSpeciesSet": {"compatibility_threshold", "target_num_species", "threshold_adjust"},
     "DefaultStagnation": {"species_fitness_func", "max_stagnation", "species_elitism"},
     "DefaultReproduction": {"elitism", "survival_threshold", "min_species_size"},

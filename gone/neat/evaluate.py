@@ -117,3 +117,55 @@ def step(t: PopulationTensors, x, state=None) -> tuple[np.ndarray, np.ndarray]:
 def forward(t: PopulationTensors, x) -> np.ndarray:
     """Outputs ``(P, B, n_out)`` of one step from a zero state (feed-forward use)."""
     return step(t, x)[0]
+
+
+class GenomeBatch:
+    """One generation ready to run: ``genomes`` and their padded ``tensors``.
+
+    ``predict(x)`` runs every genome on the same rows ``(B, n_in) -> (P, B,
+    n_out)``; ``predict_each(x)`` gives each genome its own row ``(P, n_in) ->
+    (P, n_out)`` (a game frame); both advance the recurrent state, which
+    :meth:`reset` clears. :meth:`subset` keeps some genomes (for episodes that
+    end at different times).
+    """
+
+    def __init__(self, genomes: list, tensors: PopulationTensors):
+        self.genomes, self.tensors = genomes, tensors
+        self.state = None
+
+    def __len__(self) -> int:
+        return self.tensors.size
+
+    @property
+    def n_inputs(self) -> int:
+        return self.tensors.n_inputs
+
+    def reset(self) -> None:
+        self.state = None
+
+    def predict(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if self.state is not None and self.state.shape[1] != (x.shape[-2] if x.ndim > 1 else 1):
+            self.state = None
+        out, self.state = step(self.tensors, x, self.state)
+        return out
+
+    def predict_each(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.shape != (len(self), self.n_inputs):
+            raise ShapeError(f"predict_each expects ({len(self)}, {self.n_inputs}), got {x.shape}")
+        return self.predict(x[:, None, :])[:, 0, :]
+
+    def subset(self, rows) -> "GenomeBatch":
+        """The genomes at ``rows`` (indices, taken in increasing order), state included."""
+        rows = np.unique(np.asarray(rows, dtype=np.intp))
+        t = self.tensors
+        keep = np.isin(t.special, rows)
+        remap = np.searchsorted(rows, t.special[keep]) if keep.any() else t.special[keep]
+        sub = PopulationTensors(
+            t.n_inputs, t.n_outputs, t.W[rows], t.b[rows], t.level_mask[:, rows],
+            [(act, m[rows]) for act, m in t.act_masks], remap, t.raw[keep], t.present[keep],
+            t.agg[keep], t.bias[keep], t.response[keep], t.scale[keep])
+        out = GenomeBatch([self.genomes[i] for i in rows], sub)
+        out.state = None if self.state is None else self.state[rows]
+        return out

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..errors import GoneError
-from .crossover import crossover
+from .crossover import crossover_many
 from .genome import Genome
 from .mutation import mutate_attributes, mutate_structure
 from .species import SpeciesSet, stagnation
@@ -67,7 +67,7 @@ def reproduce(species_set: SpeciesSet, genomes: dict[int, Genome], generation: i
     adjusted = _adjust(survivors, genomes)
     min_size = max(config.min_species_size, config.elitism)
     spawns = compute_spawn(adjusted, [len(s.members) for s in survivors], config.pop_size, min_size)
-    new, children = {}, []
+    new, pairs = {}, []
     species_set.species = {}
     for n, s in zip(spawns, survivors):
         n = max(n, config.elitism)
@@ -81,13 +81,13 @@ def reproduce(species_set: SpeciesSet, genomes: dict[int, Genome], generation: i
             continue
         cutoff = max(2, int(math.ceil(config.survival_threshold * len(old))))
         pool = old[:cutoff]
-        picks = rng.integers(0, len(pool), (n, 2))
-        for a, b in picks:
-            child = crossover(genomes[pool[a]], genomes[pool[b]], next_key, rng)
-            child.extra = {"parents": (pool[a], pool[b])}
-            next_key += 1
-            mutate_structure(child, config.genome, innovations, rng)
-            new[child.key] = child
-            children.append(child)
+        for a, b in rng.integers(0, len(pool), (n, 2)):
+            pairs.append((genomes[pool[a]], genomes[pool[b]]))
+    keys = list(range(next_key, next_key + len(pairs)))
+    children = crossover_many(pairs, keys, rng) if pairs else []
+    for child in children:
+        mutate_structure(child, config.genome, innovations, rng)
+        new[child.key] = child
     mutate_attributes(children, config.genome, rng)
+    next_key += len(pairs)
     return new, next_key, dropped

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .genome import Genome, distance
+from .genome import GeneTable, Genome
 
 _FUNCS = {"max": np.max, "min": np.min, "mean": np.mean, "median": np.median}
 
@@ -49,29 +49,39 @@ class SpeciesSet:
 
     def speciate(self, genomes: dict[int, Genome], generation: int, config) -> None:
         """Partition ``genomes`` (key -> Genome) into species; see the module docstring."""
-        gconf = config.genome
-        unspeciated = sorted(genomes)
-        reps: dict[int, int] = {}
-        members: dict[int, list] = {}
-        for sid in sorted(self.species):
-            if not unspeciated:
+        keys = sorted(genomes)
+        old = [(sid, self.species[sid].representative) for sid in sorted(self.species)]
+        table = GeneTable([genomes[k] for k in keys] + [rep for _, rep in old], config.genome)
+        P = len(keys)
+        free = np.ones(P, dtype=bool)
+        reps: dict[int, int] = {}     # species key -> row of its representative
+        for q, (sid, _) in enumerate(old):
+            if not free.any():
                 break
-            old = self.species[sid].representative
-            d = [distance(old, genomes[k], gconf) for k in unspeciated]
-            rid = unspeciated.pop(int(np.argmin(d)))
-            reps[sid], members[sid] = rid, [rid]
-        for gid in unspeciated:
-            g = genomes[gid]
-            best, best_sid = None, None
-            for sid, rid in reps.items():
-                d = distance(genomes[rid], g, gconf)
-                if d < self.threshold and (best is None or d < best):
-                    best, best_sid = d, sid
-            if best_sid is None:
-                best_sid, self.next_key = self.next_key, self.next_key + 1
-                reps[best_sid], members[best_sid] = gid, []
-            members[best_sid].append(gid)
-        self._update(genomes, generation, reps, members)
+            d = np.where(free, table.distances(P + q)[:P], np.inf)
+            r = int(np.argmin(d))
+            reps[sid], free[r] = r, False
+        sids = list(reps)
+        D = (np.stack([table.distances(reps[s])[:P] for s in sids], 1) if sids
+             else np.zeros((P, 0)))
+        owner = np.full(P, -1)
+        owner[list(reps.values())] = sids
+        rest = np.flatnonzero(free)
+        while rest.size:
+            near = D[rest].min(1) < self.threshold if D.shape[1] else np.zeros(rest.size, bool)
+            stop = int(np.argmin(near)) if not near.all() else rest.size
+            owner[rest[:stop]] = np.array(sids, dtype=np.int64)[np.argmin(D[rest[:stop]], 1)] \
+                if stop else owner[rest[:stop]]
+            if stop == rest.size:
+                break
+            founder = rest[stop]
+            sid, self.next_key = self.next_key, self.next_key + 1
+            sids.append(sid)
+            reps[sid], owner[founder] = int(founder), sid
+            D = np.column_stack([D, table.distances(founder)[:P]])
+            rest = rest[stop + 1:]
+        members = {sid: [keys[i] for i in np.flatnonzero(owner == sid)] for sid in sids}
+        self._update(genomes, generation, {s: keys[r] for s, r in reps.items()}, members)
         self._adjust_threshold(config)
 
     def _update(self, genomes, generation, reps, members) -> None:
