@@ -139,6 +139,9 @@ def _graph_info(args, msg) -> int:
     d = {"format_version": msg.format_version, "kind": "graph", "inputs": graph.inputs,
          "outputs": graph.outputs, "neurons": graph.n_neurons, "parameters": graph.n_params,
          "recurrent_synapses": [list(pair) for pair in graph.cycle_closing()]}
+    from .neat.checkpoint import describe as describe_neat
+
+    d.update({f"neat_{k}": v for k, v in describe_neat(msg).items()})
     if args.json:
         print(json.dumps(d, indent=2))
         return EXIT_OK
@@ -146,6 +149,10 @@ def _graph_info(args, msg) -> int:
           f"graph network: {graph.n_neurons} neurons, {graph.n_params} parameters\n"
           f"inputs:        {' '.join(graph.inputs)}\noutputs:       {' '.join(graph.outputs)}\n"
           f"recurrent:     {', '.join(f'{a} <- {b}' for a, b in graph.cycle_closing()) or 'none'}")
+    for key in ("neat_champion", "neat_run"):
+        if key in d:
+            print(f"{key.replace('_', ' ') + ':':<15}"
+                  + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in d[key].items()))
     return EXIT_OK
 
 

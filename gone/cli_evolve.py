@@ -44,7 +44,9 @@ def add_parser(sub, positive_int) -> None:
     p.add_argument("--max-time", type=float, help="stop after this many seconds")
     p.add_argument("--stagnation", type=positive_int, help="stop after N generations without progress")
     p.add_argument("--seed", type=int)
-    p.add_argument("--strategy", choices=["ga", "es"])
+    p.add_argument("--strategy", choices=["ga", "es", "neat"],
+                   help="neat grows topologies (settings from --config, see gone.neat)")
+    p.add_argument("--config", metavar="INI", help="neat: a neat-python config file, read as is")
     p.add_argument("--selection", choices=["roulette", "tournament", "rank", "truncation"])
     p.add_argument("--tournament-size", type=positive_int, help="entrants per tournament (3)")
     p.add_argument("--elitism", type=int, help="best individuals kept unchanged")
@@ -261,6 +263,15 @@ def _run(pop, s: dict, task, checkpoint):
 
 
 def cmd_evolve(args) -> int:
+    from .neat.command import is_neat_file
+
+    if args.strategy == "neat" or (args.resume and is_neat_file(args.resume)):
+        from .cli_games import GAME_TASKS
+        from .neat.command import evolve
+
+        return evolve(args, GAME_TASKS)
+    if args.config:
+        raise ConfigError("--config is a NEAT setting (give --strategy neat)")
     pop, s, task = _resumed_run(args) if args.resume else _new_run(args)
     checkpoint = args.resume or s.get("checkpoint")
     result = _run(pop, s, task, checkpoint)

@@ -322,7 +322,8 @@ def play_generation(stacked: gone.StackedNetworks, seed=None, max_score: int | N
             break
         if sim.n_alive != n:   # birds died: keep only the living brains (a copy of their rows)
             n = sim.n_alive
-            brains = gone.StackedNetworks(stacked.template, stacked.genomes[sim.alive_ids])
+            brains = (brains.select(sim.alive_ids) if hasattr(brains, "select")  # NEAT batches
+                      else gone.StackedNetworks(stacked.template, stacked.genomes[sim.alive_ids]))
         out = brains.predict_each(sim.observe_alive())
         sim.step_alive(R.flaps(out))
         if on_frame is not None and on_frame(sim):

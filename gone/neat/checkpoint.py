@@ -214,3 +214,24 @@ def save_champion(pop, path) -> None:
         raise GoneError("the champion aggregates by something other than sum, so it is no "
                         "GraphNetwork; save the run (a checkpoint) to keep it")
     _atomic.write_bytes(path, _io.seal(msg.SerializeToString()))
+
+
+def describe(msg) -> dict:
+    """NEAT facts of a champion or checkpoint message for ``gone info`` ({} when none)."""
+    out = {}
+    extra = msg.metadata.extra
+    if "neat_nodes" in extra:
+        out["champion"] = {"nodes": int(extra["neat_nodes"]),
+                           "hidden_nodes": int(extra.get("neat_hidden") or 0),
+                           "connections": int(extra["neat_connections"]),
+                           "species": extra.get("neat_species", ""),
+                           "genome": extra.get("neat_genome", ""),
+                           "fitness": msg.metadata.fitness,
+                           "generation": msg.metadata.generation}
+    if is_neat(msg):
+        run = msg.population.neat
+        out["run"] = {"generation": msg.population.generation, "size": len(run.genomes),
+                      "species": len(run.species), "solved": run.solved,
+                      "evaluations": msg.population.evaluations,
+                      "species_sizes": {str(s.key): len(s.members) for s in run.species}}
+    return out

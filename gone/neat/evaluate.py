@@ -132,9 +132,18 @@ class GenomeBatch:
     def __init__(self, genomes: list, tensors: PopulationTensors):
         self.genomes, self.tensors = genomes, tensors
         self.state = None
+        self.origin = np.arange(len(genomes))  # rows of the batch this one was cut from
 
     def __len__(self) -> int:
         return self.tensors.size
+
+    @property
+    def size(self) -> int:
+        return self.tensors.size
+
+    @property
+    def n_outputs(self) -> int:
+        return self.tensors.n_outputs
 
     @property
     def n_inputs(self) -> int:
@@ -168,4 +177,9 @@ class GenomeBatch:
             t.agg[keep], t.bias[keep], t.response[keep], t.scale[keep])
         out = GenomeBatch([self.genomes[i] for i in rows], sub)
         out.state = None if self.state is None else self.state[rows]
+        out.origin = self.origin[rows]
         return out
+
+    def select(self, ids) -> "GenomeBatch":
+        """The rows ``ids`` of the first batch (all still in this one), state included."""
+        return self.subset(np.searchsorted(self.origin, np.asarray(ids, dtype=np.intp)))
