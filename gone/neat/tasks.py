@@ -29,8 +29,14 @@ class XorFitness:
         out = batch.predict(self.x)                        # (P, 4, 1)
         return 4.0 - np.sum((out - self.y) ** 2, axis=(1, 2))
 
-    def one(self, net) -> float:
-        """The same fitness for one network (``predict (4, 2) -> (4, 1)``)."""
+
+class XorOne:
+    """The same fitness for one network ``predict (4, 2) -> (4, 1)`` (process and Ray backends)."""
+
+    def __init__(self):
+        self.x, self.y = datasets.xor()
+
+    def __call__(self, net) -> float:
         return 4.0 - float(np.sum((net.predict(self.x) - self.y) ** 2))
 
 
