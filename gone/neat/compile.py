@@ -116,22 +116,37 @@ def to_graph(genome: Genome, n_inputs: int, n_outputs: int) -> GraphNetwork:
 # --- the population as tensors -------------------------------------------------------------
 
 @dataclass
-class PopulationTensors:
-    """``P`` genomes padded to ``K`` neurons over ``N = n_in + K`` node columns.
+class Level:
+    """The neurons one level writes, padded to the level's widest genome ``k``.
 
-    W (P, K, N): scaled weights ``s * response * w`` (sum path); b (P, K): ``s * bias``;
-    level_mask (L, P, K): neurons written at each level; act_masks: [(Activation,
-    (P, K) mask)]. For genomes with non-sum nodes: ``special`` indices (S,),
-    ``raw`` (S, K, N) unscaled weights, ``present`` (S, K, N) connection mask,
-    ``agg`` (S, K), ``bias``/``response``/``scale`` (S, K).
+    idx (P, k): neuron index per entry (``K``, a scratch column, for padding);
+    W (P, k, N + 1): their scaled incoming weights ``s * response * w`` over all
+    node columns (plus the scratch column); b (P, k): ``s * bias``;
+    act_masks: [(Activation, (P, k) mask)]; nonsum (P, k): entries aggregating
+    by something other than sum (computed by the special path).
+    """
+
+    idx: np.ndarray
+    W: np.ndarray
+    b: np.ndarray
+    act_masks: list
+    nonsum: np.ndarray
+
+
+@dataclass
+class PopulationTensors:
+    """``P`` genomes padded to ``K`` neurons over ``N = n_in + K`` node columns, by level.
+
+    ``levels``: one :class:`Level` per feed-forward level. For genomes with
+    non-sum nodes: ``special`` indices (S,), ``raw`` (S, K, N) unscaled weights,
+    ``present`` (S, K, N) connection mask, ``agg`` (S, K), ``bias``/``response``/
+    ``scale`` (S, K).
     """
 
     n_inputs: int
     n_outputs: int
-    W: np.ndarray
-    b: np.ndarray
-    level_mask: np.ndarray
-    act_masks: list
+    n_neurons: int
+    levels: list
     special: np.ndarray
     raw: np.ndarray
     present: np.ndarray
@@ -142,11 +157,18 @@ class PopulationTensors:
 
     @property
     def size(self) -> int:
-        return self.W.shape[0]
+        return self.levels[0].idx.shape[0]
 
-    @property
-    def n_neurons(self) -> int:
-        return self.W.shape[1]
+    def take(self, rows: np.ndarray) -> "PopulationTensors":
+        """The genomes ``rows`` (sorted indices) only."""
+        keep = np.isin(self.special, rows)
+        remap = np.searchsorted(rows, self.special[keep])
+        levels = [Level(lv.idx[rows], lv.W[rows], lv.b[rows],
+                        [(a, m[rows]) for a, m in lv.act_masks], lv.nonsum[rows])
+                  for lv in self.levels]
+        return PopulationTensors(self.n_inputs, self.n_outputs, self.n_neurons, levels, remap,
+                                 self.raw[keep], self.present[keep], self.agg[keep],
+                                 self.bias[keep], self.response[keep], self.scale[keep])
 
 
 def _flat(genomes: list[Genome], n_inputs: int) -> dict:
@@ -188,20 +210,19 @@ def compile_population(genomes: list[Genome], n_inputs: int, n_outputs: int) -> 
     bias = np.concatenate([g.bias for g in genomes])
     resp = np.concatenate([g.response for g in genomes])
     s = _SCALES[act]
-    W, b = np.zeros((P, K, N)), np.zeros((P, K))
+    W, b = np.zeros((P, K + 1, N + 1)), np.zeros((P, K + 1))  # row/column K: scratch
     W[f["gi"], f["row"], f["col"]] = s[f["tgt"]] * resp[f["tgt"]] * f["w"]
     b[f["gi_n"], f["pos"]] = s * bias
-    acts = np.zeros((P, K), dtype=np.int16)
-    aggs = np.full((P, K), _SUM, dtype=np.int16)
+    acts = np.zeros((P, K + 1), dtype=np.int16)
+    aggs = np.full((P, K + 1), _SUM, dtype=np.int16)
     acts[f["gi_n"], f["pos"]], aggs[f["gi_n"], f["pos"]] = act, agg
     lv = np.full((P, K), -1, dtype=np.intp)
     cuts = np.concatenate([[0], f["per_genome"]])
     for p, g in enumerate(genomes):
         sl = slice(cuts[p], cuts[p + 1])
         lv[p, :g.n_nodes] = levels(g.n_nodes, n_inputs, f["row"][sl], f["col"][sl])
-    L = int(lv.max()) + 1
-    level_mask = lv[None, :, :] == np.arange(L)[:, None, None]
-    act_masks = [(gone_activation(ACT_NAMES[a]), acts == a) for a in np.unique(act)]
+    kinds = [(a, gone_activation(ACT_NAMES[a])) for a in np.unique(act)]
+    level_list = [_level(lv == l, W, b, acts, aggs, kinds, K) for l in range(int(lv.max()) + 1)]
     special = np.flatnonzero((aggs != _SUM).any(axis=1))
     S = len(special)
     raw, present = np.zeros((S, K, N)), np.zeros((S, K, N), dtype=bool)
@@ -210,9 +231,24 @@ def compile_population(genomes: list[Genome], n_inputs: int, n_outputs: int) -> 
         mine = np.isin(f["gi"], special)
         raw[q[mine], f["row"][mine], f["col"][mine]] = f["w"][mine]
         present[q[mine], f["row"][mine], f["col"][mine]] = True
-    return PopulationTensors(n_inputs, n_outputs, W, b, level_mask, act_masks, special, raw,
-                             present, aggs[special], _pad(bias, f, special, K),
+    return PopulationTensors(n_inputs, n_outputs, K, level_list, special, raw, present,
+                             aggs[special, :K], _pad(bias, f, special, K),
                              _pad(resp, f, special, K), _pad(s, f, special, K))
+
+
+def _level(members: np.ndarray, W, b, acts, aggs, kinds, K: int) -> Level:
+    """Gather the neurons ``members (P, K)`` of one level into a :class:`Level`."""
+    P = members.shape[0]
+    width = int(members.sum(1).max())
+    # stable sort puts each genome's members first, in neuron order; the rest -> scratch K
+    order = np.argsort(~members, axis=1, kind="stable")[:, :width]
+    valid = np.take_along_axis(members, order, 1)
+    idx = np.where(valid, order, K)
+    rows = np.arange(P)[:, None]
+    a = acts[rows, idx]
+    return Level(idx, W[rows, idx], np.where(valid, b[rows, idx], 0.0),
+                 [(act, (a == code) & valid) for code, act in kinds],
+                 (aggs[rows, idx] != _SUM) & valid)
 
 
 def _pad(values: np.ndarray, f: dict, special: np.ndarray, K: int) -> np.ndarray:

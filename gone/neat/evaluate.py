@@ -8,8 +8,8 @@ over genomes or nodes. Nodes aggregating by product/max/min/mean/median/maxabs
 (only in the genomes that have them) use a ``(S, B, K, N)`` product tensor,
 computed in chunks.
 
-Recurrent genomes carry a state ``(P, B, K)`` between steps, as
-:meth:`GraphNetwork.step` does.
+Recurrent genomes carry a state ``(P, K, B)`` (neuron-major) between steps,
+as :meth:`GraphNetwork.step` does.
 """
 
 from __future__ import annotations
@@ -72,46 +72,53 @@ def _special(t: PopulationTensors, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _activate(t: PopulationTensors, z: np.ndarray) -> np.ndarray:
-    if len(t.act_masks) == 1:
-        return t.act_masks[0][0].fn(z)
+def _activate(level, z: np.ndarray) -> np.ndarray:
+    if len(level.act_masks) == 1:      # one activation: padding entries go to scratch anyway
+        return level.act_masks[0][0].fn(z)
     a = np.zeros_like(z)
-    for act, mask in t.act_masks:
-        np.copyto(a, act.fn(z), where=mask[:, None, :])
+    for act, mask in level.act_masks:
+        np.copyto(a, act.fn(z), where=mask[:, :, None])
     return a
 
 
 def step(t: PopulationTensors, x, state=None) -> tuple[np.ndarray, np.ndarray]:
-    """One step of every genome: ``(outputs (P, B, n_out), new state (P, B, K))``.
+    """One step of every genome: ``(outputs (P, B, n_out), new state (P, K, B))``.
 
     ``x`` is ``(B, n_in)`` (the same rows for every genome) or ``(P, B, n_in)``;
-    ``state`` is ``(P, B, K)`` (zeros when None).
+    ``state`` is ``(P, K, B)``, neuron-major (zeros when None). Node values are
+    kept as ``(P, nodes, B)`` so that one level is one batched matmul
+    ``(P, k, N) @ (P, N, B)`` over that level's neurons only, the activations,
+    and one row scatter.
     """
     x = np.asarray(x, dtype=np.float64)
     P, K, n_in = t.size, t.n_neurons, t.n_inputs
+    N = n_in + K
     if x.ndim == 2 and x.shape[1] == n_in:
-        x = np.broadcast_to(x, (P,) + x.shape)
-    elif not (x.ndim == 3 and x.shape[0] == P and x.shape[2] == n_in):
-        raise ShapeError(f"input must be (batch, {n_in}) or ({P}, batch, {n_in}), got {x.shape}")
-    B = x.shape[1]
-    v = np.empty((P, B, n_in + K))
-    v[..., :n_in] = x
-    if state is None:
-        v[..., n_in:] = 0.0
+        xt = x.T[None, :, :]
+    elif x.ndim == 3 and x.shape[0] == P and x.shape[2] == n_in:
+        xt = x.transpose(0, 2, 1)
     else:
-        if np.shape(state) != (P, B, K):
-            raise ShapeError(f"state must be ({P}, {B}, {K}), got {np.shape(state)}")
-        v[..., n_in:] = state
-    Wt = t.W.transpose(0, 2, 1)
-    sum_only = len(t.special) == 0
-    for mask in t.level_mask:
-        z = np.matmul(v, Wt)
-        z += t.b[:, None, :]
-        if not sum_only:
-            z[t.special] = np.where((t.agg != AGG_NAMES.index("sum"))[:, None, :],
-                                    _special(t, v), z[t.special])
-        np.copyto(v[..., n_in:], _activate(t, z), where=mask[:, None, :])
-    return v[..., n_in:n_in + t.n_outputs].copy(), v[..., n_in:].copy()
+        raise ShapeError(f"input must be (batch, {n_in}) or ({P}, batch, {n_in}), got {x.shape}")
+    B = xt.shape[2]
+    v = np.zeros((P, N + 1, B))        # row N: scratch for padding entries
+    v[:, :n_in, :] = xt
+    if state is not None:
+        if np.shape(state) != (P, K, B):
+            raise ShapeError(f"state must be ({P}, {K}, {B}), got {np.shape(state)}")
+        v[:, n_in:N, :] = state
+    genome = np.arange(P)[:, None]
+    for lv in t.levels:
+        z = np.matmul(lv.W, v)                                    # (P, k, B)
+        z += lv.b[:, :, None]
+        if len(t.special) and lv.nonsum.any():
+            rows = t.special
+            full = _special(t, v[:, :N, :].transpose(0, 2, 1))       # (S, B, K)
+            idx = np.broadcast_to(np.minimum(lv.idx[rows], K - 1)[:, None, :],
+                                  (len(rows), B, lv.idx.shape[1]))
+            picked = np.take_along_axis(full, idx, 2).transpose(0, 2, 1)
+            z[rows] = np.where(lv.nonsum[rows][:, :, None], picked, z[rows])
+        v[genome, n_in + lv.idx] = _activate(lv, z)
+    return v[:, n_in:n_in + t.n_outputs, :].transpose(0, 2, 1), v[:, n_in:N, :]
 
 
 def forward(t: PopulationTensors, x) -> np.ndarray:
@@ -154,7 +161,7 @@ class GenomeBatch:
 
     def predict(self, x) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
-        if self.state is not None and self.state.shape[1] != (x.shape[-2] if x.ndim > 1 else 1):
+        if self.state is not None and self.state.shape[2] != (x.shape[-2] if x.ndim > 1 else 1):
             self.state = None
         out, self.state = step(self.tensors, x, self.state)
         return out
@@ -168,13 +175,7 @@ class GenomeBatch:
     def subset(self, rows) -> "GenomeBatch":
         """The genomes at ``rows`` (indices, taken in increasing order), state included."""
         rows = np.unique(np.asarray(rows, dtype=np.intp))
-        t = self.tensors
-        keep = np.isin(t.special, rows)
-        remap = np.searchsorted(rows, t.special[keep]) if keep.any() else t.special[keep]
-        sub = PopulationTensors(
-            t.n_inputs, t.n_outputs, t.W[rows], t.b[rows], t.level_mask[:, rows],
-            [(act, m[rows]) for act, m in t.act_masks], remap, t.raw[keep], t.present[keep],
-            t.agg[keep], t.bias[keep], t.response[keep], t.scale[keep])
+        sub = self.tensors.take(rows)
         out = GenomeBatch([self.genomes[i] for i in rows], sub)
         out.state = None if self.state is None else self.state[rows]
         out.origin = self.origin[rows]

@@ -2,8 +2,9 @@
 
 Structural (as neat-python's ``DefaultGenome.mutate``): add node (split a
 connection: the old one is disabled, ``in -> new`` gets weight 1 and ``new ->
-out`` the old weight), add connection (feed-forward only unless
-``feed_forward = False``; never output -> output), delete node (a hidden one,
+out`` the old weight), add connection (from an input or hidden node to a
+hidden or output node; feed-forward only unless ``feed_forward = False``),
+delete node (a hidden one,
 with its connections), delete connection. With ``single_structural_mutation``
 at most one of them happens, chosen in proportion to the four probabilities.
 
@@ -50,7 +51,8 @@ def _append_connection(g: Genome, source: int, target: int, weight: float, enabl
 def add_connection(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> bool:
     """Try to grow one connection between random nodes; True if the genome changed."""
     targets = g.nodes
-    sources = np.concatenate([targets, input_ids(config)])
+    # sources: hidden nodes and inputs, as neat-python 2 (an output never feeds another node)
+    sources = np.concatenate([targets[targets >= config.num_outputs], input_ids(config)])
     target = int(targets[rng.integers(len(targets))])
     source = int(sources[rng.integers(len(sources))])
     existing = np.flatnonzero((g.src == source) & (g.dst == target))
