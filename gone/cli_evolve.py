@@ -47,6 +47,7 @@ def add_parser(sub, positive_int) -> None:
     p.add_argument("--strategy", choices=["ga", "es", "neat"],
                    help="neat grows topologies (settings from --config, see gone.neat)")
     p.add_argument("--config", metavar="INI", help="neat: a neat-python config file, read as is")
+    p.add_argument("--draw", metavar="FILE", help="neat: draw the champion (.svg or .png)")
     p.add_argument("--selection", choices=["roulette", "tournament", "rank", "truncation"])
     p.add_argument("--tournament-size", type=positive_int, help="entrants per tournament (3)")
     p.add_argument("--elitism", type=int, help="best individuals kept unchanged")
@@ -270,8 +271,8 @@ def cmd_evolve(args) -> int:
         from .neat.command import evolve
 
         return evolve(args, GAME_TASKS)
-    if args.config:
-        raise ConfigError("--config is a NEAT setting (give --strategy neat)")
+    if args.config or args.draw:
+        raise ConfigError("--config and --draw are NEAT settings (give --strategy neat)")
     pop, s, task = _resumed_run(args) if args.resume else _new_run(args)
     checkpoint = args.resume or s.get("checkpoint")
     result = _run(pop, s, task, checkpoint)

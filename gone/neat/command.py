@@ -111,7 +111,7 @@ def _settings(args) -> dict:
     s = {k: getattr(args, k, None) for k in (
         "task", "config", "population", "generations", "seed", "target", "max_time",
         "stagnation", "episodes", "eval_episodes", "backend", "workers", "checkpoint",
-        "checkpoint_every", "save", "plot", "history", "quiet")}
+        "checkpoint_every", "save", "plot", "history", "quiet", "draw")}
     defaults = {"seed": 0, "generations": 300, "episodes": 3, "eval_episodes": 100,
                 "backend": "serial", "checkpoint_every": 10}
     return {k: (defaults.get(k) if v is None else v) for k, v in s.items()}
@@ -177,6 +177,12 @@ def evolve(args, games: dict | None = None) -> int:
     reason = result.stop_reason if result else ("target" if pop.solved else "generations")
     _summary(pop, reason, result)
     task.report(pop, s)
+    if s.get("draw"):
+        from .draw import draw
+
+        g = pop.config.genome
+        draw(pop.best, s["draw"], g.num_inputs, g.num_outputs)
+        print(f"drew the champion in {s['draw']}")
     if s.get("save"):
         save_champion(pop, s["save"])
         print(f"saved {s['save']} (a graph network: gone info {s['save']})")
