@@ -196,6 +196,7 @@ def _flat(genomes: list[Genome], n_inputs: int) -> dict:
                          "names a node the genome does not have")
     col = np.where(src < 0, -src - 1, n_inputs + pos[safe(hit)])
     return {"gi": gi, "row": pos[tgt], "col": col, "tgt": tgt, "gi_n": gi_n, "pos": pos,
+            "src_flat": np.where(src < 0, -1, safe(hit)),
             "w": np.concatenate([g.weight for g in genomes])[on],
             "per_genome": np.cumsum(np.bincount(gi, minlength=len(genomes)))}
 
@@ -217,10 +218,14 @@ def compile_population(genomes: list[Genome], n_inputs: int, n_outputs: int) -> 
     aggs = np.full((P, K + 1), _SUM, dtype=np.int16)
     acts[f["gi_n"], f["pos"]], aggs[f["gi_n"], f["pos"]] = act, agg
     lv = np.full((P, K), -1, dtype=np.intp)
-    cuts = np.concatenate([[0], f["per_genome"]])
-    for p, g in enumerate(genomes):
-        sl = slice(cuts[p], cuts[p + 1])
-        lv[p, :g.n_nodes] = levels(g.n_nodes, n_inputs, f["row"][sl], f["col"][sl])
+    flat = _acyclic_levels(f, len(act), K)
+    if flat is not None:
+        lv[f["gi_n"], f["pos"]] = flat
+    else:
+        cuts = np.concatenate([[0], f["per_genome"]])
+        for p, g in enumerate(genomes):
+            sl = slice(cuts[p], cuts[p + 1])
+            lv[p, :g.n_nodes] = levels(g.n_nodes, n_inputs, f["row"][sl], f["col"][sl])
     kinds = [(a, gone_activation(ACT_NAMES[a])) for a in np.unique(act)]
     level_list = [_level(lv == l, W, b, acts, aggs, kinds, K) for l in range(int(lv.max()) + 1)]
     special = np.flatnonzero((aggs != _SUM).any(axis=1))
@@ -234,6 +239,22 @@ def compile_population(genomes: list[Genome], n_inputs: int, n_outputs: int) -> 
     return PopulationTensors(n_inputs, n_outputs, K, level_list, special, raw, present,
                              aggs[special, :K], _pad(bias, f, special, K),
                              _pad(resp, f, special, K), _pad(s, f, special, K))
+
+
+def _acyclic_levels(f: dict, n_nodes: int, K: int):
+    """Every node's level at once (longest path from the inputs), or None if a genome has a
+    cycle. Without cycles this is exactly GraphNetwork's depth-first level; with one,
+    the depth-first walk decides which synapses close it, genome by genome."""
+    ff = f["src_flat"] >= 0
+    s, t = f["src_flat"][ff], f["tgt"][ff]
+    lv = np.zeros(n_nodes, dtype=np.intp)
+    for _ in range(K + 1):
+        new = np.zeros_like(lv)
+        np.maximum.at(new, t, lv[s] + 1)
+        if np.array_equal(new, lv):
+            return lv
+        lv = new
+    return None
 
 
 def _level(members: np.ndarray, W, b, acts, aggs, kinds, K: int) -> Level:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .genome import Genome, _dense
+from .genome import Genome, _dense, cut_at
 
 
 def crossover(g1: Genome, g2: Genome, key: int, rng: np.random.Generator) -> Genome:
@@ -42,7 +42,7 @@ def crossover_many(pairs: list, keys: list, rng: np.random.Generator) -> list[Ge
     nodes = _inherit(node, nattrs, r1, r2, ("bias", "response", "act", "agg"), rng)
     c_cut = np.cumsum(conn[r1].sum(1))[:-1]
     n_cut = np.cumsum(node[r1].sum(1))[:-1]
-    split = lambda values, cut: np.split(values, cut)  # noqa: E731
+    split = cut_at
     weight, enabled, src, dst, innov = (split(v, c_cut) for v in conns)
     bias, response, act, agg, ids = (split(v, n_cut) for v in nodes)
     return [Genome(int(k), ids[i], bias[i], response[i], act[i], agg[i], src[i], dst[i],

@@ -5,8 +5,9 @@ A genome holds
 * node genes (outputs and hidden nodes; inputs are not genes), sorted by id:
   ``nodes (n,)`` ids, ``bias (n,)``, ``response (n,)``, ``act (n,)`` indices
   into :data:`ACT_NAMES`, ``agg (n,)`` indices into :data:`AGG_NAMES`;
-* connection genes, sorted by innovation number: ``src (m,)``, ``dst (m,)``,
-  ``innov (m,)``, ``weight (m,)``, ``enabled (m,)`` bool.
+* connection genes, in the order the genome gained them (crossover lays a
+  child's out by innovation number): ``src (m,)``, ``dst (m,)``, ``innov
+  (m,)``, ``weight (m,)``, ``enabled (m,)`` bool.
 
 A node computes ``act(scale * (bias + response * agg(w * v for enabled inputs)))``
 (neat-python's node, with the activation's hidden scale made explicit, see
@@ -76,6 +77,12 @@ class Genome:
     def __repr__(self) -> str:
         n, m = self.size()
         return f"Genome(key={self.key}, nodes={n}, connections={m}, fitness={self.fitness:g})"
+
+
+def cut_at(values: np.ndarray, cuts) -> list[np.ndarray]:
+    """``values`` cut at ``cuts`` (as ``np.split``, a fraction of its overhead); views."""
+    edges = [0, *np.asarray(cuts).tolist(), len(values)]
+    return [values[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
 
 def empty_connections() -> dict:

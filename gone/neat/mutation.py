@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import FloatGene, GenomeConfig
-from .genome import ACT_NAMES, AGG_NAMES, Genome, init_float, input_ids, new_nodes
+from .genome import ACT_NAMES, AGG_NAMES, Genome, cut_at, init_float, new_nodes
 from .innovation import Innovations
 
 
@@ -29,45 +29,52 @@ def creates_cycle(src: np.ndarray, dst: np.ndarray, source: int, target: int) ->
     """Whether adding ``source -> target`` to the connections ``src -> dst`` closes a cycle."""
     if source == target:
         return True
-    reached, frontier = {target}, [target]
-    while frontier:
-        nxt = dst[np.isin(src, frontier)]
-        frontier = [int(n) for n in nxt if n not in reached]
-        if source in frontier:
-            return True
-        reached.update(frontier)
-    return False
+    edges = list(zip(src.tolist(), dst.tolist()))  # plain Python: genomes are small
+    reached = {target}
+    while True:
+        grew = False
+        for a, b in edges:
+            if a in reached and b not in reached:
+                if b == source:
+                    return True
+                reached.add(b)
+                grew = True
+        if not grew:
+            return False
 
 
-def _append_connection(g: Genome, source: int, target: int, weight: float, enabled: bool,
-                       innovations: Innovations) -> None:
-    g.src = np.append(g.src, source)
-    g.dst = np.append(g.dst, target)
-    g.innov = np.append(g.innov, innovations.connection(source, target))
-    g.weight = np.append(g.weight, weight)
-    g.enabled = np.append(g.enabled, enabled)
+def _append(g: Genome, pairs: list, weights: list, innovations: Innovations) -> None:
+    """Add enabled connections ``pairs`` [(source, target)] with ``weights``."""
+    g.src = np.concatenate([g.src, [a for a, _ in pairs]]).astype(np.int64)
+    g.dst = np.concatenate([g.dst, [b for _, b in pairs]]).astype(np.int64)
+    g.innov = np.concatenate([g.innov, [innovations.connection(a, b) for a, b in pairs]]
+                             ).astype(np.int64)
+    g.weight = np.concatenate([g.weight, weights])
+    g.enabled = np.concatenate([g.enabled, np.ones(len(pairs), dtype=bool)])
 
 
 def add_connection(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> bool:
-    """Try to grow one connection between random nodes; True if the genome changed."""
-    targets = g.nodes
-    # sources: hidden nodes and inputs, as neat-python 2 (an output never feeds another node)
-    sources = np.concatenate([targets[targets >= config.num_outputs], input_ids(config)])
-    target = int(targets[rng.integers(len(targets))])
-    source = int(sources[rng.integers(len(sources))])
+    """Try to grow one connection between random nodes; True if the genome changed.
+
+    Targets: any node gene; sources: hidden nodes and inputs (neat-python 2: an
+    output never feeds another node).
+    """
+    n_out = config.num_outputs
+    hidden = g.n_nodes - n_out            # nodes are sorted, outputs (always kept) first
+    target = int(g.nodes[rng.integers(g.n_nodes)])
+    j = int(rng.integers(hidden + config.num_inputs))
+    source = int(g.nodes[n_out + j]) if j < hidden else -(j - hidden) - 1
     existing = np.flatnonzero((g.src == source) & (g.dst == target))
     if existing.size:
         if config.surer and not g.enabled[existing[0]]:
             g.enabled[existing[0]] = True
             return True
         return False
-    if 0 <= source < config.num_outputs and 0 <= target < config.num_outputs:
+    if 0 <= source < n_out and 0 <= target < n_out:
         return False
     if config.feed_forward and creates_cycle(g.src, g.dst, source, target):
         return False
-    weight = float(init_float(config.weight, 1, rng)[0])
-    _append_connection(g, source, target, weight, True, innovations)
-    g.sort()
+    _append(g, [(source, target)], init_float(config.weight, 1, rng), innovations)
     return True
 
 
@@ -77,14 +84,13 @@ def add_node(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> 
         return add_connection(g, config, innovations, rng) if config.surer else False
     k = int(rng.integers(g.n_connections))
     node = innovations.split(int(g.innov[k]), set(g.nodes.tolist()))
-    fresh = new_nodes(config, [node], rng)
-    for name, values in fresh.items():
-        setattr(g, name, np.concatenate([getattr(g, name), values]))
+    at = int(np.searchsorted(g.nodes, node))       # keep the nodes sorted by id
+    for name, values in new_nodes(config, [node], rng).items():
+        old = getattr(g, name)
+        setattr(g, name, np.concatenate([old[:at], values, old[at:]]).astype(old.dtype))
     g.enabled[k] = False
-    source, target, weight = int(g.src[k]), int(g.dst[k]), float(g.weight[k])
-    _append_connection(g, source, node, 1.0, True, innovations)
-    _append_connection(g, node, target, weight, True, innovations)
-    g.sort()
+    source, target = int(g.src[k]), int(g.dst[k])
+    _append(g, [(source, node), (node, target)], [1.0, float(g.weight[k])], innovations)
     return True
 
 
@@ -181,5 +187,5 @@ def mutate_attributes(genomes: list[Genome], config: GenomeConfig, rng) -> None:
     for name, values, cut in (("weight", weight, conn_cut), ("enabled", enabled, conn_cut),
                               ("bias", bias, node_cut), ("response", response, node_cut),
                               ("act", act, node_cut), ("agg", agg, node_cut)):
-        for g, part in zip(genomes, np.split(values, cut)):
+        for g, part in zip(genomes, cut_at(values, cut)):
             setattr(g, name, part)
