@@ -30,6 +30,7 @@ from .losses import register as register_loss
 from .network import Network
 from .optimizers import GD, MBGD, SGD, Adam, Momentum, Nesterov, Optimizer, RMSprop
 from .rng import make_rng
+from . import neat  # also registers neat-python's activations (neat_sin, ...) for graph files
 
 __all__ = [
     "Baldwinian", "ES", "EvolutionCallback", "GA", "Lamarckian", "Population", "StackedNetworks",
@@ -41,5 +42,5 @@ __all__ = [
     "GoneFormatError", "History", "InputError", "LearningRateScheduler", "Loss", "MBGD",
     "Momentum", "Nesterov", "Network", "Optimizer", "PerformanceWarning", "RMSprop", "SGD", "ShapeError",
     "__version__", "activations", "callbacks", "datasets", "gradcheck", "initializers", "load", "losses",
-    "make_rng", "optimizers", "register_activation", "register_loss", "save",
+    "make_rng", "neat", "optimizers", "register_activation", "register_loss", "save",
 ]

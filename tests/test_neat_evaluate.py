@@ -111,3 +111,33 @@ def test_neat_sigmoid_scale_folded_into_graph_weights():
     x = np.array([[0.3, -0.7]])
     z = g.bias[0] + g.response[0] * (g.weight @ x[0][[1, 0]] if g.src[0] == -2 else g.weight @ x[0])
     assert graph.propagate(x)[0, 0] == pytest.approx(1 / (1 + np.exp(-5 * z)))
+
+
+def test_compiled_genome_converts_to_a_layered_network_and_learns():
+    """No hidden nodes: the graph is layered, so it becomes a gone.Network; and it trains."""
+    config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="full_direct",
+                          activation_default="tanh", activation_options=("tanh",))
+    g = grown(1, config, 5, steps=0)[0]
+    graph = to_graph(g, 3, 2)
+    net = graph.to_network()
+    x = np.random.default_rng(0).normal(size=(6, 3))
+    np.testing.assert_allclose(net.predict(x), graph.propagate(x), rtol=1e-12)
+    target = np.tanh(x @ np.array([[0.5, -1.0], [1.0, 0.2], [-0.3, 0.7]]))
+    first = graph.gradients(x, target)[0]
+    for _ in range(200):
+        graph.learn(x, target, learning_rate=0.2)
+    assert graph.gradients(x, target)[0] < 0.5 * first
+
+
+def test_champion_with_a_neat_only_activation_loads_after_import_gone(tmp_path):
+    import subprocess
+    import sys
+
+    config = GenomeConfig(num_inputs=2, num_outputs=1, initial_connection="full_direct",
+                          activation_default="hat", activation_options=("hat",))
+    graph = to_graph(grown(1, config, 0, steps=0)[0], 2, 1)
+    graph.save(tmp_path / "hat.gone")
+    code = (f"import gone; g = gone.load_graph({str(tmp_path / 'hat.gone')!r}); "
+            "print(g.neuron('out_1')['activation'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "neat_hat", out.stderr

@@ -166,7 +166,13 @@ def evolve(args, games: dict | None = None) -> int:
     if s.get("history"):
         cbs.append(HistoryWriter(s["history"]))
     if s.get("plot"):
-        cbs.append(FitnessPlot(s["plot"], title=f"gone evolve {s['task']} --strategy neat"))
+        from pathlib import Path
+
+        from .reporters import SpeciesPlot
+
+        plot = Path(s["plot"])
+        cbs.append(FitnessPlot(plot, title=f"gone evolve {s['task']} --strategy neat"))
+        cbs.append(SpeciesPlot(plot.with_name(plot.stem + "-species" + plot.suffix)))
     remaining = s["generations"] - pop.generation
     result = None
     if remaining > 0 and not pop.solved:

@@ -19,6 +19,7 @@ between generations resumes exactly.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -126,12 +127,14 @@ class NeatPopulation:
 
     def _stats(self, fitness: np.ndarray, champion: Genome) -> dict:
         sizes = [len(s.members) for s in self.species.species.values()]
+        by_species = {str(sid): len(s.members) for sid, s in sorted(self.species.species.items())}
         return {"generation": self.generation, "best": float(fitness.max()),
                 "mean": float(fitness.mean()), "min": float(fitness.min()),
                 "std": float(fitness.std()), "best_ever": float(self.best.fitness),
                 "species": len(sizes), "largest_species": max(sizes, default=0),
                 "best_nodes": champion.size()[0], "best_connections": champion.size()[1],
-                "threshold": self.species.threshold, "reproduce_s": 0.0, "speciate_s": 0.0}
+                "threshold": self.species.threshold, "reproduce_s": 0.0, "speciate_s": 0.0,
+                "species_sizes": json.dumps(by_species)}
 
     # --- results -------------------------------------------------------------------
     @property

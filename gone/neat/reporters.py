@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import sys
 
+from .._atomic import write_bytes
+from ..errors import require
 from ..evolution.reporters import EvolutionCallback
 
 
@@ -59,3 +61,38 @@ class StdOutReporter(EvolutionCallback):
                    f"(evaluate {stats['evaluate_s']:.4f}, speciate {stats['speciate_s']:.4f}, "
                    f"reproduce {stats['reproduce_s']:.4f})")
         print("\n".join(out), file=self.stream, flush=True)
+
+
+def plot_species(history: list[dict], path, title: str = "species sizes") -> None:
+    """Members per species per generation as a stacked area PNG (the ``plot`` extra)."""
+    import io
+    import json
+
+    matplotlib = require("matplotlib", "plot")
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    sizes = [json.loads(row["species_sizes"]) for row in history]
+    keys = sorted({k for row in sizes for k in row}, key=int)
+    gens = [row["generation"] for row in history]
+    fig = Figure(figsize=(7, 4), dpi=100)
+    ax = fig.add_subplot()
+    if keys:
+        ax.stackplot(gens, [[row.get(k, 0) for row in sizes] for k in keys])
+    ax.set_xlabel("generation")
+    ax.set_ylabel("genomes per species")
+    ax.set_title(title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    write_bytes(path, buf.getvalue())
+
+
+class SpeciesPlot(EvolutionCallback):
+    """Writes the species-size plot to ``path`` when the run ends."""
+
+    def __init__(self, path, title: str = "species sizes"):
+        require("matplotlib", "plot")  # fail before the run, not after it
+        self.path, self.title = path, title
+
+    def on_run_end(self, pop, result):
+        plot_species(pop.history, self.path, self.title)
