@@ -160,3 +160,21 @@ def test_compatibility_distance_by_hand():
     assert distance(a, b, config) == pytest.approx(nodes + conns)
     assert distance(a, b, config) == pytest.approx(distance(b, a, config))
     assert distance(a, a, config) == 0.0
+
+
+def test_gene_table_distances_equal_pairwise_distance():
+    from gone.neat.genome import GeneTable
+
+    config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="partial_direct",
+                          connection_fraction=0.6, activation_options=("sigmoid", "tanh"),
+                          activation_mutate_rate=0.3, enabled_mutate_rate=0.2)
+    inn, rng = Innovations(2), np.random.default_rng(9)
+    genomes = [new_genome(i, config, inn, rng) for i in range(12)]
+    for _ in range(6):
+        for g in genomes:
+            mutation.mutate_structure(g, config, inn, rng)
+        mutation.mutate_attributes(genomes, config, rng)
+    table = GeneTable(genomes, config)
+    for r in (0, 5, 11):
+        expected = [distance(genomes[r], g, config) for g in genomes]
+        np.testing.assert_allclose(table.distances(r), expected, rtol=1e-12, atol=1e-12)

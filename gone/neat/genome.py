@@ -85,12 +85,6 @@ def cut_at(values: np.ndarray, cuts) -> list[np.ndarray]:
     return [values[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
 
-def empty_connections() -> dict:
-    z = np.zeros(0, dtype=np.int64)
-    return {"src": z, "dst": z.copy(), "innov": z.copy(), "weight": np.zeros(0),
-            "enabled": np.zeros(0, dtype=bool)}
-
-
 # --- attribute values -------------------------------------------------------------
 
 def init_float(gene: FloatGene, n: int, rng: np.random.Generator) -> np.ndarray:
