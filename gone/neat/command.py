@@ -55,6 +55,9 @@ class _Gym:
 
         self.io = gym.space_sizes(s["task"])
         self.fitness = GymFitness(s["task"], episodes=s["episodes"])
+        if s["backend"] != "serial":  # one genome per call, on worker processes
+            self.fitness = gym.GymEpisodes(s["task"], episodes=s["episodes"])
+        self.scorer = GymFitness(s["task"])
         self.target = s["target"] if s["target"] is not None else gym.reward_threshold(s["task"])
 
     def default_config(self, s):
@@ -63,8 +66,8 @@ class _Gym:
         return control_config(*self.io, pop_size=50)
 
     def unseen(self, pop, s):
-        return self.fitness.evaluate(pop.best, pop.config, episodes=s["eval_episodes"],
-                                     seed=s["seed"] + 10_000)
+        return self.scorer.evaluate(pop.best, pop.config, episodes=s["eval_episodes"],
+                                    seed=s["seed"] + 10_000)
 
     def callbacks(self, s):
         if self.target is None:
