@@ -247,6 +247,17 @@ def _acyclic_levels(f: dict, n_nodes: int, K: int):
     the depth-first walk decides which synapses close it, genome by genome."""
     ff = f["src_flat"] >= 0
     s, t = f["src_flat"][ff], f["tgt"][ff]
+    depth = _longest(s, t, n_nodes, K)
+    if depth is None:
+        return None
+    # As late as possible instead: every output lands on the last level, so levels are
+    # filled more evenly across genomes of different depths (less padding, same values).
+    height = _longest(t, s, n_nodes, K)
+    return int(depth.max()) - height
+
+
+def _longest(s: np.ndarray, t: np.ndarray, n_nodes: int, K: int):
+    """Longest path (in edges) ending at each node along edges ``s -> t``; None on a cycle."""
     lv = np.zeros(n_nodes, dtype=np.intp)
     for _ in range(K + 1):
         new = np.zeros_like(lv)
