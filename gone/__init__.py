@@ -31,6 +31,7 @@ from .nn.losses import register as register_loss
 from .nn.network import Network
 from .nn.optimizers import GD, MBGD, SGD, Adam, Momentum, Nesterov, Optimizer, RMSprop
 from ._base.rng import make_rng
+from . import neat  # also registers neat-python's activations (neat_sin, ...) for graph files
 
 __all__ = [
     "Baldwinian", "ES", "EvolutionCallback", "GA", "Lamarckian", "Population", "StackedNetworks",
@@ -42,5 +43,5 @@ __all__ = [
     "GoneFormatError", "History", "InputError", "LearningRateScheduler", "Loss", "MBGD",
     "Momentum", "Nesterov", "Network", "Optimizer", "PerformanceWarning", "RMSprop", "SGD", "ShapeError",
     "__version__", "activations", "callbacks", "datasets", "gradcheck", "initializers", "load", "losses",
-    "make_rng", "optimizers", "register_activation", "register_loss", "save",
+    "make_rng", "neat", "optimizers", "register_activation", "register_loss", "save",
 ]

@@ -55,7 +55,11 @@ def add_parser(sub) -> None:
     p.add_argument("--max-time", type=positive_float, help="stop after this many seconds")
     p.add_argument("--stagnation", type=positive_int, help="stop after N generations without progress")
     p.add_argument("--seed", type=seed)
-    p.add_argument("--strategy", choices=["ga", "es"])
+    p.add_argument("--strategy", choices=["ga", "es", "neat"],
+                   help="neat grows topologies (settings from --config, see gone.neat)")
+    p.add_argument("--config", metavar="INI", help="neat: a neat-python config file, read as is")
+    p.add_argument("--draw", metavar="FILE", type=output_file(".svg", ".png"),
+                   help="neat: draw the champion (.svg or .png)")
     p.add_argument("--selection", choices=["roulette", "tournament", "rank", "truncation"])
     p.add_argument("--tournament-size", type=positive_int, help="entrants per tournament (3)")
     p.add_argument("--elitism", type=non_negative_int, help="best individuals kept unchanged")
@@ -272,6 +276,15 @@ def _run(pop, s: dict, task, checkpoint):
 
 
 def cmd_evolve(args) -> int:
+    from .neat import is_neat_file
+
+    if args.strategy == "neat" or (args.resume and is_neat_file(args.resume)):
+        from .games import GAME_TASKS
+        from .neat import evolve
+
+        return evolve(args, GAME_TASKS)
+    if args.config or args.draw:
+        raise ConfigError("--config and --draw are NEAT settings (give --strategy neat)")
     pop, s, task = _resumed_run(args) if args.resume else _new_run(args)
     checkpoint = args.resume or s.get("checkpoint")
     result = _run(pop, s, task, checkpoint)

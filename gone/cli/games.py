@@ -82,6 +82,38 @@ class FlappyTask:
             test = evaluate_champion(result.best, target, seed=s["seed"])
         print(held_out_report(test, target))
 
+    def neat_task(self, s: dict):
+        """``gone evolve flappy --strategy neat``: the same game, genomes that grow."""
+        return _FlappyNeat(s)
+
+
+class _FlappyNeat:
+    """Flappy for gone.neat: FlappyFitness plays a NEAT batch as it plays stacked networks."""
+
+    def __init__(self, s: dict):
+        from games.flappy import FlappyFitness, rules
+
+        self.points = int(s["target"]) if _finite(s["target"]) else 100
+        self.fitness = FlappyFitness(max_score=self.points)
+        self.target = rules.fitness_target(self.points)
+        self.io = (rules.N_INPUTS, rules.N_OUTPUTS)
+
+    def default_config(self, s: dict):
+        from .neat.defaults import control_config
+
+        return control_config(*self.io, pop_size=100)
+
+    def callbacks(self, s: dict) -> list:
+        return [lambda pop, stats: stats["best_ever"] >= self.target]
+
+    def report(self, pop, s: dict) -> None:
+        from types import SimpleNamespace
+
+        from games.flappy.evolve import champion_score
+
+        pipes = champion_score(SimpleNamespace(best_fitness=pop.best.fitness))
+        print(f"champion: {pipes} pipes in its best game (target {self.points})")
+
 
 class SnakeTask:
     """Snake: each network plays 3 fresh games per generation; fitness = 100 x food + steps

@@ -7,6 +7,7 @@ import json
 from ..format.graph import from_message as graph_from_message
 from ..format.network import decode, go_compatible, load_file, read_bytes
 from ..format.population import describe as describe_population
+from ..format.neat import describe as describe_neat
 from .args import ExitCode
 
 
@@ -123,6 +124,7 @@ def _graph_info(args, msg) -> int:
     d = {"format_version": msg.format_version, "kind": "graph", "inputs": graph.inputs,
          "outputs": graph.outputs, "neurons": graph.n_neurons, "parameters": graph.n_params,
          "recurrent_synapses": [list(pair) for pair in graph.cycle_closing()]}
+    d.update({f"neat_{k}": v for k, v in describe_neat(msg).items()})
     if args.json:
         print(json.dumps(d, indent=2))
         return ExitCode.OK
@@ -130,4 +132,8 @@ def _graph_info(args, msg) -> int:
           f"graph network: {graph.n_neurons} neurons, {graph.n_params} parameters\n"
           f"inputs:        {' '.join(graph.inputs)}\noutputs:       {' '.join(graph.outputs)}\n"
           f"recurrent:     {', '.join(f'{a} <- {b}' for a, b in graph.cycle_closing()) or 'none'}")
+    for key in ("neat_champion", "neat_run"):
+        if key in d:
+            print(f"{key.replace('_', ' ') + ':':<15}"
+                  + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in d[key].items()))
     return ExitCode.OK

@@ -87,12 +87,35 @@ def _digest(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+_CODEC = b"gone-template "  # blob = _CODEC + b"module:Class\n" + that class's to_bytes()
+
+
+def template_bytes(template) -> bytes:
+    """The bytes a worker rebuilds ``template`` from: a Network's ``.gone`` bytes, or for any
+    other template (e.g. NEAT's) its ``to_bytes()`` tagged with its class's
+    importable name, whose ``from_bytes`` rebuilds it (data, never pickle)."""
+    if not hasattr(template, "to_bytes"):
+        return io.dumps(template)
+    cls = type(template)
+    return _CODEC + f"{cls.__module__}:{cls.__qualname__}\n".encode() + template.to_bytes()
+
+
+def template_from_bytes(blob: bytes):
+    if not blob.startswith(_CODEC):
+        return io.loads(blob, "<template>")
+    import importlib
+
+    head, _, payload = blob[len(_CODEC):].partition(b"\n")
+    module, _, name = head.decode().partition(":")
+    return getattr(importlib.import_module(module), name).from_bytes(payload)
+
+
 def _remember(key: str, blob) -> object:
-    """The worker's Network for ``key``, parsed from ``blob`` the first time."""
+    """The worker's template for ``key``, parsed from ``blob`` the first time."""
     if key not in _TEMPLATES:
         if len(_TEMPLATES) >= _MAX_TEMPLATES:
             _TEMPLATES.pop(next(iter(_TEMPLATES)))
-        _TEMPLATES[key] = io.loads(blob, "<template>")
+        _TEMPLATES[key] = template_from_bytes(blob)
     return _TEMPLATES[key]
 
 
@@ -202,7 +225,7 @@ class _Distributed(_Backend):
     def map(self, fitness, template, genomes, seed=None) -> np.ndarray:
         """Fitness ``(pop,)`` of ``genomes (pop, n_params)``."""
         genomes = _check_genomes(template, genomes)
-        head = self._start(fitness, io.dumps(template))
+        head = self._start(fitness, template_bytes(template))
         pop, with_rng = len(genomes), takes_rng(fitness)
         children = spawn_seeds(seed, pop)
 

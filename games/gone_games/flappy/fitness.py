@@ -48,19 +48,26 @@ def play(stacked: gone.StackedNetworks, seeds, max_score: int | None = None,
     seeds = list(seeds)
     k = len(seeds)
     sim = FlockSim(stacked.size * k, seeds)          # bird i * k + g: brain i, game g
-    genomes = np.repeat(stacked.genomes, k, axis=0) if k > 1 else stacked.genomes
-    brains, n = gone.StackedNetworks(stacked.template, genomes), sim.n_birds
+    bird_brain = np.repeat(np.arange(stacked.size), k)
+    brains, n = _subset(stacked, bird_brain) if k > 1 else stacked, sim.n_birds
     while not sim.done:
         if (max_score is not None and sim.passed >= max_score) or \
                 (max_frames is not None and sim.frame >= max_frames):
             break
         if sim.n_alive != n:   # birds died: keep only the living brains (a copy of their rows)
             n = sim.n_alive
-            brains = gone.StackedNetworks(stacked.template, genomes[sim.alive_ids])
+            brains = _subset(stacked, bird_brain[sim.alive_ids])
         sim.step_alive(R.flaps(brains.predict_each(sim.observe_alive())))
         if on_frame is not None and on_frame(sim):
             break
     return {key: value.reshape(stacked.size, k) for key, value in sim.results().items()}
+
+
+def _subset(brains, ids: np.ndarray):
+    """The brains ``ids`` (repeats allowed) of a population: stacked networks or a NEAT batch."""
+    if hasattr(brains, "select"):  # gone.neat's GenomeBatch
+        return brains.select(ids)
+    return gone.StackedNetworks(brains.template, brains.genomes[ids])
 
 
 def play_generation(stacked: gone.StackedNetworks, seed=None, max_score: int | None = None,

@@ -1,0 +1,221 @@
+"""``gone evolve TASK --strategy neat``: the command's work, callable from Python too.
+
+Tasks: ``xor`` (neat-python's XOR example config unless ``--config``), any
+Gymnasium id such as ``CartPole-v1`` (mean return over ``--episodes`` seeds
+per generation; solved when the champion's mean over ``--eval-episodes``
+unseen episodes reaches the target, the env's threshold by default), and
+game tasks that offer ``neat_task`` (flappy). The run's settings go into
+its checkpoints, so ``--resume FILE`` continues exactly that run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..format.neat import is_neat, load_population, save_champion
+from ..neat.config import read_config
+from ..neat.population import NeatPopulation
+from ..neat.reporters import StdOutReporter
+
+SETTINGS_KEY = "gone evolve"
+_GA_ONLY = ("selection", "tournament_size", "elitism", "crossover_rate", "crossover",
+            "mutation_rate", "mutation_std", "mutation_decay", "shaping", "sigma",
+            "learning_rate", "hidden")
+
+
+class _Xor:
+    def __init__(self, s):
+        from ..neat.tasks import XorFitness
+
+        self.fitness, self.target, self.io = XorFitness(), None, (2, 1)
+
+    def default_config(self, s):
+        from ..neat.defaults import xor_config
+
+        return xor_config()
+
+    def callbacks(self, s):
+        return []
+
+    def report(self, pop, s):
+        x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+        out = pop.best_graph().propagate(x)[:, 0]
+        for xi, yi in zip(x, out):
+            print(f"  {xi[0]:.0f} xor {xi[1]:.0f} = {yi:.3f}   (target {int(xi[0]) ^ int(xi[1])})")
+
+
+class _Gym:
+    def __init__(self, s):
+        from ..evolution import gym
+        from ..neat.tasks import GymFitness
+
+        self.io = gym.space_sizes(s["task"])
+        self.fitness = GymFitness(s["task"], episodes=s["episodes"])
+        if s["backend"] != "serial":  # one genome per call, on worker processes
+            self.fitness = gym.GymEpisodes(s["task"], episodes=s["episodes"])
+        self.scorer = GymFitness(s["task"])
+        self.target = s["target"] if s["target"] is not None else gym.reward_threshold(s["task"])
+
+    def default_config(self, s):
+        from ..neat.defaults import control_config
+
+        return control_config(*self.io, pop_size=50)
+
+    def unseen(self, pop, s):
+        return self.scorer.evaluate(pop.best, pop.config, episodes=s["eval_episodes"],
+                                    seed=s["seed"] + 10_000)
+
+    def callbacks(self, s):
+        if self.target is None:
+            return []
+        tested = {"fitness": -np.inf}
+
+        def solved(pop, stats) -> bool:
+            # training episodes can be lucky: a new best at the target plays unseen ones
+            if stats["best_ever"] < self.target or stats["best_ever"] <= tested["fitness"]:
+                return False
+            tested["fitness"] = stats["best_ever"]
+            return float(self.unseen(pop, s).mean()) >= self.target
+        return [solved]
+
+    def report(self, pop, s):
+        returns = self.unseen(pop, s)
+        verdict = "" if self.target is None else (
+            f" (solved: {'yes' if returns.mean() >= self.target else 'no'}, "
+            f"target {self.target:g})")
+        print(f"champion: mean return {returns.mean():.1f} +- {returns.std():.1f} over "
+              f"{len(returns)} unseen episodes{verdict}")
+
+
+def _task(s: dict, games: dict):
+    key = s["task"].lower()
+    if key == "xor":
+        return _Xor(s)
+    if key in games:
+        game = games[key]()
+        if not hasattr(game, "neat_task"):
+            raise ConfigError(f"{s['task']} has no NEAT task yet (try xor, flappy or a "
+                              "Gymnasium id)")
+        return game.neat_task(s)
+    return _Gym(s)
+
+
+def _settings(args) -> dict:
+    given = [k for k in _GA_ONLY if getattr(args, k, None) is not None]
+    if given:
+        raise ConfigError(f"--{given[0].replace('_', '-')} is a GA/ES setting; NEAT reads its "
+                          "settings from --config (a neat-python INI file)")
+    if not args.task:
+        raise ConfigError("give a task (xor, flappy or a Gymnasium env id) or --resume FILE")
+    s = {k: getattr(args, k, None) for k in (
+        "task", "config", "population", "generations", "seed", "target", "max_time",
+        "stagnation", "episodes", "eval_episodes", "backend", "workers", "checkpoint",
+        "checkpoint_every", "save", "plot", "history", "quiet", "draw")}
+    defaults = {"seed": 0, "generations": 300, "episodes": 3, "eval_episodes": 100,
+                "backend": "serial", "checkpoint_every": 10}
+    return {k: (defaults.get(k) if v is None else v) for k, v in s.items()}
+
+
+def _new(args, games):
+    s = _settings(args)
+    task = _task(s, games)
+    config = read_config(s["config"]) if s["config"] else task.default_config(s)
+    from dataclasses import replace
+
+    if s["population"]:
+        config = replace(config, pop_size=s["population"])
+    if isinstance(task, _Xor) and s["target"] is not None:  # --target: the fitness threshold
+        config = (replace(config, no_fitness_termination=True) if np.isinf(s["target"])
+                  else replace(config, fitness_threshold=s["target"]))
+    n_in, n_out = config.genome.num_inputs, config.genome.num_outputs
+    if (n_in, n_out) != tuple(task.io):
+        raise ConfigError(f"{s['config'] or 'the config'}: num_inputs = {n_in}, num_outputs = "
+                          f"{n_out}, but {s['task']} needs {task.io[0]} and {task.io[1]}")
+    pop = NeatPopulation(config, seed=s["seed"])
+    pop.settings[SETTINGS_KEY] = json.dumps(s, sort_keys=True)
+    return pop, s, task
+
+
+def _resumed(args, games):
+    pop = load_population(args.resume)
+    if SETTINGS_KEY not in pop.settings:
+        raise ConfigError(f"{args.resume}: not a checkpoint of 'gone evolve --strategy neat'")
+    s = json.loads(pop.settings[SETTINGS_KEY])
+    return pop, s, _task(s, games)
+
+
+def is_neat_file(path) -> bool:
+    """Whether ``path`` is a NEAT checkpoint (for ``gone evolve --resume``)."""
+    from ..format import network as _io
+
+    return is_neat(_io.decode(_io.read_bytes(path), str(path)))
+
+
+def evolve(args, games: dict | None = None) -> int:
+    """Run ``gone evolve`` with ``--strategy neat`` (or resume a NEAT checkpoint); exit code.
+
+    ``games`` maps game names to task classes offering ``neat_task(settings)``.
+    """
+    games = games or {}
+    from ..evolution import FitnessPlot, HistoryWriter
+
+    pop, s, task = _resumed(args, games) if args.resume else _new(args, games)
+    checkpoint = args.resume or s["checkpoint"]
+    cbs = [*task.callbacks(s)]
+    if s.get("history"):
+        cbs.append(HistoryWriter(s["history"]))
+    if s.get("plot"):
+        from pathlib import Path
+
+        from ..neat.reporters import SpeciesPlot
+
+        plot = Path(s["plot"])
+        cbs.append(FitnessPlot(plot, title=f"gone evolve {s['task']} --strategy neat"))
+        cbs.append(SpeciesPlot(plot.with_name(plot.stem + "-species" + plot.suffix)))
+    remaining = s["generations"] - pop.generation
+    result = None
+    if remaining > 0 and not pop.solved:
+        result = pop.run(task.fitness, remaining, max_time=s["max_time"],
+                         stagnation=s["stagnation"], backend=s["backend"], workers=s["workers"],
+                         callbacks=cbs, progress=not s["quiet"], checkpoint=checkpoint,
+                         checkpoint_every=s["checkpoint_every"])
+    reason = result.stop_reason if result else ("target" if pop.solved else "generations")
+    _summary(pop, reason, result)
+    task.report(pop, s)
+    if s.get("draw"):
+        from ..neat.draw import draw
+
+        g = pop.config.genome
+        draw(pop.best, s["draw"], g.num_inputs, g.num_outputs)
+        print(f"drew the champion in {s['draw']}")
+    if s.get("save"):
+        save_champion(pop, s["save"])
+        print(f"saved {s['save']} (a graph network: gone info {s['save']})")
+    if checkpoint:
+        print(f"checkpoint {checkpoint} (resume with: gone evolve --resume {checkpoint})")
+    if reason == "interrupted":
+        print("gone: interrupted; the checkpoint holds the run so far", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _summary(pop, reason: str, result) -> None:
+    best, h = pop.best, pop.history
+    nodes, conns = best.size()
+    hidden = nodes - pop.config.genome.num_outputs
+    print(f"NEAT stopped after generation {h[-1]['generation']} ({reason}); best fitness "
+          f"{best.fitness:.6g} (generation {best.extra.get('generation')}, species "
+          f"{best.extra.get('species')}), {pop.evaluations} evaluations"
+          + (f" in {result.seconds:.1f} s" if result else ""))
+    print(f"champion: {nodes} nodes ({hidden} hidden), {conns} enabled connections; "
+          f"{len(pop.species.species)} species now")
+    phases = {k: 1e3 * float(np.mean([row[k] for row in h]))
+              for k in ("evaluate_s", "speciate_s", "reproduce_s")}
+    print("mean time per generation: " + ", ".join(
+        f"{k[:-2]} {v:.2f} ms" for k, v in phases.items()))
+    if not pop.solved:
+        StdOutReporter().on_generation(pop, h[-1])

@@ -1,0 +1,33 @@
+"""NEAT: NeuroEvolution of Augmenting Topologies, with the population evaluated as tensors.
+
+Genomes grow from minimal networks by innovation-numbered structural
+mutations and are protected in species, as in neat-python, whose INI configs
+are read unchanged. A whole generation runs forward as a few numpy operations
+per level (:mod:`gone.neat.evaluate`); a genome compiles to a
+:class:`~gone.GraphNetwork`. Start with :class:`NeatPopulation`::
+
+    from gone.neat import NeatPopulation, XorFitness, read_config
+    pop = NeatPopulation(read_config("config-feedforward"), seed=1)
+    result = pop.run(XorFitness(), generations=300)
+    graph = pop.best_graph()          # save, propagate, train by backprop
+"""
+
+from . import mutation
+from .compile import compile_population, to_graph
+from .config import FloatGene, GenomeConfig, NeatConfig, read_config
+from .crossover import crossover, crossover_many
+from .draw import draw
+from .evaluate import GenomeBatch, forward, step
+from .genome import Genome, distance, new_genome
+from .innovation import Innovations
+from .population import NeatPopulation
+from .reporters import StdOutReporter, species_table
+from .reproduction import CompleteExtinction
+from .tasks import GymFitness, XorFitness, XorOne
+
+__all__ = ["CompleteExtinction", "FloatGene", "Genome", "GenomeBatch", "GenomeConfig",
+           "GymFitness", "Innovations", "NeatConfig", "NeatPopulation", "StdOutReporter",
+           "XorFitness", "XorOne", "compile_population", "crossover", "crossover_many",
+           "distance", "draw", "forward", "mutation", "new_genome",
+           "read_config", "species_table", "step",
+           "to_graph"]

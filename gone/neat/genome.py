@@ -1,0 +1,247 @@
+"""NEAT genomes: node genes and connection genes as small numpy arrays.
+
+A genome holds
+
+* node genes (outputs and hidden nodes; inputs are not genes), sorted by id:
+  ``nodes (n,)`` ids, ``bias (n,)``, ``response (n,)``, ``act (n,)`` indices
+  into :data:`ACT_NAMES`, ``agg (n,)`` indices into :data:`AGG_NAMES`;
+* connection genes, in the order the genome gained them (crossover lays a
+  child's out by innovation number): ``src (m,)``, ``dst (m,)``, ``innov
+  (m,)``, ``weight (m,)``, ``enabled (m,)`` bool.
+
+A node computes ``act(scale * (bias + response * agg(w * v for enabled inputs)))``
+(neat-python's node, with the activation's hidden scale made explicit, see
+:mod:`gone.neat.activations`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import names as _act_names
+from .config import AGGREGATIONS, FloatGene, GenomeConfig
+from .innovation import Innovations
+
+ACT_NAMES = tuple(_act_names())
+AGG_NAMES = AGGREGATIONS
+
+
+@dataclass
+class Genome:
+    """One individual; see the module docstring for the arrays."""
+
+    key: int
+    nodes: np.ndarray
+    bias: np.ndarray
+    response: np.ndarray
+    act: np.ndarray
+    agg: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    innov: np.ndarray
+    weight: np.ndarray
+    enabled: np.ndarray
+    fitness: float = float("nan")
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def n_connections(self) -> int:
+        return len(self.innov)
+
+    def size(self) -> tuple[int, int]:
+        """``(nodes, enabled connections)``, as neat-python's ``genome.size()``."""
+        return self.n_nodes, int(self.enabled.sum())
+
+    def copy(self, key: int | None = None) -> "Genome":
+        return Genome(self.key if key is None else key, self.nodes.copy(), self.bias.copy(),
+                      self.response.copy(), self.act.copy(), self.agg.copy(), self.src.copy(),
+                      self.dst.copy(), self.innov.copy(), self.weight.copy(),
+                      self.enabled.copy(), self.fitness, dict(self.extra))
+
+    def sort(self) -> "Genome":
+        """Restore the invariants (nodes by id, connections by innovation); returns self."""
+        o = np.argsort(self.nodes, kind="stable")
+        self.nodes, self.bias, self.response = self.nodes[o], self.bias[o], self.response[o]
+        self.act, self.agg = self.act[o], self.agg[o]
+        o = np.argsort(self.innov, kind="stable")
+        self.src, self.dst, self.innov = self.src[o], self.dst[o], self.innov[o]
+        self.weight, self.enabled = self.weight[o], self.enabled[o]
+        return self
+
+    def __repr__(self) -> str:
+        n, m = self.size()
+        return f"Genome(key={self.key}, nodes={n}, connections={m}, fitness={self.fitness:g})"
+
+
+def cut_at(values: np.ndarray, cuts) -> list[np.ndarray]:
+    """``values`` cut at ``cuts`` (as ``np.split``, a fraction of its overhead); views."""
+    edges = [0, *np.asarray(cuts).tolist(), len(values)]
+    return [values[a:b] for a, b in zip(edges[:-1], edges[1:])]
+
+
+# --- attribute values -------------------------------------------------------------
+
+def init_float(gene: FloatGene, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` new values of a float attribute (neat-python's ``init_value``), clamped."""
+    if gene.init_type.lower() == "uniform":
+        lo = max(gene.min_value, gene.init_mean - 2 * gene.init_stdev)
+        hi = min(gene.max_value, gene.init_mean + 2 * gene.init_stdev)
+        return rng.uniform(lo, hi, n)
+    return np.clip(rng.normal(gene.init_mean, gene.init_stdev, n), gene.min_value, gene.max_value)
+
+
+def init_choice(default: str, options: tuple, names: tuple, n: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """``n`` indices into ``names`` for a string attribute (``random``/``none``: any option)."""
+    if default.lower() in ("random", "none"):
+        pick = rng.integers(0, len(options), n)
+        return np.array([names.index(options[i]) for i in pick], dtype=np.int16)
+    return np.full(n, names.index(default), dtype=np.int16)
+
+
+def init_enabled(config: GenomeConfig, n: int, rng: np.random.Generator) -> np.ndarray:
+    if config.enabled_default.lower() in ("random", "none"):
+        return rng.random(n) < 0.5
+    return np.full(n, config.enabled_default.lower() == "true")
+
+
+def new_nodes(config: GenomeConfig, ids, rng: np.random.Generator) -> dict:
+    """Node genes for ``ids`` with fresh attributes."""
+    n = len(ids)
+    return {"nodes": np.asarray(ids, dtype=np.int64), "bias": init_float(config.bias, n, rng),
+            "response": init_float(config.response, n, rng),
+            "act": init_choice(config.activation_default, config.activation_options,
+                               ACT_NAMES, n, rng),
+            "agg": init_choice(config.aggregation_default, config.aggregation_options,
+                               AGG_NAMES, n, rng)}
+
+
+# --- new genomes ---------------------------------------------------------------------
+
+def input_ids(config: GenomeConfig) -> np.ndarray:
+    return -np.arange(1, config.num_inputs + 1, dtype=np.int64)
+
+
+def _initial_pairs(config: GenomeConfig, hidden: list, rng) -> list[tuple[int, int]]:
+    """The ``(in, out)`` pairs of a new genome, as ``initial_connection`` says."""
+    inputs, outputs = input_ids(config).tolist(), list(range(config.num_outputs))
+    kind = config.initial_connection
+    if kind == "unconnected":
+        return []
+    if kind.startswith("fs_neat"):
+        source = inputs[int(rng.integers(len(inputs)))]
+        targets = outputs + (hidden if kind == "fs_neat_hidden" else [])
+        return [(source, t) for t in targets]
+    direct = kind.endswith("_direct")
+    pairs = [(i, h) for i in inputs for h in hidden] + [(h, o) for h in hidden for o in outputs]
+    if direct or not hidden:
+        pairs += [(i, o) for i in inputs for o in outputs]
+    if not config.feed_forward:
+        pairs += [(n, n) for n in hidden + outputs]
+    if kind.startswith("partial"):
+        order = rng.permutation(len(pairs))
+        keep = int(round(len(pairs) * config.connection_fraction))
+        pairs = [pairs[i] for i in sorted(order[:keep])]
+    return pairs
+
+
+def new_genome(key: int, config: GenomeConfig, innovations: Innovations,
+               rng: np.random.Generator) -> Genome:
+    """A minimal genome: outputs (and ``num_hidden`` nodes) connected as configured."""
+    hidden = list(range(config.num_outputs, config.num_outputs + config.num_hidden))
+    nodes = new_nodes(config, list(range(config.num_outputs)) + hidden, rng)
+    pairs = _initial_pairs(config, hidden, rng)
+    m = len(pairs)
+    src = np.array([p[0] for p in pairs], dtype=np.int64)
+    dst = np.array([p[1] for p in pairs], dtype=np.int64)
+    innov = np.array([innovations.connection(a, b) for a, b in pairs], dtype=np.int64)
+    genome = Genome(key, **nodes, src=src, dst=dst, innov=innov,
+                    weight=init_float(config.weight, m, rng), enabled=init_enabled(config, m, rng))
+    return genome.sort()
+
+
+# --- compatibility distance -------------------------------------------------------------
+
+def distance(a: Genome, b: Genome, config: GenomeConfig) -> float:
+    """neat-python's genomic distance: node part plus connection part.
+
+    Each part is ``(c_disjoint * disjoint + c_weight * sum(gene differences)) /
+    max(genes in a, genes in b)``; a node's difference is ``|d bias| + |d
+    response| + [activation differs] + [aggregation differs]``, a connection's
+    ``|d weight| + [enabled differs]``. Disjoint and excess genes count alike.
+    """
+    cd, cw = config.compatibility_disjoint_coefficient, config.compatibility_weight_coefficient
+    total = 0.0
+    if a.n_nodes or b.n_nodes:
+        _, i, j = np.intersect1d(a.nodes, b.nodes, assume_unique=True, return_indices=True)
+        diff = (np.abs(a.bias[i] - b.bias[j]).sum() + np.abs(a.response[i] - b.response[j]).sum()
+                + np.count_nonzero(a.act[i] != b.act[j]) + np.count_nonzero(a.agg[i] != b.agg[j]))
+        disjoint = a.n_nodes + b.n_nodes - 2 * len(i)
+        total += (cw * diff + cd * disjoint) / max(a.n_nodes, b.n_nodes)
+    if a.n_connections or b.n_connections:
+        _, i, j = np.intersect1d(a.innov, b.innov, assume_unique=True, return_indices=True)
+        diff = (np.abs(a.weight[i] - b.weight[j]).sum()
+                + np.count_nonzero(a.enabled[i] != b.enabled[j]))
+        disjoint = a.n_connections + b.n_connections - 2 * len(i)
+        total += (cw * diff + cd * disjoint) / max(a.n_connections, b.n_connections)
+    return float(total)
+
+
+# --- many distances at once ----------------------------------------------------------------
+
+class GeneTable:
+    """Genomes as dense rows over the genes any of them has, for distances in bulk.
+
+    ``conn (G, I)`` presence by innovation, ``weight``/``enabled`` beside it;
+    ``node (G, M)`` presence by node id, ``bias``/``response``/``act``/``agg``.
+    :meth:`distances` gives the same numbers as :func:`distance`, one row
+    against all rows at once.
+    """
+
+    def __init__(self, genomes: list[Genome], config: GenomeConfig):
+        self.cd = config.compatibility_disjoint_coefficient
+        self.cw = config.compatibility_weight_coefficient
+        self.conn, (self.weight, self.enabled) = _dense(genomes, "innov", ("weight", "enabled"))
+        self.node, (self.bias, self.response, self.act, self.agg) = _dense(
+            genomes, "nodes", ("bias", "response", "act", "agg"))
+        self.n_conn, self.n_node = self.conn.sum(1), self.node.sum(1)
+
+    def distances(self, r: int) -> np.ndarray:
+        """Distance ``(G,)`` of row ``r`` to every row."""
+        m = self.node[r] & self.node
+        diff = (np.abs(self.bias[r] - self.bias) + np.abs(self.response[r] - self.response)
+                + (self.act[r] != self.act) + (self.agg[r] != self.agg))
+        total = self._part(np.where(m, diff, 0.0).sum(1), m.sum(1), self.n_node[r], self.n_node)
+        m = self.conn[r] & self.conn
+        diff = np.abs(self.weight[r] - self.weight) + (self.enabled[r] != self.enabled)
+        return total + self._part(np.where(m, diff, 0.0).sum(1), m.sum(1),
+                                  self.n_conn[r], self.n_conn)
+
+    def _part(self, diff, matching, n_r, n) -> np.ndarray:
+        size = np.maximum(n_r, n)
+        value = (self.cw * diff + self.cd * (n_r + n - 2 * matching)) / np.maximum(size, 1)
+        return np.where(size > 0, value, 0.0)
+
+
+def _dense(genomes: list[Genome], key: str, attrs: tuple) -> tuple[np.ndarray, list]:
+    """Presence ``(G, U)`` over the union of ``key`` values, and each attribute laid out alike."""
+    counts = [len(getattr(g, key)) for g in genomes]
+    ids = np.concatenate([getattr(g, key) for g in genomes])
+    union = np.unique(ids)
+    rows = np.repeat(np.arange(len(genomes)), counts)
+    cols = np.searchsorted(union, ids)
+    present = np.zeros((len(genomes), len(union)), dtype=bool)
+    present[rows, cols] = True
+    out = []
+    for a in attrs:
+        values = np.concatenate([getattr(g, a) for g in genomes])
+        dense = np.zeros((len(genomes), len(union)), dtype=values.dtype)
+        dense[rows, cols] = values
+        out.append(dense)
+    return present, out

@@ -1,0 +1,74 @@
+"""Global innovation numbers: one number per structural novelty.
+
+* A connection ``(in, out)`` gets one innovation number the first time any
+  genome grows it and keeps it for the rest of the run, so two genomes that
+  grew the same connection, in the same generation or not, align on it in
+  crossover and distance (neat-python keys connections by ``(in, out)`` for the
+  same reason).
+* Splitting connection ``k`` with a new node gives, within one generation, the
+  same node id to every genome that splits ``k`` (NEAT's "same mutation, same
+  number"); in a later generation the same split makes a new node.
+
+Node ids follow neat-python: outputs ``0 .. n_out-1``, inputs ``-1 .. -n_in``,
+hidden nodes from ``n_out`` up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Innovations:
+    """The run's innovation history; :meth:`new_generation` forgets this generation's splits."""
+
+    def __init__(self, next_node: int, next_innovation: int = 0):
+        self.next_node = int(next_node)
+        self.next_innovation = int(next_innovation)
+        self.connections: dict[tuple[int, int], int] = {}
+        self.splits: dict[int, int] = {}
+
+    def connection(self, source: int, target: int) -> int:
+        """The innovation number of connection ``source -> target`` (a new one if never seen)."""
+        key = (int(source), int(target))
+        number = self.connections.get(key)
+        if number is None:
+            number = self.connections[key] = self.next_innovation
+            self.next_innovation += 1
+        return number
+
+    def split(self, innovation: int, taken) -> int:
+        """The node id for splitting connection ``innovation`` this generation.
+
+        ``taken`` are the genome's own node ids: a genome that already holds the
+        id (it split the same connection before, then re-enabled it) gets a
+        fresh one.
+        """
+        node = self.splits.get(int(innovation))
+        if node is None or node in taken:
+            node = self.next_node
+            self.next_node += 1
+            self.splits.setdefault(int(innovation), node)
+        return node
+
+    def new_generation(self) -> None:
+        self.splits.clear()
+
+    # --- state for checkpoints ------------------------------------------------------
+    def to_arrays(self) -> dict:
+        """Everything as int64 arrays (for checkpoints)."""
+        pairs = np.array(list(self.connections), dtype=np.int64).reshape(-1, 2)
+        return {"counters": np.array([self.next_node, self.next_innovation], dtype=np.int64),
+                "conn_pairs": pairs.reshape(-1),
+                "conn_numbers": np.array(list(self.connections.values()), dtype=np.int64),
+                "splits": np.array([v for kv in self.splits.items() for v in kv], dtype=np.int64)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict) -> "Innovations":
+        counters = arrays["counters"]
+        out = cls(int(counters[0]), int(counters[1]))
+        pairs = np.asarray(arrays["conn_pairs"], dtype=np.int64).reshape(-1, 2)
+        out.connections = {(int(a), int(b)): int(n)
+                           for (a, b), n in zip(pairs, arrays["conn_numbers"])}
+        splits = np.asarray(arrays["splits"], dtype=np.int64).reshape(-1, 2)
+        out.splits = {int(k): int(v) for k, v in splits}
+        return out

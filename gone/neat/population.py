@@ -1,0 +1,178 @@
+"""A NEAT run: ask/tell over a population of genomes, and the one-call ``run``.
+
+::
+
+    pop = NeatPopulation(read_config("config-feedforward"), seed=1)
+    result = pop.run(XorFitness(), generations=300)       # or, by hand:
+    while not pop.solved:
+        batch = pop.ask()                                  # GenomeBatch of the generation
+        pop.tell(fitness(batch))                           # fitness (pop,)
+
+A generation, as neat-python's ``Population.run``: evaluate; stop if
+``fitness_criterion`` of the fitness reaches ``fitness_threshold`` (unless
+``no_fitness_termination``); reproduce; speciate the children. ``tell`` times
+the speciate and reproduce phases; ``run`` adds the evaluate phase. Every
+random choice comes from the population's one Generator, so the same seed
+gives the same bits, and a checkpoint (:mod:`gone.format.neat`) taken
+between generations resumes exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import numpy as np
+
+from .._base import persistence
+from .._base.rng import make_rng
+from .compile import compile_population, to_graph
+from .config import NeatConfig
+from .evaluate import GenomeBatch
+from .genome import Genome, new_genome
+from .innovation import Innovations
+from .reproduction import CompleteExtinction, reproduce
+from .species import SpeciesSet
+
+_CRITERIA = {"max": np.max, "min": np.min, "mean": np.mean}
+
+
+class NeatPopulation:
+    """A NEAT population and its whole run state (genomes, species, innovations, rng)."""
+
+    def __init__(self, config: NeatConfig, seed=None):
+        self.config = config
+        self.rng = make_rng(config.seed if seed is None else seed)
+        g = config.genome
+        self.innovations = Innovations(g.num_outputs + g.num_hidden)
+        self.genomes = self._fresh(0)
+        self.next_key = config.pop_size
+        self.species = SpeciesSet(config.compatibility_threshold)
+        self.species.speciate(self.genomes, 0, config)
+        self.generation = 0
+        self.best: Genome | None = None
+        self.history: list[dict] = []
+        self.solved = False
+        self.extinctions = 0
+        self.evaluations = 0
+        self.settings: dict[str, str] = {}
+
+    def _fresh(self, first_key: int) -> dict[int, Genome]:
+        g = self.config.genome
+        return {k: new_genome(k, g, self.innovations, self.rng)
+                for k in range(first_key, first_key + self.config.pop_size)}
+
+    # --- ask / tell ----------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return len(self.genomes)
+
+    def members(self) -> list[Genome]:
+        """This generation's genomes in key order."""
+        return [self.genomes[k] for k in sorted(self.genomes)]
+
+    def ask(self) -> GenomeBatch:
+        """This generation as a :class:`GenomeBatch` (padded tensors, ready to run)."""
+        members = self.members()
+        g = self.config.genome
+        return GenomeBatch(members, compile_population(members, g.num_inputs, g.num_outputs))
+
+    def tell(self, fitness, evaluate_seconds: float = 0.0) -> dict:
+        """Record ``fitness (pop,)`` (key order; NaN = failed) and breed the next generation.
+
+        Returns the generation's statistics. When the fitness threshold is reached
+        the population is marked :attr:`solved` and not bred further.
+        """
+        members = self.members()
+        failed = int(np.count_nonzero(~np.isfinite(np.asarray(fitness, dtype=np.float64))))
+        fitness = _clean(fitness, len(members))
+        for genome, value in zip(members, fitness):
+            genome.fitness = float(value)
+        self.evaluations += len(members)
+        champion = members[int(np.argmax(fitness))]
+        if self.best is None or champion.fitness > self.best.fitness:
+            self.best = champion.copy()
+            self.best.extra = {"generation": self.generation,
+                               "species": self.species.genome_to_species.get(champion.key, 0)}
+        stats = self._stats(fitness, champion)
+        criterion = float(_CRITERIA[self.config.fitness_criterion](fitness))
+        if not self.config.no_fitness_termination and criterion >= self.config.fitness_threshold:
+            self.solved = True
+        else:
+            t0 = time.perf_counter()
+            self._breed()
+            t1 = time.perf_counter()
+            self.innovations.new_generation()
+            self.species.speciate(self.genomes, self.generation + 1, self.config)
+            stats["reproduce_s"], stats["speciate_s"] = t1 - t0, time.perf_counter() - t1
+            self.generation += 1
+        stats["evaluate_s"] = float(evaluate_seconds)
+        stats["failed"] = failed
+        stats["evals_per_s"] = len(members) / evaluate_seconds if evaluate_seconds > 0 else 0.0
+        stats["solved"] = self.solved
+        self.history.append(stats)
+        return stats
+
+    def _breed(self) -> None:
+        new, self.next_key, _ = reproduce(self.species, self.genomes, self.generation, self.config,
+                                          self.innovations, self.next_key, self.rng)
+        if not new:
+            self.extinctions += 1
+            if not self.config.reset_on_extinction:
+                raise CompleteExtinction(f"generation {self.generation}: every species stagnated "
+                                         "(set reset_on_extinction = True to start over)")
+            new = self._fresh(self.next_key)
+            self.next_key += self.config.pop_size
+        self.genomes = new
+
+    def _stats(self, fitness: np.ndarray, champion: Genome) -> dict:
+        sizes = [len(s.members) for s in self.species.species.values()]
+        by_species = {str(sid): len(s.members) for sid, s in sorted(self.species.species.items())}
+        return {"generation": self.generation, "best": float(fitness.max()),
+                "mean": float(fitness.mean()), "min": float(fitness.min()),
+                "std": float(fitness.std()), "best_ever": float(self.best.fitness),
+                "species": len(sizes), "largest_species": max(sizes, default=0),
+                "best_nodes": champion.size()[0], "best_connections": champion.size()[1],
+                "threshold": self.species.threshold, "reproduce_s": 0.0, "speciate_s": 0.0,
+                "species_sizes": json.dumps(by_species)}
+
+    # --- results -------------------------------------------------------------------
+    @property
+    def best_fitness(self) -> float:
+        return -math.inf if self.best is None else self.best.fitness
+
+    def best_graph(self):
+        """The best genome ever as a :class:`~gone.GraphNetwork`."""
+        if self.best is None:
+            raise ValueError("no generation has been told yet")
+        g = self.config.genome
+        return to_graph(self.best, g.num_inputs, g.num_outputs)
+
+    def run(self, fitness, generations: int | None = None, **options):
+        """Evolve until solved or ``generations``; see :func:`gone.neat.run.run`."""
+        from .run import run
+
+        return run(self, fitness, generations, **options)
+
+    def save(self, path) -> None:
+        """A resumable checkpoint (``.gone``, protobuf): the same as ``gone.save(pop, path)``."""
+        persistence.save(self, path)
+
+    def __repr__(self) -> str:
+        return (f"NeatPopulation(size={self.size}, generation={self.generation}, "
+                f"species={len(self.species.species)}, best={self.best_fitness:g})")
+
+
+def _clean(fitness, n: int) -> np.ndarray:
+    """Fitness as float64 ``(n,)``; NaN (failed) ranks below every genome that evaluated."""
+    from ..errors import ShapeError
+
+    fitness = np.asarray(fitness, dtype=np.float64).ravel()
+    if fitness.shape != (n,):
+        raise ShapeError(f"fitness must have one value per genome ({n},), got {fitness.shape}")
+    bad = ~np.isfinite(fitness)
+    if bad.any():
+        floor = fitness[~bad].min() - 1.0 if (~bad).any() else 0.0
+        fitness = np.where(bad, floor, fitness)
+    return fitness

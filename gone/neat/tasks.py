@@ -1,0 +1,104 @@
+"""Fitness functions for NEAT, vectorised over a whole :class:`~gone.neat.evaluate.GenomeBatch`.
+
+``XorFitness`` is neat-python's XOR example: ``4 - sum((out - target)^2)`` over
+the truth table (4 is perfect; its config stops at 3.9). ``GymFitness`` plays
+Gymnasium episodes with every (genome, episode) pair in its own environment
+and one tensorised step per time step for all pairs still running.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import datasets
+from ..errors import ConfigError
+from .compile import compile_population
+from .evaluate import GenomeBatch
+
+
+class XorFitness:
+    """neat-python's XOR fitness for a whole batch ``-> (P,)``."""
+
+    vectorized = True
+
+    def __init__(self):
+        self.x, self.y = datasets.xor()
+
+    def __call__(self, batch: GenomeBatch) -> np.ndarray:
+        batch.reset()
+        out = batch.predict(self.x)                        # (P, 4, 1)
+        return 4.0 - np.sum((out - self.y) ** 2, axis=(1, 2))
+
+
+class XorOne:
+    """The same fitness for one network ``predict (4, 2) -> (4, 1)`` (process and Ray backends)."""
+
+    def __init__(self):
+        self.x, self.y = datasets.xor()
+
+    def __call__(self, net) -> float:
+        return 4.0 - float(np.sum((net.predict(self.x) - self.y) ** 2))
+
+
+def play(batch: GenomeBatch, env_id: str, seeds, pool=None, max_steps=None) -> np.ndarray:
+    """Returns ``(P, len(seeds))``: every genome of ``batch`` plays every seed, in lockstep."""
+    from ..evolution import gym
+
+    seeds = np.asarray(seeds, dtype=np.int64).ravel()
+    P, E = len(batch), len(seeds)
+    t = batch.tensors
+    pairs = GenomeBatch([g for g in batch.genomes for _ in range(E)],
+                        compile_population([g for g in batch.genomes for _ in range(E)],
+                                           t.n_inputs, t.n_outputs))
+    pool = pool or gym.EnvPool(env_id)
+    envs = pool.take(P * E)
+    n_in, n_out = gym.check_spaces(envs[0], [t.n_inputs, t.n_outputs], env_id)
+    decode = gym.action_decoder(envs[0].action_space)
+    obs = np.stack([np.asarray(env.reset(seed=int(s))[0], np.float64).ravel()
+                    for env, s in zip(envs, np.tile(seeds, P))])
+    returns, live, steps, running = np.zeros(P * E), np.arange(P * E), 0, pairs
+    while live.size and (max_steps is None or steps < max_steps):
+        actions = decode(running.predict_each(obs[live]))
+        playing = np.ones(live.size, bool)
+        for k, i in enumerate(live):
+            o, reward, terminated, truncated, _ = envs[i].step(actions[k])
+            returns[i] += float(reward)
+            playing[k] = not (terminated or truncated)
+            obs[i] = np.asarray(o, np.float64).ravel()
+        if not playing.all():
+            running, live = running.subset(np.flatnonzero(playing)), live[playing]
+        steps += 1
+    return returns.reshape(P, E)
+
+
+class GymFitness:
+    """Mean return over ``episodes`` seeds drawn from the run's rng; one generation, same seeds."""
+
+    vectorized = True
+
+    def __init__(self, env_id: str, episodes: int = 3, max_steps=None):
+        from ..evolution import gym
+
+        if int(episodes) != episodes or episodes < 1:
+            raise ConfigError(f"episodes must be a positive integer, got {episodes!r}")
+        self.env_id, self.episodes, self.max_steps = env_id, int(episodes), max_steps
+        self.pool = gym.EnvPool(env_id)
+
+    def __call__(self, batch: GenomeBatch, rng: np.random.Generator) -> np.ndarray:
+        from ..evolution.gym import draw_seeds
+
+        batch.reset()
+        seeds = draw_seeds(rng, self.episodes)
+        return play(batch, self.env_id, seeds, self.pool, self.max_steps).mean(axis=1)
+
+    def evaluate(self, genome, config, episodes: int = 100, seed: int = 0) -> np.ndarray:
+        """Per-episode returns ``(episodes,)`` of one genome on seeds from ``default_rng(seed)``."""
+        from ..evolution.gym import draw_seeds
+
+        g = config.genome
+        batch = GenomeBatch([genome], compile_population([genome], g.num_inputs, g.num_outputs))
+        seeds = draw_seeds(np.random.default_rng(seed), int(episodes))
+        return play(batch, self.env_id, seeds, self.pool, self.max_steps)[0]
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,180 @@
+"""NEAT genomes: innovation numbers, mutations, crossover alignment, compatibility distance."""
+
+import numpy as np
+import pytest
+
+from gone.neat import GenomeConfig, Innovations, crossover, distance, new_genome
+from gone.neat.genome import ACT_NAMES, AGG_NAMES, Genome
+from gone.neat import mutation
+
+
+def _genome(key, nodes, conns, bias=None, fitness=0.0):
+    """A hand-made genome: ``conns`` = [(src, dst, innov, weight, enabled)]."""
+    n = len(nodes)
+    c = list(zip(*conns)) if conns else [[], [], [], [], []]
+    return Genome(key, np.array(nodes, dtype=np.int64),
+                  np.zeros(n) if bias is None else np.array(bias, dtype=float), np.ones(n),
+                  np.full(n, ACT_NAMES.index("sigmoid"), dtype=np.int16),
+                  np.full(n, AGG_NAMES.index("sum"), dtype=np.int16),
+                  np.array(c[0], dtype=np.int64), np.array(c[1], dtype=np.int64),
+                  np.array(c[2], dtype=np.int64), np.array(c[3], dtype=float),
+                  np.array(c[4], dtype=bool), fitness).sort()
+
+
+def test_minimal_full_genome_shares_innovations():
+    config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="full_direct")
+    inn = Innovations(config.num_outputs)
+    rng = np.random.default_rng(0)
+    a, b = new_genome(0, config, inn, rng), new_genome(1, config, inn, rng)
+    assert a.n_connections == 6 and a.n_nodes == 2
+    assert np.array_equal(a.innov, b.innov)
+    assert sorted(zip(a.src.tolist(), a.dst.tolist())) == [(i, o) for i in (-3, -2, -1) for o in (0, 1)]
+    assert not np.array_equal(a.weight, b.weight)
+
+
+def test_partial_and_hidden_initial_connections():
+    rng = np.random.default_rng(1)
+    c = GenomeConfig(num_inputs=4, num_outputs=2, initial_connection="partial_direct",
+                     connection_fraction=0.5)
+    assert new_genome(0, c, Innovations(2), rng).n_connections == 4
+    c = GenomeConfig(num_inputs=2, num_outputs=1, num_hidden=3, initial_connection="full_nodirect")
+    g = new_genome(0, c, Innovations(4), rng)
+    assert g.n_nodes == 4 and g.n_connections == 2 * 3 + 3 * 1
+    assert not any((s < 0 and d == 0) for s, d in zip(g.src, g.dst))
+    c = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="fs_neat_nohidden")
+    g = new_genome(0, c, Innovations(2), rng)
+    assert g.n_connections == 2 and len(set(g.src.tolist())) == 1
+
+
+def test_same_split_in_one_generation_same_numbers_new_generation_new_node():
+    config = GenomeConfig(num_inputs=1, num_outputs=1, initial_connection="full_direct")
+    inn = Innovations(1)
+    rng = np.random.default_rng(0)
+    a, b = new_genome(0, config, inn, rng), new_genome(1, config, inn, rng)
+    w = a.weight[0]
+    mutation.add_node(a, config, inn, rng)
+    mutation.add_node(b, config, inn, rng)
+    assert np.array_equal(a.nodes, b.nodes) and np.array_equal(a.innov, b.innov)
+    assert a.nodes.tolist() == [0, 1] and a.innov.tolist() == [0, 1, 2]
+    assert not a.enabled[0] and a.enabled[1:].all()
+    assert a.weight[1] == 1.0 and a.weight[2] == w
+    inn.new_generation()
+    c = new_genome(2, config, inn, rng)
+    mutation.add_node(c, config, inn, rng)
+    assert c.nodes.tolist() == [0, 2]          # a new node in a later generation ...
+    assert c.innov.tolist() == [0, 3, 4]       # ... so new connections to and from it
+    # the same connection grown later keeps its number
+    assert inn.connection(-1, 1) == 1 and inn.connection(1, 0) == 2
+
+
+def test_add_node_keeps_function_up_to_the_new_nodes_activation():
+    config = GenomeConfig(num_inputs=1, num_outputs=1, initial_connection="full_direct")
+    inn, rng = Innovations(1), np.random.default_rng(3)
+    g = new_genome(0, config, inn, rng)
+    w = g.weight[0]
+    mutation.add_node(g, config, inn, rng)
+    into = (g.dst == 1) & g.enabled
+    out = (g.src == 1) & g.enabled
+    assert g.weight[into][0] == 1.0 and g.weight[out][0] == w
+
+
+def test_add_connection_feed_forward_never_makes_cycles(rng):
+    config = GenomeConfig(num_inputs=2, num_outputs=2, initial_connection="full_direct",
+                          feed_forward=True)
+    inn = Innovations(2)
+    g = new_genome(0, config, inn, rng)
+    for _ in range(30):
+        mutation.add_node(g, config, inn, rng)
+        mutation.add_connection(g, config, inn, rng)
+    edges = {(int(s), int(d)) for s, d in zip(g.src, g.dst)}
+    assert not any(s == d for s, d in edges)
+    for s, d in edges:
+        others = [e for e in edges if e != (s, d)]
+        src = np.array([e[0] for e in others]); dst = np.array([e[1] for e in others])
+        assert not mutation.creates_cycle(src, dst, s, d)
+    assert not any(0 <= s < 2 and 0 <= d < 2 for s, d in edges)
+
+
+def test_creates_cycle_by_hand():
+    src, dst = np.array([-1, 2, 3]), np.array([2, 3, 0])
+    assert mutation.creates_cycle(src, dst, 3, 2)
+    assert mutation.creates_cycle(src, dst, 0, 2)
+    assert not mutation.creates_cycle(src, dst, -1, 3)
+    assert mutation.creates_cycle(src, dst, 4, 4)
+
+
+def test_delete_node_removes_its_connections(rng):
+    config = GenomeConfig(num_inputs=2, num_outputs=1, num_hidden=1, initial_connection="full_direct")
+    g = new_genome(0, config, Innovations(2), rng)
+    assert mutation.delete_node(g, config, rng)
+    assert g.nodes.tolist() == [0] and not np.isin(1, g.src) and not np.isin(1, g.dst)
+    assert g.n_connections == 2
+    assert not mutation.delete_node(g, config, rng)  # outputs are never deleted
+
+
+def test_attribute_mutation_rate_zero_is_identity_and_rates_bite(rng):
+    base = GenomeConfig(num_inputs=3, num_outputs=2)
+    genomes = [new_genome(i, base, Innovations(2), rng) for i in range(5)]
+    before = [g.copy() for g in genomes]
+    frozen = GenomeConfig(num_inputs=3, num_outputs=2, enabled_mutate_rate=0.0,
+                          bias=base.bias.__class__(mutate_rate=0, replace_rate=0),
+                          weight=base.weight.__class__(mutate_rate=0, replace_rate=0))
+    mutation.mutate_attributes(genomes, frozen, rng)
+    for g, b in zip(genomes, before):
+        assert np.array_equal(g.weight, b.weight) and np.array_equal(g.bias, b.bias)
+    mutation.mutate_attributes(genomes, base, rng)
+    changed = np.concatenate([g.weight != b.weight for g, b in zip(genomes, before)])
+    assert 0.7 < changed.mean() <= 1.0       # weight_mutate_rate 0.8 + replace 0.1
+    assert all(np.all(np.abs(g.weight) <= 30) for g in genomes)
+
+
+def test_crossover_aligned_by_innovation():
+    # innovations: p1 has 0,1,3 (3 excess w.r.t. p2's 0,1,2); p2 has 2 (disjoint)
+    p1 = _genome(1, [0, 1], [(-1, 0, 0, 1.0, True), (-2, 0, 1, 2.0, True), (-1, 1, 3, 3.0, True)],
+                 bias=[0.1, 0.2], fitness=2.0)
+    p2 = _genome(2, [0, 2], [(-1, 0, 0, -1.0, True), (-2, 0, 1, -2.0, False), (-2, 2, 2, 5.0, True)],
+                 bias=[-0.1, -0.2], fitness=1.0)
+    seen = {0: set(), 1: set()}
+    for seed in range(40):
+        child = crossover(p2, p1, 99, np.random.default_rng(seed))
+        assert child.innov.tolist() == [0, 1, 3] and child.nodes.tolist() == [0, 1]
+        assert child.weight[2] == 3.0 and child.bias[1] == 0.2   # p1-only genes from p1
+        seen[0].add(child.weight[0]); seen[1].add(child.weight[1])
+        assert child.key == 99 and np.isnan(child.fitness)
+    assert seen[0] == {1.0, -1.0} and seen[1] == {2.0, -2.0}
+    # on equal fitness the second parent is the fitter one (neat-python)
+    p2.fitness = 2.0
+    assert crossover(p1, p2, 5, np.random.default_rng(0)).innov.tolist() == [0, 1, 2]
+
+
+def test_compatibility_distance_by_hand():
+    config = GenomeConfig(compatibility_disjoint_coefficient=1.0, compatibility_weight_coefficient=0.5)
+    a = _genome(1, [0, 1], [(-1, 0, 0, 1.0, True), (-2, 0, 1, 2.0, True), (-1, 1, 3, 3.0, True)],
+                bias=[0.5, 0.0])
+    b = _genome(2, [0, 2], [(-1, 0, 0, -1.0, True), (-2, 0, 1, 2.0, False), (-2, 2, 2, 5.0, True)],
+                bias=[0.0, 0.0])
+    # nodes: matching 0 (|0.5| bias diff), disjoint 1 and 2: (0.5*0.5 + 1*2) / 2
+    nodes = (0.5 * 0.5 + 2) / 2
+    # connections: matching 0 (|2|), 1 (0 + enabled differs 1), disjoint 2 and 3
+    conns = (0.5 * (2 + 1) + 2) / 3
+    assert distance(a, b, config) == pytest.approx(nodes + conns)
+    assert distance(a, b, config) == pytest.approx(distance(b, a, config))
+    assert distance(a, a, config) == 0.0
+
+
+def test_gene_table_distances_equal_pairwise_distance():
+    from gone.neat.genome import GeneTable
+
+    config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="partial_direct",
+                          connection_fraction=0.6, activation_options=("sigmoid", "tanh"),
+                          activation_mutate_rate=0.3, enabled_mutate_rate=0.2)
+    inn, rng = Innovations(2), np.random.default_rng(9)
+    genomes = [new_genome(i, config, inn, rng) for i in range(12)]
+    for _ in range(6):
+        for g in genomes:
+            mutation.mutate_structure(g, config, inn, rng)
+        mutation.mutate_attributes(genomes, config, rng)
+    table = GeneTable(genomes, config)
+    for r in (0, 5, 11):
+        expected = [distance(genomes[r], g, config) for g in genomes]
+        np.testing.assert_allclose(table.distances(r), expected, rtol=1e-12, atol=1e-12)

@@ -1,0 +1,127 @@
+"""NEAT runs: speciation, fitness sharing, stagnation, reproduction, a seeded XOR run, determinism."""
+
+import numpy as np
+import pytest
+
+from gone.neat import GenomeConfig, Innovations, NeatConfig, new_genome, read_config
+from gone.neat.population import NeatPopulation
+from gone.neat.reproduction import compute_spawn, reproduce
+from gone.neat.species import SpeciesSet, stagnation
+from gone.neat.tasks import XorFitness
+
+from neat_configs import XOR
+
+
+def _population(weights_by_group, fitness):
+    """Genomes with the same single connection, weights clustered into groups."""
+    config = NeatConfig(genome=GenomeConfig(num_inputs=1, num_outputs=1,
+                                            initial_connection="full_direct"),
+                        compatibility_threshold=1.0, pop_size=sum(map(len, weights_by_group)))
+    inn, rng = Innovations(1), np.random.default_rng(0)
+    genomes, key = {}, 0
+    for group in weights_by_group:
+        for w in group:
+            g = new_genome(key, config.genome, inn, rng)
+            g.weight[:] = w
+            g.bias[:] = 0.0
+            g.fitness = fitness[key]
+            genomes[key], key = g, key + 1
+    return config, genomes, inn
+
+
+def test_speciation_groups_by_distance_and_keeps_representatives():
+    # weight distance 0.5*|dw| (one connection): groups 10 apart are different species
+    config, genomes, _ = _population([[0.0, 0.1, 0.2], [10.0, 10.1], [20.0]], [1.0] * 6)
+    s = SpeciesSet(config.compatibility_threshold)
+    s.speciate(genomes, 0, config)
+    assert sorted(sorted(sp.members) for sp in s.species.values()) == [[0, 1, 2], [3, 4], [5]]
+    first = {sid: sp.representative.key for sid, sp in s.species.items()}
+    assert sorted(first.values()) == [0, 3, 5]  # founders, in key order
+    # next generation: the old representatives pick their closest genome; a newcomer founds a species
+    genomes[6] = genomes[0].copy(6)
+    genomes[6].weight[:] = 40.0
+    for k in (0, 3, 5):
+        genomes[k].weight[:] += 0.05
+    s.speciate(genomes, 1, config)
+    assert len(s.species) == 4
+    assert {sid: sp.representative.key for sid, sp in s.species.items() if sid in first} == first
+
+
+def test_dynamic_threshold_moves_toward_target():
+    config, genomes, _ = _population([[0.0], [10.0], [20.0], [30.0]], [1.0] * 4)
+    from dataclasses import replace
+    config = replace(config, target_num_species=2, threshold_adjust=0.5)
+    s = SpeciesSet(config.compatibility_threshold)
+    s.speciate(genomes, 0, config)
+    assert len(s.species) == 4 and s.threshold == 1.5
+
+
+def test_stagnation_removes_old_species_but_keeps_the_elite():
+    config, genomes, _ = _population([[0.0], [10.0], [20.0]], [1.0, 2.0, 3.0])
+    from dataclasses import replace
+    config = replace(config, max_stagnation=3, species_elitism=1)
+    s = SpeciesSet(config.compatibility_threshold)
+    s.speciate(genomes, 0, config)
+    for gen in range(4):
+        result = stagnation(s, genomes, gen, config)
+    assert [(sp.members, flag) for sp, flag in result] == [([0], True), ([1], True), ([2], False)]
+    assert [sp.fitness for sp, _ in result] == [1.0, 2.0, 3.0]
+
+
+def test_fitness_sharing_and_spawn_counts():
+    # one species of 4 at fitness 10, one of 4 at fitness 0..: adjusted = mean, min-max normalised
+    config, genomes, inn = _population([[0, 0.1, 0.2, 0.3], [10, 10.1, 10.2, 10.3]],
+                                       [10.0, 10.0, 10.0, 10.0, 0.0, 0.0, 0.0, 2.0])
+    from dataclasses import replace
+    config = replace(config, elitism=1, min_species_size=1, max_stagnation=100)
+    s = SpeciesSet(config.compatibility_threshold)
+    s.speciate(genomes, 0, config)
+    new, next_key, dropped = reproduce(s, genomes, 0, config, inn, 8, np.random.default_rng(0))
+    strong, weak = sorted(s.species.values(), key=lambda sp: -sp.adjusted_fitness)
+    assert strong.adjusted_fitness == pytest.approx(1.0)
+    assert weak.adjusted_fitness == pytest.approx(0.5 / 10)
+    assert len(new) == 8 and not dropped
+    assert 0 in new and 7 in new        # each species' best survives unchanged (elitism 1)
+    assert new[0] is genomes[0]
+    # goals 8*1/1.05 and max(1, 8*0.05/1.05); half-way from size 4: 4+2, 4-2 (round half to even)
+    assert compute_spawn([1.0, 0.05], [4, 4], 8, 1) == [6, 2]
+    children = [g for k, g in new.items() if k >= 8]
+    assert len(children) == 6 and next_key == 14
+
+
+def _xor_config(**changes):
+    return read_config(text=XOR, **changes)
+
+
+def test_seeded_xor_run_solves():
+    pop = NeatPopulation(_xor_config(), seed=4)
+    result = pop.run(XorFitness(), generations=300)
+    assert result.stop_reason == "target" and pop.solved
+    assert result.best_fitness >= 3.9
+    graph = pop.best_graph()                     # the champion as a GraphNetwork
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    assert np.all(np.round(graph.propagate(x)[:, 0]) == [0, 1, 1, 0])
+    stats = pop.history[-2]
+    assert {"evaluate_s", "speciate_s", "reproduce_s", "species"} <= set(stats)
+    assert stats["speciate_s"] > 0 and stats["reproduce_s"] > 0
+
+
+def _run(seed, generations=8):
+    pop = NeatPopulation(_xor_config(no_fitness_termination=True), seed=seed)
+    pop.run(XorFitness(), generations=generations)
+    return pop
+
+
+def test_same_seed_same_bits_different_seed_differs():
+    a, b, c = _run(7), _run(7), _run(8)
+    assert [h["best"] for h in a.history] == [h["best"] for h in b.history]
+    for ga, gb in zip(a.members(), b.members()):
+        assert ga.key == gb.key and np.array_equal(ga.weight, gb.weight)
+        assert np.array_equal(ga.innov, gb.innov) and np.array_equal(ga.nodes, gb.nodes)
+    assert [h["best"] for h in a.history] != [h["best"] for h in c.history]
+
+
+def test_topologies_grow():
+    pop = _run(1, generations=15)
+    assert max(g.n_nodes for g in pop.members()) > 1
+    assert pop.innovations.next_innovation > 2
