@@ -27,6 +27,12 @@ from ..errors import ConfigError
 T = TypeVar("T")
 
 
+def suggest(name: str, choices) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices`` to ``name``, or ``""``."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def normalise(name: str) -> str:
     """``name`` stripped and lower-cased, with ``-`` and spaces as ``_``."""
     return str(name).strip().lower().replace("-", "_").replace(" ", "_")

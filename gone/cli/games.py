@@ -88,18 +88,21 @@ class FlappyTask:
 
 
 class _FlappyNeat:
-    """Flappy for gone.neat: FlappyFitness plays a NEAT batch as it plays stacked networks."""
+    """Flappy for gone.neat: the same fitness plays a NEAT batch as it plays stacked networks,
+    fresh pipes every generation, the stop judged on held-out games."""
 
     def __init__(self, s: dict):
-        from games.flappy import FlappyFitness, rules
+        from gone_games.flappy import rules
+        from gone_games.flappy.evolve import make_fitness
+        from gone_games.flappy.fitness import verified_target
 
         self.points = int(s["target"]) if _finite(s["target"]) else 100
-        self.fitness = FlappyFitness(max_score=self.points)
-        self.target = rules.fitness_target(self.points)
+        self.fitness = make_fitness(self.points)
+        self.target = verified_target(self.points, self.fitness.needed)
         self.io = (rules.N_INPUTS, rules.N_OUTPUTS)
 
     def default_config(self, s: dict):
-        from .neat.defaults import control_config
+        from ..neat.defaults import control_config
 
         return control_config(*self.io, pop_size=100)
 
@@ -107,12 +110,14 @@ class _FlappyNeat:
         return [lambda pop, stats: stats["best_ever"] >= self.target]
 
     def report(self, pop, s: dict) -> None:
-        from types import SimpleNamespace
+        from gone_games.flappy.evolve import held_out_report
 
-        from games.flappy.evolve import champion_score
-
-        pipes = champion_score(SimpleNamespace(best_fitness=pop.best.fitness))
-        print(f"champion: {pipes} pipes in its best game (target {self.points})")
+        test = self.fitness.champion
+        if test is None:
+            print(f"champion: no bird passed {self.points} pipes in "
+                  f"{self.fitness.needed} of {self.fitness.held_out} unseen games")
+        else:
+            print(held_out_report(test, self.points))
 
 
 class SnakeTask:

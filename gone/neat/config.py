@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from .._base.registry import suggest
 from ..errors import ConfigError
 
 #: Keys neat-python knows that change nothing here, and why.
@@ -172,8 +173,6 @@ def _lines(text: str, source: str) -> dict:
         for mark in (" #", " ;", "\t#", "\t;"):  # inline comments, as configparser allows
             value = value.split(mark)[0].strip()
         if key not in _SECTIONS[section]:
-            from ..graph import suggest
-
             raise ConfigError(f"{where}: unknown key {key!r} in [{section}]"
                               f"{suggest(key, sorted(_SECTIONS[section]))}")
         if key in out[section]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
-from .compile import PopulationTensors
+from .compile import PopulationTensors, compile_population
 from .genome import AGG_NAMES
 
 _CHUNK = 2_000_000  # elements of one (S, B, K, N) block
@@ -180,6 +180,11 @@ class GenomeBatch:
         out.state = None if self.state is None else self.state[rows]
         out.origin = self.origin[rows]
         return out
+
+    def repeat(self, k: int) -> "GenomeBatch":
+        """A new batch holding each genome ``k`` times in a row (``k * size`` rows, no state)."""
+        genomes = [g for g in self.genomes for _ in range(k)]
+        return GenomeBatch(genomes, compile_population(genomes, self.n_inputs, self.n_outputs))
 
     def select(self, ids) -> "GenomeBatch":
         """The rows ``ids`` of the first batch (all still in this one), state included."""

@@ -48,26 +48,42 @@ def play(stacked: gone.StackedNetworks, seeds, max_score: int | None = None,
     seeds = list(seeds)
     k = len(seeds)
     sim = FlockSim(stacked.size * k, seeds)          # bird i * k + g: brain i, game g
-    bird_brain = np.repeat(np.arange(stacked.size), k)
-    brains, n = _subset(stacked, bird_brain) if k > 1 else stacked, sim.n_birds
+    birds = _repeat(stacked, k) if k > 1 else stacked   # one brain per bird
+    brains, n = birds, sim.n_birds
     while not sim.done:
         if (max_score is not None and sim.passed >= max_score) or \
                 (max_frames is not None and sim.frame >= max_frames):
             break
         if sim.n_alive != n:   # birds died: keep only the living brains (a copy of their rows)
             n = sim.n_alive
-            brains = _subset(stacked, bird_brain[sim.alive_ids])
+            brains = _subset(birds, sim.alive_ids)
         sim.step_alive(R.flaps(brains.predict_each(sim.observe_alive())))
         if on_frame is not None and on_frame(sim):
             break
     return {key: value.reshape(stacked.size, k) for key, value in sim.results().items()}
 
 
+def _repeat(brains, k: int):
+    """Each brain ``k`` times in a row: stacked networks or a NEAT batch (``gone.neat``)."""
+    if hasattr(brains, "repeat"):
+        return brains.repeat(k)
+    return gone.StackedNetworks(brains.template, np.repeat(brains.genomes, k, axis=0))
+
+
 def _subset(brains, ids: np.ndarray):
-    """The brains ``ids`` (repeats allowed) of a population: stacked networks or a NEAT batch."""
+    """The brains ``ids`` (increasing) of a population: stacked networks or a NEAT batch."""
     if hasattr(brains, "select"):  # gone.neat's GenomeBatch
         return brains.select(ids)
     return gone.StackedNetworks(brains.template, brains.genomes[ids])
+
+
+def _fingerprint(genome) -> bytes:
+    """A digest of one individual: a genome row, or a NEAT genome's gene arrays."""
+    if isinstance(genome, np.ndarray):
+        return hashlib.sha1(genome.tobytes()).digest()
+    arrays = (genome.nodes, genome.bias, genome.response, genome.act, genome.agg,
+              genome.src, genome.dst, genome.weight, genome.enabled)
+    return hashlib.sha1(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)).digest()
 
 
 def play_generation(stacked: gone.StackedNetworks, seed=None, max_score: int | None = None,
@@ -151,13 +167,12 @@ class FlappyFitness:
         """Test the best untested bird that passed the target in all its games; mark a winner."""
         reached = np.flatnonzero((self.last["score"] >= self.max_score).all(axis=1))
         for i in reached[np.argsort(-fitness[reached], kind="stable")]:
-            key = hashlib.sha1(stacked.genomes[i].tobytes()).digest()
+            key = _fingerprint(stacked.genomes[i])
             if key in self._tested:
                 continue
             self._tested.add(key)
             seeds = held_out_seeds(rng, self.held_out)
-            net = stacked.template.with_genome(stacked.genomes[i])
-            played = play(gone.StackedNetworks(net, net.genome()[None]), seeds, self.max_score)
+            played = play(_subset(stacked, np.array([i])), seeds, self.max_score)
             scores = played["score"][0]
             test = {"generation": self._generation, "seeds": seeds.tolist(),
                     "scores": scores.tolist(), "passed": int((scores >= self.max_score).sum())}
