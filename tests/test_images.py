@@ -56,10 +56,17 @@ def digit_sets(folder):
 
 
 def train(x, y, side: int):
-    """An MLP for ``side x side`` digits: side*side -> 64 or 128 relu -> 10 softmax."""
+    """An MLP for ``side x side`` digits: side*side -> 64 or 128 relu -> 10 softmax.
+
+    One BLAS thread: small matrices on a shared 2-core machine train 20x slower with more.
+    """
+    from threadpoolctl import threadpool_limits
+
     net = gone.Network([side * side, gone.Dense(64 if side == 8 else 128, "relu"),
                         gone.Dense(10, "softmax")], loss="cross_entropy", seed=0)
-    net.train(x, y, optimizer=gone.Adam(lr=0.01 if side == 8 else 0.003, batch_size=32), epochs=30)
+    with threadpool_limits(1):
+        net.train(x, y, optimizer=gone.Adam(lr=0.01 if side == 8 else 0.003, batch_size=32),
+                  epochs=30)
     return net
 
 
