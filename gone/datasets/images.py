@@ -35,6 +35,7 @@ MNIST_THRESHOLD, SKLEARN_THRESHOLD = 0.5, 0.1
 # a drawing's centre of mass there, at a quarter-pixel of the 32x32 bitmap, matches them best.
 SKLEARN_COM_COLUMN = 3.57
 SKLEARN_FINE = 4  # place on a 4x finer grid than the 32x32 bitmap
+MNIST_FINE = 4  # and than MNIST's 28x28
 
 
 def ink(gray: np.ndarray) -> np.ndarray | None:
@@ -96,20 +97,24 @@ def _fit(digit: np.ndarray, box: int) -> np.ndarray:
 def mnist_digit(ink_image: np.ndarray, side: int = MNIST_SIDE) -> np.ndarray:
     """MNIST's recipe: ink ``(H, W)`` -> ``(side, side)`` in [0, 1] (28x28 for MNIST).
 
-    The bounding box is fitted into a ``20/28 * side`` box, then shifted by whole
-    pixels so the centre of mass is as near the field's centre as it can be.
+    The bounding box is fitted into a ``20/28 * side`` box and moved so its centre
+    of mass lands on the field's centre, to a quarter of a pixel (placed on a 4x
+    finer grid, then averaged down): a drawing moved by a hair is not jumped a
+    whole pixel, as whole-pixel rounding would.
     """
-    small = _fit(crop(ink_image, MNIST_THRESHOLD), round(side * MNIST_BOX / MNIST_SIDE))
+    fine = MNIST_FINE
+    big = side * fine
+    small = _fit(crop(ink_image, MNIST_THRESHOLD), round(side * MNIST_BOX / MNIST_SIDE) * fine)
     h, w = small.shape
     mass = small.sum()
     cy = (np.arange(h) @ small.sum(axis=1)) / mass
     cx = (np.arange(w) @ small.sum(axis=0)) / mass
-    centre = (side - 1) / 2  # pixel indices 0..side-1: the field's centre
-    top = int(np.clip(np.floor(centre - cy + 0.5), 0, side - h))
-    left = int(np.clip(np.floor(centre - cx + 0.5), 0, side - w))
-    out = np.zeros((side, side))
+    centre = (big - 1) / 2  # the field's centre, in fine pixel indices
+    top = int(np.clip(np.floor(centre - cy + 0.5), 0, big - h))
+    left = int(np.clip(np.floor(centre - cx + 0.5), 0, big - w))
+    out = np.zeros((big, big))
     out[top:top + h, left:left + w] = small
-    return out
+    return out.reshape(side, fine, side, fine).mean(axis=(1, 3))
 
 
 def sklearn_digit(ink_image: np.ndarray, side: int = SKLEARN_SIDE) -> np.ndarray:

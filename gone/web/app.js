@@ -39,6 +39,7 @@ function buildBars() {
 }
 
 function show(answer) {
+  window.lastAnswer = answer; // for scripts and tests: the server's whole answer
   digitEl.textContent = answer ? String(answer.digit) : "\u2013";
   digitEl.dataset.digit = answer ? String(answer.digit) : "";
   barsEl.querySelectorAll(".bar").forEach((bar, d) => {
