@@ -352,9 +352,13 @@ def serve(path=None, host: str = "127.0.0.1", port: int = 8080) -> None:
     from .web.models import load_model
     from .web.server import listen, run
 
-    net, name, note = load_model(path)
-    app = create_app(net, name=name)
-    sock = listen(host, port)
+    sock = listen(host, port)  # first: a busy port is reported before minutes of loading
+    try:
+        net, name, note = load_model(path)
+        app = create_app(net, name=name)
+    except BaseException:
+        sock.close()
+        raise
     if note:
         print(f"gone: {note}", flush=True)
     bound = sock.getsockname()[1]

@@ -335,7 +335,7 @@ def test_serve_refuses_to_start_on_a_wrong_model(tmp_path, started):
     path = tmp_path / "xor.gone"
     gone.Network([2, gone.Dense(4, "sigmoid"), 1], seed=0).save(path)
     with pytest.raises(gone.ConfigError, match="2 inputs are not a square image"):
-        serve.serve(path)
+        serve.serve(path, port=0)
     assert started == []
 
 
@@ -389,7 +389,7 @@ def test_bad_model_files_are_one_line(tmp_path, started, capsys, content):
         path.mkdir()
     elif content is not None:
         path.write_bytes(content)
-    one_line_error(*run_cli(["serve", str(path)], capsys))
+    one_line_error(*run_cli(["serve", str(path), "--port", "0"], capsys))
     assert started == []
 
 
