@@ -282,49 +282,11 @@ def create_app(net, name: str = "model"):
     require("starlette", "web")
     require("python_multipart", "web")
     require("PIL.Image", "web")
-    import anyio
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
-    from starlette.responses import JSONResponse, PlainTextResponse, Response
-    from starlette.routing import Route
+    from starlette.responses import JSONResponse
 
     clf = Classifier(net, name)
-    web = resources.files("gone") / "web"
-    pages = {path: (web.joinpath(f).read_bytes(), ctype) for path, (f, ctype) in WEB_FILES.items()}
-    pool = []  # the worker limiter, made on first use inside the event loop
-
-    async def work(fn, *args):
-        """``fn(*args)`` in a worker thread, at most WORKERS at a time."""
-        if not pool:
-            pool.append(anyio.CapacityLimiter(WORKERS))
-        return await anyio.to_thread.run_sync(fn, *args, limiter=pool[0])
-
-    async def page(request):
-        body, ctype = pages[request.url.path]
-        return Response(body, media_type=ctype, headers={"Cache-Control": "no-cache"})
-
-    async def model(request):
-        return JSONResponse({"input_shape": clf.input_shape, "classes": CLASSES, "name": clf.name})
-
-    def read_json(body):
-        return clf.classify(parse_predict(body, clf.side))
-
-    def read_image(data, with_input):
-        pixels = image_pixels(data, clf.side)
-        answer = clf.classify(pixels)
-        return {**answer, "input": pixels.tolist()} if with_input else answer
-
-    async def predict(request):
-        _require_type(request, "application/json")
-        return JSONResponse(await work(read_json, await read_body(request, MAX_JSON_BYTES)))
-
-    async def guess(request):
-        with_input = request.query_params.get("input", "") not in ("", "0")
-        answer = await work(read_image, await upload(request), with_input)
-        accept = request.headers.get("accept", "")
-        if "text/plain" in accept and "json" not in accept:
-            return PlainTextResponse(f"{answer['digit']}\n")
-        return JSONResponse(answer)
 
     async def request_error(request, exc: RequestError):
         if isinstance(exc, ClientGone):  # nobody to answer: one quiet line, no traceback
@@ -334,11 +296,61 @@ def create_app(net, name: str = "model"):
     async def http_error(request, exc: HTTPException):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
-    routes = [Route(path, page) for path in WEB_FILES]
-    routes += [Route("/api/model", model), Route("/api/predict", predict, methods=["POST"]),
-               Route("/guess", guess, methods=["POST"])]
-    return Starlette(routes=routes, exception_handlers={
+    return Starlette(routes=_page_routes() + _api_routes(clf), exception_handlers={
         RequestError: request_error, HTTPException: http_error})
+
+
+def _page_routes() -> list:
+    """GET routes for the page's own files (read once, served from memory)."""
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    web = resources.files("gone") / "web"
+    pages = {path: (web.joinpath(f).read_bytes(), ctype) for path, (f, ctype) in WEB_FILES.items()}
+
+    async def page(request):
+        body, ctype = pages[request.url.path]
+        return Response(body, media_type=ctype, headers={"Cache-Control": "no-cache"})
+
+    return [Route(path, page) for path in WEB_FILES]
+
+
+def _api_routes(clf: Classifier) -> list:
+    """/api/model, /api/predict and /guess; their CPU work runs in WORKERS threads."""
+    import anyio
+    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    pool = []  # the worker limiter, made on first use inside the event loop
+
+    async def work(fn, *args):
+        if not pool:
+            pool.append(anyio.CapacityLimiter(WORKERS))
+        return await anyio.to_thread.run_sync(fn, *args, limiter=pool[0])
+
+    def read_image(data, with_input):
+        pixels = image_pixels(data, clf.side)
+        answer = clf.classify(pixels)
+        return {**answer, "input": pixels.tolist()} if with_input else answer
+
+    async def model(request):
+        return JSONResponse({"input_shape": clf.input_shape, "classes": CLASSES, "name": clf.name})
+
+    async def predict(request):
+        _require_type(request, "application/json")
+        body = await read_body(request, MAX_JSON_BYTES)
+        return JSONResponse(await work(lambda: clf.classify(parse_predict(body, clf.side))))
+
+    async def guess(request):
+        with_input = request.query_params.get("input", "") not in ("", "0")
+        answer = await work(read_image, await upload(request), with_input)
+        accept = request.headers.get("accept", "")
+        if "text/plain" in accept and "json" not in accept:
+            return PlainTextResponse(f"{answer['digit']}\n")
+        return JSONResponse(answer)
+
+    return [Route("/api/model", model), Route("/api/predict", predict, methods=["POST"]),
+            Route("/guess", guess, methods=["POST"])]
 
 
 def serve(path=None, host: str = "127.0.0.1", port: int = 8080) -> None:
