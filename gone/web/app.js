@@ -1,14 +1,13 @@
 // The digit page: draw on #pad, see the network's guess as you draw.
 //
-// The drawing is preprocessed here like scikit-learn's digits (and like the
-// server's /guess, gone/serve.py fit_digit): crop to the ink's bounding box,
-// scale it (aspect kept) to fit a box 4x the model's input size, centre it,
-// then average each 4x4 block, so a pixel is the fraction of ink in its block
-// (sklearn's 0..16 counts divided by 16). The pixels go to /api/predict.
+// The page does no preprocessing of its own: it posts the drawing as a PNG to
+// /guess, like any upload, and the server turns it into the input the network
+// was trained on (gone/datasets/images.py: MNIST's recipe for 28x28 networks,
+// scikit-learn digits' for 8x8). /guess?input=1 sends that input back, shown
+// in #preview as "what the network sees". One definition, in Python.
 "use strict";
 
-const SUPERSAMPLE = 4;
-const INK = 0.05 * 255; // a pixel brighter than this counts towards the bounding box
+const INK = 0; // any pixel brighter than black is ink
 const pad = document.getElementById("pad");
 const ctx = pad.getContext("2d", { willReadFrequently: true });
 const preview = document.getElementById("preview");
@@ -40,6 +39,7 @@ function buildBars() {
 }
 
 function show(answer) {
+  window.lastAnswer = answer; // for scripts and tests: the server's whole answer
   digitEl.textContent = answer ? String(answer.digit) : "\u2013";
   digitEl.dataset.digit = answer ? String(answer.digit) : "";
   barsEl.querySelectorAll(".bar").forEach((bar, d) => {
@@ -51,43 +51,16 @@ function show(answer) {
   });
 }
 
-// The drawing as side*side floats in [0, 1], or null when nothing is drawn.
-function downsample() {
-  const { width, height } = pad;
-  const img = ctx.getImageData(0, 0, width, height).data;
-  let top = height, left = width, bottom = -1, right = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (img[4 * (y * width + x)] > INK) {
-        if (y < top) top = y;
-        if (y > bottom) bottom = y;
-        if (x < left) left = x;
-        if (x > right) right = x;
-      }
-    }
-  }
-  if (bottom < 0) return null;
-  const bw = right - left + 1, bh = bottom - top + 1;
-  const big = side * SUPERSAMPLE;
-  const fit = side <= 8 ? big : Math.round(big * 20 / 28); // MNIST keeps a margin
-  const scale = fit / Math.max(bw, bh);
-  const w = Math.max(1, Math.round(bw * scale)), h = Math.max(1, Math.round(bh * scale));
-  const off = document.createElement("canvas");
-  off.width = off.height = big;
-  const octx = off.getContext("2d", { willReadFrequently: true });
-  octx.fillStyle = "#000";
-  octx.fillRect(0, 0, big, big);
-  octx.imageSmoothingEnabled = true;
-  octx.imageSmoothingQuality = "high";
-  octx.drawImage(pad, left, top, bw, bh, Math.floor((big - w) / 2), Math.floor((big - h) / 2), w, h);
-  const data = octx.getImageData(0, 0, big, big).data;
-  const pixels = new Array(side * side).fill(0);
-  for (let y = 0; y < big; y++) {
-    for (let x = 0; x < big; x++) {
-      pixels[Math.floor(y / SUPERSAMPLE) * side + Math.floor(x / SUPERSAMPLE)] += data[4 * (y * big + x)];
-    }
-  }
-  return pixels.map((v) => Math.min(1, v / (255 * SUPERSAMPLE * SUPERSAMPLE)));
+// True when nothing is drawn (every pixel of the pad still black).
+function blank() {
+  const img = ctx.getImageData(0, 0, pad.width, pad.height).data;
+  for (let i = 0; i < img.length; i += 4) if (img[i] > INK) return false;
+  return true;
+}
+
+// The pad as a PNG file: what /guess reads, exactly as an upload.
+function drawingPng() {
+  return new Promise((resolve) => pad.toBlob(resolve, "image/png"));
 }
 
 function drawPreview(pixels) {
@@ -103,20 +76,21 @@ function drawPreview(pixels) {
 async function predict() {
   clearTimeout(timer);
   timer = null;
-  const pixels = downsample();
-  if (!pixels) return show(null);
-  drawPreview(pixels);
+  if (blank()) return show(null);
   const mine = ++seq;
   document.body.dataset.busy = "1";
   try {
-    const res = await fetch("/api/predict", {
+    const form = new FormData();
+    form.append("image", await drawingPng(), "drawing.png");
+    const res = await fetch("/guess?input=1", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ pixels }),
+      headers: { Accept: "application/json" },
+      body: form,
     });
     const answer = await res.json();
     if (mine !== seq) return;
     if (!res.ok) throw new Error(answer.error || res.statusText);
+    drawPreview(answer.input);
     show(answer);
     statusEl.textContent = "";
   } catch (err) {

@@ -8,13 +8,20 @@ is 10 classes::
     GET  /              the drawing page (gone/web/, no external resources)
     GET  /api/model     {"input_shape": [1, 8, 8], "classes": 10, "name": "digits.gone"}
     POST /api/predict   JSON {"pixels": [H*W floats in 0..1]} -> {"digit": d, "probabilities": [...]}
-    POST /guess         multipart image file (PNG or JPEG, at most 1 MiB) -> the same answer
+                        (the model's own input), or a raw drawing
+                        {"width": w, "height": h, "pixels": [w*h ink values in 0..1]}
+    POST /guess         multipart image file (PNG or JPEG, at most 1 MiB) -> the same answer;
+                        ``/guess?input=1`` adds "input": the pixels the network read
 
-Every bad request is a 4xx with ``{"error": "..."}``. Images sent to ``/guess``
-are preprocessed like the page's drawing and like scikit-learn's digits (the
-NIST preprocessing): grayscale, white on black, cropped to the digit's bounding
-box, scaled (aspect kept) to fit a box 4x the input size, centred, then each
-4x4 block averaged, so a pixel is the fraction of "ink" in its block.
+A drawing or an uploaded image becomes the input the network was trained on by
+:mod:`gone.datasets.images`: MNIST's recipe for 28x28 networks, scikit-learn
+digits' for 8x8 ones. The page (gone/web/app.js) posts its canvas as a PNG to
+``/guess``, so the page and uploads go through the same Python code.
+
+Every bad request is a 4xx with ``{"error": "..."}``; a model whose output is
+not finite is a 500 naming the model. Image headers are checked (sides and
+pixel count) before anything is decoded, and decoding, preprocessing and the
+network run in a small bounded pool of worker threads, never on the event loop.
 Starlette, uvicorn, python-multipart and Pillow are the ``web`` extra.
 """
 
@@ -22,19 +29,27 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 from importlib import resources
 
 import numpy as np
 
+from ..datasets.images import digit_input, ink
 from ..errors import ConfigError, GoneError, ShapeError, require
 
 CLASSES = 10
 MAX_IMAGE_BYTES = 1 << 20  # a /guess upload
 MAX_JSON_BYTES = 1 << 20  # a /api/predict body
-MAX_IMAGE_PIXELS = 4096 * 4096  # refuse decompression bombs before decoding
-SUPERSAMPLE = 4  # NIST/optdigits: a 32x32 bitmap averaged over 4x4 blocks gives 8x8
+# Decompression bombs are refused from the header, before a pixel is decoded:
+MAX_IMAGE_SIDE = 8192
+MAX_IMAGE_PIXELS = 1 << 22  # 2048x2048: 16 MiB as RGBA
+WORK_SIDE = 1024  # larger images are reduced (box filter) before the float arrays
+MAX_DRAWING_SIDE = 1024  # a raw drawing sent as JSON
+WORKERS = 2  # threads decoding and classifying; more requests wait their turn
+BODY_SECONDS = 30  # an upload slower than this is cut off (408)
 IMAGE_FORMATS = {"PNG", "JPEG"}
+log = logging.getLogger("gone.web")
 WEB_FILES = {"/": ("index.html", "text/html; charset=utf-8"),
              "/app.js": ("app.js", "text/javascript; charset=utf-8"),
              "/style.css": ("style.css", "text/css; charset=utf-8")}
@@ -46,6 +61,13 @@ class RequestError(GoneError):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
+
+
+class ClientGone(RequestError):
+    """The client closed the connection before its request was read."""
+
+    def __init__(self, path: str):
+        super().__init__(400, f"the client went away during the request to {path}")
 
 
 # --- the model ---------------------------------------------------------------
@@ -107,7 +129,12 @@ class Classifier:
 
     def classify(self, pixels: np.ndarray) -> dict:
         """``{"digit": d, "probabilities": [10 floats]}`` for ``(H*W,)`` pixels in [0, 1]."""
-        out = np.asarray(self.net.predict(pixels.reshape(self.layout)), np.float64).reshape(-1)
+        with np.errstate(all="ignore"):  # a broken model is reported below, not warned about
+            out = np.asarray(self.net.predict(pixels.reshape(self.layout)), np.float64).reshape(-1)
+        if not np.isfinite(out).all():
+            raise RequestError(500, f"the model {self.name} gave a non-finite output (NaN or "
+                                    "infinity) for this input: its weights are broken; "
+                                    "retrain it or serve another model")
         if not self.softmax_out:
             e = np.exp(out - out.max())
             out = e / e.sum()
@@ -116,79 +143,78 @@ class Classifier:
 
 # --- request bodies ------------------------------------------------------------
 
-def parse_pixels(body: bytes, n: int) -> np.ndarray:
-    """The ``(n,)`` pixels of a ``{"pixels": [...]}`` JSON body, or RequestError."""
+def parse_predict(body: bytes, side: int) -> np.ndarray:
+    """The model input ``(side * side,)`` of a /api/predict JSON body, or RequestError.
+
+    ``{"pixels": [side*side values]}`` is the model's own input, used as is;
+    with ``"width"`` and ``"height"`` it is a raw drawing (ink 1 on 0), preprocessed.
+    """
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError):
         raise RequestError(400, "the body is not valid JSON") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("pixels"), list):
         raise RequestError(422, 'expected a JSON object {"pixels": [numbers]}')
-    pixels = doc["pixels"]
-    if len(pixels) != n:
-        raise RequestError(422, f"expected {n} pixels, got {len(pixels)}")
-    for i, v in enumerate(pixels):
+    if "width" not in doc and "height" not in doc:
+        return _numbers(doc["pixels"], side * side)
+    sizes = [doc.get("width"), doc.get("height")]
+    if any(type(v) is not int or not 1 <= v <= MAX_DRAWING_SIDE for v in sizes):
+        raise RequestError(422, f"width and height must be whole numbers 1..{MAX_DRAWING_SIDE}, "
+                                f"got {json.dumps(sizes)[:60]}")
+    drawing = _numbers(doc["pixels"], sizes[0] * sizes[1]).reshape(sizes[1], sizes[0])
+    if not (drawing > 0.1).any():
+        raise RequestError(422, "the drawing is blank: no digit found")
+    return digit_input(drawing, side)
+
+
+def _numbers(values: list, n: int) -> np.ndarray:
+    """``(n,)`` float64 from a JSON list of ``n`` numbers in [0, 1], or RequestError."""
+    if len(values) != n:
+        raise RequestError(422, f"expected {n} pixels, got {len(values)}")
+    for i, v in enumerate(values):
         if type(v) not in (int, float):
             raise RequestError(422, f"pixel {i} is not a number: {json.dumps(v)[:40]}")
         if not 0 <= v <= 1:  # also false for NaN
             raise RequestError(422, f"pixel {i} is {v!r}, pixels must be in [0, 1]")
-    return np.array(pixels, dtype=np.float64)
+    return np.array(values, dtype=np.float64)
+
+
+def decode_gray(data: bytes) -> np.ndarray:
+    """A PNG or JPEG as grayscale ``(H, W)`` in [0, 1] (transparent = white), or RequestError.
+
+    The declared size is checked before any pixel is decoded; JPEGs are decoded
+    at a reduced scale when large, and anything over WORK_SIDE is box-reduced.
+    """
+    Image = require("PIL.Image", "web")
+    errors = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
+    try:
+        img = Image.open(io.BytesIO(data))  # reads the header only
+        if img.format not in IMAGE_FORMATS:
+            raise RequestError(415, f"the file is a {img.format} image; send a PNG or JPEG")
+        if img.format == "JPEG":  # DCT scaling: a 4000x3000 photo decodes at 1000x750
+            img.draft("L", (WORK_SIDE, WORK_SIDE))
+        width, height = img.size
+        if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+            raise RequestError(413, f"the image is {width}x{height} pixels; at most "
+                                    f"{MAX_IMAGE_SIDE} a side and {MAX_IMAGE_PIXELS} in all")
+        if img.mode in ("RGBA", "LA", "PA", "P") or "transparency" in img.info:
+            rgba = img.convert("RGBA")
+            img = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+        gray = img.convert("L")
+        factor = -(-max(gray.size) // WORK_SIDE)
+        if factor > 1:
+            gray = gray.reduce(factor)
+    except errors:
+        raise RequestError(415, "the file is not a readable PNG or JPEG image") from None
+    return np.asarray(gray, np.float64) / 255
 
 
 def image_pixels(data: bytes, side: int) -> np.ndarray:
-    """The ``(side * side,)`` pixels in [0, 1] of a PNG or JPEG digit, or RequestError."""
-    Image = require("PIL.Image", "web")
-    try:
-        img = Image.open(io.BytesIO(data))
-        if img.format not in IMAGE_FORMATS:
-            raise RequestError(415, f"the file is a {img.format} image; send a PNG or JPEG")
-        if img.width * img.height > MAX_IMAGE_PIXELS:
-            raise RequestError(413, f"the image is {img.width}x{img.height} pixels, "
-                                    f"at most {MAX_IMAGE_PIXELS} pixels are allowed")
-        rgba = img.convert("RGBA")
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise RequestError(415, "the file is not a readable PNG or JPEG image") from None
-    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    gray = np.asarray(Image.alpha_composite(white, rgba).convert("L"), np.float64) / 255
-    ink = normalise_ink(gray)
-    if ink is None:
+    """The ``(side * side,)`` input in [0, 1] a network reads for a PNG or JPEG digit."""
+    drawing = ink(decode_gray(data))
+    if drawing is None:
         raise RequestError(422, "the image is blank: no digit found")
-    return fit_digit(ink, side, Image)
-
-
-def normalise_ink(gray: np.ndarray) -> np.ndarray | None:
-    """Grayscale in [0, 1] as ink 1 on background 0 (inverted if the background is light).
-
-    The background level is the median of the border; None if nothing differs from it.
-    """
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.median(border) > 0.5:
-        gray = 1 - gray
-    bg = np.median(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]))
-    span = gray.max() - bg
-    if span < 0.1:
-        return None
-    return np.clip((gray - bg) / span, 0, 1)
-
-
-def fit_digit(ink: np.ndarray, side: int, Image) -> np.ndarray:
-    """Crop ``ink`` to its bounding box, fit it centred into the model's box, average-pool.
-
-    Like scikit-learn's 8x8 digits the digit fills the box (its longer side
-    touches the edges); larger inputs keep MNIST's margin (20 of 28 pixels).
-    The page's app.js ``downsample`` does the same in the browser.
-    """
-    rows, cols = np.nonzero(ink > 0.05)
-    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    big = side * SUPERSAMPLE
-    fit = big if side <= 8 else round(big * 20 / 28)
-    scale = fit / max(crop.shape)
-    h, w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
-    small = Image.fromarray((crop * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BOX)
-    canvas = np.zeros((big, big))
-    top, left = (big - h) // 2, (big - w) // 2
-    canvas[top:top + h, left:left + w] = np.asarray(small, np.float64) / 255
-    return canvas.reshape(side, SUPERSAMPLE, side, SUPERSAMPLE).mean(axis=(1, 3)).reshape(-1)
+    return digit_input(drawing, side)
 
 
 async def read_body(request, limit: int) -> bytes:
@@ -196,12 +222,21 @@ async def read_body(request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise RequestError(413, f"the body is {declared} bytes, at most {limit} are allowed")
+    import anyio
+    from starlette.requests import ClientDisconnect
+
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestError(413, f"the body is over {limit} bytes, the limit")
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(BODY_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise RequestError(413, f"the body is over {limit} bytes, the limit")
+                chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientGone(request.url.path) from None
+    except TimeoutError:
+        raise RequestError(408, f"the body took over {BODY_SECONDS} s to arrive") from None
     return b"".join(chunks)
 
 
@@ -249,10 +284,27 @@ def create_app(net, name: str = "model"):
     require("PIL.Image", "web")
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
-    from starlette.responses import JSONResponse, PlainTextResponse, Response
-    from starlette.routing import Route
+    from starlette.responses import JSONResponse
 
     clf = Classifier(net, name)
+
+    async def request_error(request, exc: RequestError):
+        if isinstance(exc, ClientGone):  # nobody to answer: one quiet line, no traceback
+            log.info("%s", exc)
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    async def http_error(request, exc: HTTPException):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    return Starlette(routes=_page_routes() + _api_routes(clf), exception_handlers={
+        RequestError: request_error, HTTPException: http_error})
+
+
+def _page_routes() -> list:
+    """GET routes for the page's own files (read once, served from memory)."""
+    from starlette.responses import Response
+    from starlette.routing import Route
+
     web = resources.files("gone") / "web"
     pages = {path: (web.joinpath(f).read_bytes(), ctype) for path, (f, ctype) in WEB_FILES.items()}
 
@@ -260,42 +312,68 @@ def create_app(net, name: str = "model"):
         body, ctype = pages[request.url.path]
         return Response(body, media_type=ctype, headers={"Cache-Control": "no-cache"})
 
+    return [Route(path, page) for path in WEB_FILES]
+
+
+def _api_routes(clf: Classifier) -> list:
+    """/api/model, /api/predict and /guess; their CPU work runs in WORKERS threads."""
+    import anyio
+    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    pool = []  # the worker limiter, made on first use inside the event loop
+
+    async def work(fn, *args):
+        if not pool:
+            pool.append(anyio.CapacityLimiter(WORKERS))
+        return await anyio.to_thread.run_sync(fn, *args, limiter=pool[0])
+
+    def read_image(data, with_input):
+        pixels = image_pixels(data, clf.side)
+        answer = clf.classify(pixels)
+        return {**answer, "input": pixels.tolist()} if with_input else answer
+
     async def model(request):
         return JSONResponse({"input_shape": clf.input_shape, "classes": CLASSES, "name": clf.name})
 
     async def predict(request):
         _require_type(request, "application/json")
         body = await read_body(request, MAX_JSON_BYTES)
-        return JSONResponse(clf.classify(parse_pixels(body, clf.side * clf.side)))
+        return JSONResponse(await work(lambda: clf.classify(parse_predict(body, clf.side))))
 
     async def guess(request):
-        answer = clf.classify(image_pixels(await upload(request), clf.side))
+        with_input = request.query_params.get("input", "") not in ("", "0")
+        answer = await work(read_image, await upload(request), with_input)
         accept = request.headers.get("accept", "")
         if "text/plain" in accept and "json" not in accept:
             return PlainTextResponse(f"{answer['digit']}\n")
         return JSONResponse(answer)
 
-    async def request_error(request, exc: RequestError):
-        return JSONResponse({"error": str(exc)}, status_code=exc.status)
-
-    async def http_error(request, exc: HTTPException):
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-
-    routes = [Route(path, page) for path in WEB_FILES]
-    routes += [Route("/api/model", model), Route("/api/predict", predict, methods=["POST"]),
-               Route("/guess", guess, methods=["POST"])]
-    return Starlette(routes=routes, exception_handlers={
-        RequestError: request_error, HTTPException: http_error})
+    return [Route("/api/model", model), Route("/api/predict", predict, methods=["POST"]),
+            Route("/guess", guess, methods=["POST"])]
 
 
-def serve(path, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Load the ``.gone`` file at ``path`` and serve its digit page until interrupted."""
-    import os
+def serve(path=None, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Serve the digit page for the ``.gone`` file at ``path`` until interrupted.
 
-    from ..format.network import load
+    Without ``path``: the MNIST model at :func:`gone.web.models.mnist_model_path`
+    if there is one, else scikit-learn's digits model (see gone.web.models).
+    The port is bound before "serving on" is printed; a port in use or a bad
+    host is a ConfigError suggesting ``--port``.
+    """
+    from .models import load_model
+    from .server import listen, run
 
-    uvicorn = require("uvicorn", "web")
-    app = create_app(load(path), name=os.path.basename(str(path)))
-    print(f"gone: serving {path} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", limit_concurrency=64,
-                timeout_keep_alive=5)
+    sock = listen(host, port)  # first: a busy port is reported before minutes of loading
+    try:
+        net, name, note = load_model(path)
+        app = create_app(net, name=name)
+    except BaseException:
+        sock.close()
+        raise
+    if note:
+        print(f"gone: {note}", flush=True)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"gone: serving {name} on http://{shown}:{bound}/ (Ctrl-C to stop)", flush=True)
+    run(app, sock)
