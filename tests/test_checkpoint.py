@@ -67,17 +67,18 @@ def test_save_load_round_trips_everything(tmp_path, name, dtype):
     same_history(back.history, pop.history)
     assert back.settings == pop.settings
     assert type(back.strategy) is type(pop.strategy)
-    assert back.strategy.settings() == pop.strategy.settings()
+    assert back.strategy == pop.strategy and back.strategy.settings() == pop.strategy.settings()
     assert back.rng.bit_generator.state == pop.rng.bit_generator.state
     assert np.array_equal(back.rng.random(5), pop.rng.random(5))
     if name == "es":
-        assert np.array_equal(back.strategy.mean, pop.strategy.mean)
-        assert back.strategy.mean.dtype == pop.strategy.mean.dtype
-        o, o2 = pop.strategy.optimizer, back.strategy.optimizer
-        assert (o2.name, o2.t, o2.hyperparams()) == (o.name, o.t, o.hyperparams()) and o.t == 4
+        assert np.array_equal(back.state.mean, pop.state.mean)
+        assert back.state.mean.dtype == pop.state.mean.dtype
+        s, s2 = pop.state, back.state
+        assert s2.opt_step == s.opt_step == 4 and sorted(s2.opt_slots) == ["m", "v"]
         for slot in ("m", "v"):
-            assert np.array_equal(o2.state[slot][0], o.state[slot][0])
-            assert np.any(o.state[slot][0])
+            assert np.array_equal(s2.opt_slots[slot], s.opt_slots[slot])
+            assert s2.opt_slots[slot].dtype == s.opt_slots[slot].dtype == np.dtype(dtype)
+            assert np.any(s.opt_slots[slot])
 
 
 def test_an_unevaluated_population_round_trips(tmp_path):
@@ -106,7 +107,7 @@ def test_resume_is_bit_identical(tmp_path, name, dtype):
     assert np.array_equal(c.hall_of_fame.genomes, a.hall_of_fame.genomes)
     assert [h["best"] for h in c.history] == [h["best"] for h in a.history]
     if name == "es":
-        assert np.array_equal(c.strategy.mean, a.strategy.mean)
+        assert np.array_equal(c.state.mean, a.state.mean)
 
 
 def test_checkpoint_option_writes_a_resumable_file(tmp_path):
@@ -234,11 +235,20 @@ def corrupt_es_state_missing(p):
 
 
 def corrupt_es_optimizer(p):
-    del p.optimizer.slots["m"].tensors[0].data[-1]
+    del p.strategy_state["opt_slots.m"].data[-1]
+
+
+def corrupt_es_step(p):
+    p.strategy_state["opt_step"].data[0] = 2.5
+
+
+def corrupt_es_unknown_field(p):
+    p.strategy_state["warp"].CopyFrom(p.strategy_state["mean"])
 
 
 @pytest.mark.parametrize("corrupt", [corrupt_es_state, corrupt_es_state_missing,
-                                     corrupt_es_optimizer],
+                                     corrupt_es_optimizer, corrupt_es_step,
+                                     corrupt_es_unknown_field],
                          ids=lambda f: f.__name__.removeprefix("corrupt_"))
 def test_corrupt_es_state_is_a_format_error(tmp_path, corrupt):
     msg = checkpoint.to_message(evolved("es", generations=2))
@@ -258,3 +268,32 @@ def test_truncated_population_file_is_a_format_error(tmp_path, keep):
         gone.load_population(path)
     with pytest.raises(gone.GoneFormatError):
         gone.load(path)
+
+
+# --- files written before strategies were data ------------------------------------------
+
+# tests/data/population_v1_*.gone were written by gone before this layout (the ES
+# optimizer in its own message), each after 3 generations of noisy_fitness from
+# seed 3; the hashes are of the genomes that code reached after 2 more.
+PREVIOUS = {
+    "ga": ("dd001bf8920ffea51e5c5315a3e05a8dd980db5fa5b28e718a35f9741a7914f4", 3.074672210436561),
+    "es": ("8cb662b68262f6d4397827ff657a411b4cc30033e535e958633e4dd734074f1c", 3.0770623188554955),
+}
+
+
+@pytest.mark.parametrize("name", ["ga", "es"])
+def test_files_of_the_previous_layout_load_and_resume_as_before(name):
+    import hashlib
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / f"population_v1_{name}.gone"
+    pop = gone.load_population(path)
+    assert (pop.generation, pop.size, pop.settings) == (3, 10, {"note": "old"})
+    if name == "es":  # the optimizer given as gone.Adam(lr=0.02) keeps its step size and moments
+        assert pop.strategy.optimizer == "adam" and pop.strategy.optimizer_params["lr"] == 0.02
+        assert pop.state.opt_step == 3 and sorted(pop.state.opt_slots) == ["m", "v"]
+        assert pop.state.mean.dtype == np.float32
+    pop.run(noisy_fitness, 2)
+    digest, best = PREVIOUS[name]
+    assert hashlib.sha256(pop.genomes.tobytes()).hexdigest() == digest
+    assert pop.best_fitness == best

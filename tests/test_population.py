@@ -246,10 +246,10 @@ def test_es_converges_on_a_quadratic(dtype):
         return -np.sum((stacked.genomes - c) ** 2, axis=1)
 
     pop = gone.Population(net, 50, strategy=gone.ES(sigma=0.05, learning_rate=0.05), seed=0)
-    start = np.abs(pop.strategy.mean - c).max()
+    start = np.abs(pop.state.mean - c).max()
     pop.run(quadratic, 300)
-    assert pop.strategy.mean.dtype == net.dtype
-    assert np.abs(pop.strategy.mean - c).max() < 0.1 < start
+    assert pop.state.mean.dtype == net.dtype
+    assert np.abs(pop.state.mean - c).max() < 0.1 < start
     assert pop.best_fitness > -0.05
 
 
@@ -257,9 +257,9 @@ def test_es_learning_rate_sets_the_step_size():
     """With Adam the first step moves every gene by about the learning rate."""
     for lr in (0.01, 0.1):
         pop = gone.Population(xor_net(), 20, strategy=gone.ES(learning_rate=lr), seed=0)
-        before = pop.strategy.mean.copy()
+        before = pop.state.mean.copy()
         pop.tell(np.arange(20.0))
-        step = np.abs(pop.strategy.mean - before)
+        step = np.abs(pop.state.mean - before)
         assert np.allclose(step[step > 0], lr, rtol=1e-3)
 
 
@@ -335,7 +335,7 @@ def test_lamarckian_with_es_refines_the_mean():
     b = gone.Population(xor_net(), 10, strategy="es", seed=0, refine=refiner)
     for pop in (a, b):
         pop.tell(-np.arange(10.0))
-    assert loss(b.template, b.strategy.mean) < loss(a.template, a.strategy.mean)
+    assert loss(b.template, b.state.mean) < loss(a.template, a.state.mean)
 
 
 def test_baldwinian_measures_fitness_after_refinement_but_keeps_genomes():
