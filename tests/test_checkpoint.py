@@ -297,3 +297,104 @@ def test_files_of_the_previous_layout_load_and_resume_as_before(name):
     digest, best = PREVIOUS[name]
     assert hashlib.sha256(pop.genomes.tobytes()).hexdigest() == digest
     assert pop.best_fitness == best
+
+
+# --- hybrids: settings saved, data re-attached, resumed bit for bit ----------------------
+
+def hybrid(kind, data=True):
+    x, y = (X, Y) if data else (None, None)
+    if kind == "lamarckian":
+        return gone.Lamarckian(x, y, steps=3, optimizer=gone.Adam(lr=0.05), batch_size=2, top=2)
+    return gone.Baldwinian(x, y, steps=2, optimizer="sgd", batch_size=3)
+
+
+@pytest.mark.parametrize("kind", ["lamarckian", "baldwinian"])
+@pytest.mark.parametrize("name", ["ga", "es"])
+def test_hybrid_settings_round_trip_and_resume_needs_the_data(tmp_path, kind, name):
+    a = gone.Population(xor_net(), 10, strategy=strategy(name), seed=1, refine=hybrid(kind))
+    a.run(noisy_fitness, 2)
+    a.save(tmp_path / "h.gone")
+    back = gone.load_population(tmp_path / "h.gone")
+    assert back.refine.settings() == a.refine.settings() and type(back.refine) is type(a.refine)
+    assert not back.refine.has_data
+    with pytest.raises(gone.ConfigError, match=f"{kind} learning.*attach_data"):
+        back.run(noisy_fitness, 1)
+    assert back.generation == 2  # nothing ran
+    back.attach_data(X, Y)
+    a.run(noisy_fitness, 3)
+    back.run(noisy_fitness, 3)
+    assert np.array_equal(back.genomes, a.genomes) and np.array_equal(back.fitness, a.fitness)
+    if name == "es":
+        assert np.array_equal(back.state.mean, a.state.mean)
+    with_data = gone.load_population(tmp_path / "h.gone", data=(X, Y))
+    assert with_data.refine.has_data
+
+
+HYBRID_SCRIPT = '''
+import sys, time
+import numpy as np
+import gone
+
+X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+@gone.vectorized
+def fitness(stacked, rng):
+    time.sleep(float(sys.argv[3]))  # slow enough to be killed; no effect on the bits
+    x = X + rng.normal(0, 0.1, size=(len(stacked), 4, 2))
+    return 4.0 - ((stacked.predict(x) - Y) ** 2).sum(axis=(1, 2))
+
+path, mode = sys.argv[1], sys.argv[2]
+if mode == "new":
+    net = gone.Network([2, gone.Dense(4, "tanh"), gone.Dense(1, "sigmoid")], seed=0)
+    refine = gone.Lamarckian(X, Y, steps=3, optimizer=gone.Adam(lr=0.05), batch_size=2, top=2)
+    pop = gone.Population(net, 20, strategy=gone.GA(elitism=2, mutation_rate=0.3), seed=9,
+                          refine=refine)
+else:
+    pop = gone.load_population(path, data=(X, Y))
+pop.run(fitness, 40 - pop.generation, checkpoint=path, checkpoint_every=1)
+'''
+
+
+def test_a_killed_hybrid_run_resumes_bit_identically(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "hybrid_run.py"
+    script.write_text(HYBRID_SCRIPT)
+
+    def start(path, mode, pause):
+        return subprocess.Popen([sys.executable, str(script), str(tmp_path / path), mode, pause],
+                                stderr=subprocess.PIPE, text=True)
+
+    reference = start("ref.gone", "new", "0")
+    victim = start("run.gone", "new", "0.1")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert victim.poll() is None, victim.stderr.read()
+            path = tmp_path / "run.gone"
+            if path.exists() and gone.load_population(path).generation >= 5:
+                break
+            time.sleep(0.02)
+        victim.kill()
+        victim.wait(timeout=30)
+        killed = gone.load_population(tmp_path / "run.gone")
+        assert 5 <= killed.generation < 40 and type(killed.refine) is gone.Lamarckian
+        with pytest.raises(gone.ConfigError, match="attach_data"):
+            killed.run(noisy_fitness, 1)  # without its data: an error, not a plain GA
+        resumed = start("run.gone", "resume", "0")
+        assert resumed.wait(timeout=120) == 0, resumed.stderr.read()
+        assert reference.wait(timeout=120) == 0, reference.stderr.read()
+    finally:
+        for proc in (reference, victim):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    a, b = gone.load_population(tmp_path / "ref.gone"), gone.load_population(tmp_path / "run.gone")
+    assert a.generation == b.generation == 40
+    assert np.array_equal(a.genomes, b.genomes) and np.array_equal(a.fitness, b.fitness)
+    assert np.array_equal(a.hall_of_fame.genomes, b.hall_of_fame.genomes)
+    assert [h["best"] for h in a.history] == [h["best"] for h in b.history]
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
