@@ -104,9 +104,7 @@ class ES(Strategy):
     # --- the strategy protocol ---------------------------------------------------
     def init(self, template, size: int, rng: np.random.Generator) -> ESState:
         """Start from the template's weights; the first candidates are drawn by ask."""
-        if size < 2 or size % 2:
-            raise ConfigError(f"the evolution strategy needs an even population >= 2 "
-                              f"(antithetic pairs), got {size}")
+        self.check_size(size)
         mean = template.genome()
         return ESState(np.repeat(mean[None, :], size, axis=0), np.empty(0), 0, mean=mean)
 
@@ -130,6 +128,11 @@ class ES(Strategy):
         return replace(state, genomes=genomes, fitness=fitness, generation=state.generation + 1,
                        mean=mean, opt_step=opt.t,
                        opt_slots={k: v[0] for k, v in opt.state.items()}, eps=None)
+
+    def check_size(self, size: int) -> None:
+        if size < 2 or size % 2:
+            raise ConfigError(f"the evolution strategy needs an even population >= 2 "
+                              f"(antithetic pairs), got {size}")
 
     def write_back(self, state: ESState, fitness: np.ndarray, learn, top: int) -> ESState:
         """Lamarckian learning refines the mean genome (the candidates move on anyway)."""

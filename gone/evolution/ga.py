@@ -94,8 +94,7 @@ class GA(Strategy):
     # --- the strategy protocol ---------------------------------------------------
     def init(self, template, size: int, rng: np.random.Generator) -> GAState:
         """``size`` independently initialised genomes, not yet evaluated."""
-        if self.elitism >= size:
-            raise ConfigError(f"elitism ({self.elitism}) must be smaller than the population ({size})")
+        self.check_size(size)
         return GAState(random_genomes(template, size, rng), np.empty(0), 0,
                        **self.derived(template, size))
 
@@ -117,6 +116,10 @@ class GA(Strategy):
         genomes = state.genomes.copy()
         genomes[rows] = learn(genomes[rows])
         return replace(state, genomes=genomes)
+
+    def check_size(self, size: int) -> None:
+        if self.elitism >= size:
+            raise ConfigError(f"elitism ({self.elitism}) must be smaller than the population ({size})")
 
     def derived(self, template, size: int) -> dict:
         return {"bounds": np.array(_genome.layer_bounds(template), dtype=np.int64).reshape(-1, 2)}

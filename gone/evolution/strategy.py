@@ -171,6 +171,9 @@ class Strategy:
         """Values of the state's ``derived`` fields (not saved: rebuilt from the template)."""
         return {}
 
+    def check_size(self, size: int) -> None:
+        """ConfigError if these settings cannot evolve ``size`` individuals."""
+
     # --- persistence ------------------------------------------------------------
     def settings(self) -> dict:
         """The settings as JSON-ready keyword arguments of the constructor."""
@@ -193,6 +196,7 @@ class Strategy:
     def restore(self, template, genomes: np.ndarray, fitness: np.ndarray, generation: int,
                 arrays: dict) -> State:
         """A state from its parts as saved (see :func:`state_arrays`); ConfigError if they do not fit."""
+        self.check_size(len(genomes))
         fields = arrays_to_fields(self.state_class, arrays, template.n_params, template.dtype)
         fields.update(self.derived(template, len(genomes)))
         return self.state_class(genomes=genomes, fitness=fitness, generation=int(generation),

@@ -185,6 +185,8 @@ class _PopReader:
             gens = self.values(p.hall_of_fame_generation, k, "hall of fame generations")
             if not np.all(np.isfinite(fitness)):
                 raise self.fail("hall of fame fitness must be finite")
+            if not np.all((gens >= 0) & (gens <= p.generation)):
+                raise self.fail("hall of fame generations must be in 0..generation")
             hof.restore(genomes, fitness, gens.astype(np.int64))
         return hof
 
@@ -194,7 +196,12 @@ def from_message(msg, source: str = "<message>", data=None):
 
     ``data=(x, y)`` gives a hybrid population its refinement data back.
     """
-    net = _io.from_message(msg, source)
+    try:
+        net = _io.from_message(msg, source)
+    except (ValueError, TypeError, OverflowError, KeyError, RecursionError) as exc:
+        if isinstance(exc, GoneFormatError):  # GoneFormatError is a ValueError
+            raise
+        raise GoneFormatError(f"{source}: {type(exc).__name__}: {str(exc)[:120]}") from None
     if not msg.HasField("population"):
         raise GoneFormatError(f"{source}: holds a network, not a population")
     r = _PopReader(msg, net, source)
@@ -207,7 +214,7 @@ def from_message(msg, source: str = "<message>", data=None):
         if isinstance(exc, GoneFormatError):
             raise
         raise r.fail(str(exc)) from None
-    except (ValueError, TypeError, OverflowError, KeyError, RecursionError) as exc:
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, RecursionError) as exc:
         raise r.fail(f"{type(exc).__name__}: {str(exc)[:120]}") from None
 
 
