@@ -398,3 +398,54 @@ def test_a_killed_hybrid_run_resumes_bit_identically(tmp_path):
     assert np.array_equal(a.hall_of_fame.genomes, b.hall_of_fame.genomes)
     assert [h["best"] for h in a.history] == [h["best"] for h in b.history]
     assert a.rng.bit_generator.state == b.rng.bit_generator.state
+
+
+# --- a user's own strategy goes through the same generic routine -------------------------
+
+from dataclasses import dataclass, replace  # noqa: E402
+
+from gone.evolution.strategy import State, Strategy, count, register, vector  # noqa: E402
+
+
+@dataclass(frozen=True)
+class WalkState(State):
+    centre: np.ndarray = vector(default=None)
+    improved: int = count(default=0)
+
+
+@register
+@dataclass(frozen=True)
+class RandomWalk(Strategy):
+    """Sample around a centre; move the centre to any better sample."""
+
+    step: float = 0.3
+    name = "test_random_walk"
+    state_class = WalkState
+
+    def init(self, template, size, rng):
+        centre = template.genome()
+        return WalkState(np.repeat(centre[None], size, 0), np.empty(0), 0, centre=centre)
+
+    def ask(self, state, rng):
+        noise = rng.normal(0, self.step, state.genomes.shape).astype(state.centre.dtype)
+        return state.centre + noise, state
+
+    def tell(self, state, genomes, fitness):
+        best = int(np.nanargmax(fitness))
+        better = state.evaluated and fitness[best] > np.nanmax(state.fitness)
+        centre = genomes[best] if better or not state.evaluated else state.centre
+        return replace(state, genomes=genomes, fitness=fitness, generation=state.generation + 1,
+                       centre=centre, improved=state.improved + int(better))
+
+
+def test_a_registered_strategy_saves_loads_and_resumes_by_name(tmp_path):
+    a = gone.Population(xor_net(), 8, strategy="test_random_walk", seed=2)
+    a.run(noisy_fitness, 6)
+    b = gone.Population(xor_net(), 8, strategy=RandomWalk(), seed=2)
+    b.run(noisy_fitness, 3)
+    b.save(tmp_path / "walk.gone")
+    c = gone.load_population(tmp_path / "walk.gone")
+    assert c.strategy == RandomWalk() and isinstance(c.state, WalkState)
+    assert c.state.improved == b.state.improved and np.array_equal(c.state.centre, b.state.centre)
+    c.run(noisy_fitness, 3)
+    assert np.array_equal(c.genomes, a.genomes) and c.state.improved == a.state.improved
