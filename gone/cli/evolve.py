@@ -13,8 +13,8 @@ import json
 import sys
 
 from ..errors import ConfigError
-from .args import (ExitCode, non_negative_int, output_file, positive_float, positive_int,
-                   probability, seed)
+from .args import (ExitCode, non_negative_int, output_file, output_problem, positive_float,
+                   positive_int, probability, seed)
 
 #: Defaults of every run; a task's own defaults override them, and flags override both.
 COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "tournament_size": 3, "elitism": 2,
@@ -272,7 +272,11 @@ def _resumed_run(args):
     s.update({k: saved.get(k) for k in INVOCATION_KEYS if k not in ("watch", "quiet")})
     s.update({k: v for k, v in given.items() if k in INVOCATION_KEYS})
     s.update({k: given.get(k) for k in OUTPUT_KEYS})  # never the file's
-    s["checkpoint"] = s["checkpoint"] or args.resume
+    if not s["checkpoint"]:  # saved back where it came from: check that before the work
+        problem = output_problem(args.resume)
+        if problem:
+            raise ConfigError(f"{problem} (pass --checkpoint FILE to save the run elsewhere)")
+        s["checkpoint"] = args.resume
     for key, value in COMMON.items():  # files of older versions lack newer keys
         if s.get(key) is None and key in INVOCATION_KEYS and key != "target":
             s[key] = value
