@@ -449,3 +449,21 @@ def test_a_registered_strategy_saves_loads_and_resumes_by_name(tmp_path):
     assert c.state.improved == b.state.improved and np.array_equal(c.state.centre, b.state.centre)
     c.run(noisy_fitness, 3)
     assert np.array_equal(c.genomes, a.genomes) and c.state.improved == a.state.improved
+
+
+@pytest.mark.parametrize("text", ["{elitism: 2", "[1, 2]", "null", "[" * 5000])
+def test_gone_info_describes_a_population_with_unreadable_settings(tmp_path, text):
+    import subprocess
+    import sys
+
+    msg = checkpoint.to_message(evolved("ga", generations=1))
+    msg.population.strategy_settings = text
+    msg.population.extra["gone.hybrid"] = text
+    path = write(tmp_path, msg)
+    facts = checkpoint.describe(msg)
+    assert isinstance(facts["strategy_settings"], dict)
+    result = subprocess.run([sys.executable, "-m", "gone", "info", str(path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode in (0, 2) and "Traceback" not in result.stderr
+    with pytest.raises(gone.GoneFormatError, match="settings"):
+        gone.load_population(path)
