@@ -264,3 +264,23 @@ def test_workers_and_resource_tracker_exit_when_gone_evolve_is_killed(tmp_path):
         for k in kids:
             if _alive(k):
                 os.kill(k, signal.SIGKILL)
+
+
+def test_templates_travel_as_config_and_flat_parameters():
+    """What the process backend ships instead of a .gone file: pickled config + flat params."""
+    import pickle
+
+    from gone.evolution.template import digest, template_from_parts, template_parts
+
+    net = gone.Network([(1, 8, 8), gone.Conv2D(3, 3, activation="relu"), gone.MaxPool2D(2),
+                        gone.Flatten(), gone.Dense(4, gone.activations.leaky_relu(0.2)),
+                        gone.Dense(2, "softmax")], seed=1, dtype="float32", loss="cross_entropy")
+    spec, flat = pickle.loads(pickle.dumps(template_parts(net)))
+    twin = template_from_parts(spec, flat)
+    x = np.random.default_rng(0).normal(size=(5, 1, 8, 8))
+    assert np.array_equal(twin.predict(x), net.predict(x)) and twin.dtype == net.dtype
+    assert twin.layers[3].activation.params == {"alpha": 0.2} and twin.loss.name == "cross_entropy"
+    assert digest(spec, flat) == digest(*template_parts(net))
+    other = net.copy()
+    other.flat[0] += 1
+    assert digest(*template_parts(other)) != digest(spec, flat)
