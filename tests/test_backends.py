@@ -208,3 +208,79 @@ def test_ray_matches_serial_and_survives_a_crash(template, genomes, ray_backend,
     assert np.isnan(got[4])
     np.testing.assert_array_equal(np.delete(got, 4), np.delete(want, 4))
     assert "individual 4 failed" in caplog.text
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.add(int(entry))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process parents from /proc")
+def test_workers_and_resource_tracker_exit_when_gone_evolve_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "gone", "evolve", "xor", "--backend", "process", "--workers",
+           "2", "--population", "400", "--generations", "100000", "--target", "none", "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        kids: set[int] = set()
+        while len(kids) < 3 and time.monotonic() < deadline:  # 2 workers + the resource tracker
+            assert proc.poll() is None
+            kids = _children(proc.pid)
+            time.sleep(0.05)
+        assert len(kids) >= 3, f"expected workers and a resource tracker, found {kids}"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [k for k in kids if _alive(k)], "a worker outlived its killed parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for k in kids:
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
+
+
+def test_templates_travel_as_config_and_flat_parameters():
+    """What the process backend ships instead of a .gone file: pickled config + flat params."""
+    import pickle
+
+    from gone.evolution.template import digest, template_from_parts, template_parts
+
+    net = gone.Network([(1, 8, 8), gone.Conv2D(3, 3, activation="relu"), gone.MaxPool2D(2),
+                        gone.Flatten(), gone.Dense(4, gone.activations.leaky_relu(0.2)),
+                        gone.Dense(2, "softmax")], seed=1, dtype="float32", loss="cross_entropy")
+    spec, flat = pickle.loads(pickle.dumps(template_parts(net)))
+    twin = template_from_parts(spec, flat)
+    x = np.random.default_rng(0).normal(size=(5, 1, 8, 8))
+    assert np.array_equal(twin.predict(x), net.predict(x)) and twin.dtype == net.dtype
+    assert twin.layers[3].activation.params == {"alpha": 0.2} and twin.loss.name == "cross_entropy"
+    assert digest(spec, flat) == digest(*template_parts(net))
+    other = net.copy()
+    other.flat[0] += 1
+    assert digest(*template_parts(other)) != digest(spec, flat)

@@ -67,17 +67,18 @@ def test_save_load_round_trips_everything(tmp_path, name, dtype):
     same_history(back.history, pop.history)
     assert back.settings == pop.settings
     assert type(back.strategy) is type(pop.strategy)
-    assert back.strategy.settings() == pop.strategy.settings()
+    assert back.strategy == pop.strategy and back.strategy.settings() == pop.strategy.settings()
     assert back.rng.bit_generator.state == pop.rng.bit_generator.state
     assert np.array_equal(back.rng.random(5), pop.rng.random(5))
     if name == "es":
-        assert np.array_equal(back.strategy.mean, pop.strategy.mean)
-        assert back.strategy.mean.dtype == pop.strategy.mean.dtype
-        o, o2 = pop.strategy.optimizer, back.strategy.optimizer
-        assert (o2.name, o2.t, o2.hyperparams()) == (o.name, o.t, o.hyperparams()) and o.t == 4
+        assert np.array_equal(back.state.mean, pop.state.mean)
+        assert back.state.mean.dtype == pop.state.mean.dtype
+        s, s2 = pop.state, back.state
+        assert s2.opt_step == s.opt_step == 4 and sorted(s2.opt_slots) == ["m", "v"]
         for slot in ("m", "v"):
-            assert np.array_equal(o2.state[slot][0], o.state[slot][0])
-            assert np.any(o.state[slot][0])
+            assert np.array_equal(s2.opt_slots[slot], s.opt_slots[slot])
+            assert s2.opt_slots[slot].dtype == s.opt_slots[slot].dtype == np.dtype(dtype)
+            assert np.any(s.opt_slots[slot])
 
 
 def test_an_unevaluated_population_round_trips(tmp_path):
@@ -106,7 +107,7 @@ def test_resume_is_bit_identical(tmp_path, name, dtype):
     assert np.array_equal(c.hall_of_fame.genomes, a.hall_of_fame.genomes)
     assert [h["best"] for h in c.history] == [h["best"] for h in a.history]
     if name == "es":
-        assert np.array_equal(c.strategy.mean, a.strategy.mean)
+        assert np.array_equal(c.state.mean, a.state.mean)
 
 
 def test_checkpoint_option_writes_a_resumable_file(tmp_path):
@@ -234,11 +235,20 @@ def corrupt_es_state_missing(p):
 
 
 def corrupt_es_optimizer(p):
-    del p.optimizer.slots["m"].tensors[0].data[-1]
+    del p.strategy_state["opt_slots.m"].data[-1]
+
+
+def corrupt_es_step(p):
+    p.strategy_state["opt_step"].data[0] = 2.5
+
+
+def corrupt_es_unknown_field(p):
+    p.strategy_state["warp"].CopyFrom(p.strategy_state["mean"])
 
 
 @pytest.mark.parametrize("corrupt", [corrupt_es_state, corrupt_es_state_missing,
-                                     corrupt_es_optimizer],
+                                     corrupt_es_optimizer, corrupt_es_step,
+                                     corrupt_es_unknown_field],
                          ids=lambda f: f.__name__.removeprefix("corrupt_"))
 def test_corrupt_es_state_is_a_format_error(tmp_path, corrupt):
     msg = checkpoint.to_message(evolved("es", generations=2))
@@ -258,3 +268,202 @@ def test_truncated_population_file_is_a_format_error(tmp_path, keep):
         gone.load_population(path)
     with pytest.raises(gone.GoneFormatError):
         gone.load(path)
+
+
+# --- files written before strategies were data ------------------------------------------
+
+# tests/data/population_v1_*.gone were written by gone before this layout (the ES
+# optimizer in its own message), each after 3 generations of noisy_fitness from
+# seed 3; the hashes are of the genomes that code reached after 2 more.
+PREVIOUS = {
+    "ga": ("dd001bf8920ffea51e5c5315a3e05a8dd980db5fa5b28e718a35f9741a7914f4", 3.074672210436561),
+    "es": ("8cb662b68262f6d4397827ff657a411b4cc30033e535e958633e4dd734074f1c", 3.0770623188554955),
+}
+
+
+@pytest.mark.parametrize("name", ["ga", "es"])
+def test_files_of_the_previous_layout_load_and_resume_as_before(name):
+    import hashlib
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / f"population_v1_{name}.gone"
+    pop = gone.load_population(path)
+    assert (pop.generation, pop.size, pop.settings) == (3, 10, {"note": "old"})
+    if name == "es":  # the optimizer given as gone.Adam(lr=0.02) keeps its step size and moments
+        assert pop.strategy.optimizer == "adam" and pop.strategy.optimizer_params["lr"] == 0.02
+        assert pop.state.opt_step == 3 and sorted(pop.state.opt_slots) == ["m", "v"]
+        assert pop.state.mean.dtype == np.float32
+    pop.run(noisy_fitness, 2)
+    digest, best = PREVIOUS[name]
+    assert hashlib.sha256(pop.genomes.tobytes()).hexdigest() == digest
+    assert pop.best_fitness == best
+
+
+# --- hybrids: settings saved, data re-attached, resumed bit for bit ----------------------
+
+def hybrid(kind, data=True):
+    x, y = (X, Y) if data else (None, None)
+    if kind == "lamarckian":
+        return gone.Lamarckian(x, y, steps=3, optimizer=gone.Adam(lr=0.05), batch_size=2, top=2)
+    return gone.Baldwinian(x, y, steps=2, optimizer="sgd", batch_size=3)
+
+
+@pytest.mark.parametrize("kind", ["lamarckian", "baldwinian"])
+@pytest.mark.parametrize("name", ["ga", "es"])
+def test_hybrid_settings_round_trip_and_resume_needs_the_data(tmp_path, kind, name):
+    a = gone.Population(xor_net(), 10, strategy=strategy(name), seed=1, refine=hybrid(kind))
+    a.run(noisy_fitness, 2)
+    a.save(tmp_path / "h.gone")
+    back = gone.load_population(tmp_path / "h.gone")
+    assert back.refine.settings() == a.refine.settings() and type(back.refine) is type(a.refine)
+    assert not back.refine.has_data
+    with pytest.raises(gone.ConfigError, match=f"{kind} learning.*attach_data"):
+        back.run(noisy_fitness, 1)
+    assert back.generation == 2  # nothing ran
+    back.attach_data(X, Y)
+    a.run(noisy_fitness, 3)
+    back.run(noisy_fitness, 3)
+    assert np.array_equal(back.genomes, a.genomes) and np.array_equal(back.fitness, a.fitness)
+    if name == "es":
+        assert np.array_equal(back.state.mean, a.state.mean)
+    with_data = gone.load_population(tmp_path / "h.gone", data=(X, Y))
+    assert with_data.refine.has_data
+
+
+HYBRID_SCRIPT = '''
+import sys, time
+import numpy as np
+import gone
+
+X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+@gone.vectorized
+def fitness(stacked, rng):
+    time.sleep(float(sys.argv[3]))  # slow enough to be killed; no effect on the bits
+    x = X + rng.normal(0, 0.1, size=(len(stacked), 4, 2))
+    return 4.0 - ((stacked.predict(x) - Y) ** 2).sum(axis=(1, 2))
+
+path, mode = sys.argv[1], sys.argv[2]
+if mode == "new":
+    net = gone.Network([2, gone.Dense(4, "tanh"), gone.Dense(1, "sigmoid")], seed=0)
+    refine = gone.Lamarckian(X, Y, steps=3, optimizer=gone.Adam(lr=0.05), batch_size=2, top=2)
+    pop = gone.Population(net, 20, strategy=gone.GA(elitism=2, mutation_rate=0.3), seed=9,
+                          refine=refine)
+else:
+    pop = gone.load_population(path, data=(X, Y))
+pop.run(fitness, 40 - pop.generation, checkpoint=path, checkpoint_every=1)
+'''
+
+
+def test_a_killed_hybrid_run_resumes_bit_identically(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "hybrid_run.py"
+    script.write_text(HYBRID_SCRIPT)
+
+    def start(path, mode, pause):
+        return subprocess.Popen([sys.executable, str(script), str(tmp_path / path), mode, pause],
+                                stderr=subprocess.PIPE, text=True)
+
+    reference = start("ref.gone", "new", "0")
+    victim = start("run.gone", "new", "0.1")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert victim.poll() is None, victim.stderr.read()
+            path = tmp_path / "run.gone"
+            if path.exists() and gone.load_population(path).generation >= 5:
+                break
+            time.sleep(0.02)
+        victim.kill()
+        victim.wait(timeout=30)
+        killed = gone.load_population(tmp_path / "run.gone")
+        assert 5 <= killed.generation < 40 and type(killed.refine) is gone.Lamarckian
+        with pytest.raises(gone.ConfigError, match="attach_data"):
+            killed.run(noisy_fitness, 1)  # without its data: an error, not a plain GA
+        resumed = start("run.gone", "resume", "0")
+        assert resumed.wait(timeout=120) == 0, resumed.stderr.read()
+        assert reference.wait(timeout=120) == 0, reference.stderr.read()
+    finally:
+        for proc in (reference, victim):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    a, b = gone.load_population(tmp_path / "ref.gone"), gone.load_population(tmp_path / "run.gone")
+    assert a.generation == b.generation == 40
+    assert np.array_equal(a.genomes, b.genomes) and np.array_equal(a.fitness, b.fitness)
+    assert np.array_equal(a.hall_of_fame.genomes, b.hall_of_fame.genomes)
+    assert [h["best"] for h in a.history] == [h["best"] for h in b.history]
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+
+
+# --- a user's own strategy goes through the same generic routine -------------------------
+
+from dataclasses import dataclass, replace  # noqa: E402
+
+from gone.evolution.strategy import State, Strategy, count, register, vector  # noqa: E402
+
+
+@dataclass(frozen=True)
+class WalkState(State):
+    centre: np.ndarray = vector(default=None)
+    improved: int = count(default=0)
+
+
+@register
+@dataclass(frozen=True)
+class RandomWalk(Strategy):
+    """Sample around a centre; move the centre to any better sample."""
+
+    step: float = 0.3
+    name = "test_random_walk"
+    state_class = WalkState
+
+    def init(self, template, size, rng):
+        centre = template.genome()
+        return WalkState(np.repeat(centre[None], size, 0), np.empty(0), 0, centre=centre)
+
+    def ask(self, state, rng):
+        noise = rng.normal(0, self.step, state.genomes.shape).astype(state.centre.dtype)
+        return state.centre + noise, state
+
+    def tell(self, state, genomes, fitness):
+        best = int(np.nanargmax(fitness))
+        better = state.evaluated and fitness[best] > np.nanmax(state.fitness)
+        centre = genomes[best] if better or not state.evaluated else state.centre
+        return replace(state, genomes=genomes, fitness=fitness, generation=state.generation + 1,
+                       centre=centre, improved=state.improved + int(better))
+
+
+def test_a_registered_strategy_saves_loads_and_resumes_by_name(tmp_path):
+    a = gone.Population(xor_net(), 8, strategy="test_random_walk", seed=2)
+    a.run(noisy_fitness, 6)
+    b = gone.Population(xor_net(), 8, strategy=RandomWalk(), seed=2)
+    b.run(noisy_fitness, 3)
+    b.save(tmp_path / "walk.gone")
+    c = gone.load_population(tmp_path / "walk.gone")
+    assert c.strategy == RandomWalk() and isinstance(c.state, WalkState)
+    assert c.state.improved == b.state.improved and np.array_equal(c.state.centre, b.state.centre)
+    c.run(noisy_fitness, 3)
+    assert np.array_equal(c.genomes, a.genomes) and c.state.improved == a.state.improved
+
+
+@pytest.mark.parametrize("text", ["{elitism: 2", "[1, 2]", "null", "[" * 5000])
+def test_gone_info_describes_a_population_with_unreadable_settings(tmp_path, text):
+    import subprocess
+    import sys
+
+    msg = checkpoint.to_message(evolved("ga", generations=1))
+    msg.population.strategy_settings = text
+    msg.population.extra["gone.hybrid"] = text
+    path = write(tmp_path, msg)
+    facts = checkpoint.describe(msg)
+    assert isinstance(facts["strategy_settings"], dict)
+    result = subprocess.run([sys.executable, "-m", "gone", "info", str(path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode in (0, 2) and "Traceback" not in result.stderr
+    with pytest.raises(gone.GoneFormatError, match="settings"):
+        gone.load_population(path)

@@ -1,6 +1,7 @@
 """`gone evolve`: solving XOR, files it writes, errors, and resuming after SIGKILL / SIGTERM."""
 
 import csv
+import json
 import re
 import signal
 import subprocess
@@ -160,3 +161,97 @@ def test_sigterm_writes_the_checkpoint_and_exits_130(tmp_path):
     resumed = run("evolve", "--resume", "t.gone", cwd=tmp_path, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert gone.load_population(tmp_path / "t.gone").generation == 300
+
+
+# --- resuming with flags (outputs from the command line only) --------------------------
+
+def checkpoint_of_5(tmp_path):
+    result = run("evolve", "xor", "--generations", "5", "--target", "none", "--population", "20",
+                 "--checkpoint", "c.gone", "--history", "old.csv", "--save", "old.gone",
+                 "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in ("old.csv", "old.gone"):
+        (tmp_path / name).unlink()
+
+
+def test_resume_extends_a_finished_run_and_writes_only_the_outputs_given(tmp_path):
+    checkpoint_of_5(tmp_path)
+    same = run("evolve", "--resume", "c.gone", cwd=tmp_path)
+    assert same.returncode == 0 and "already holds 5 generations" in same.stderr
+    more = run("evolve", "--resume", "c.gone", "--generations", "9", "--save", "best.gone",
+               "--history", "h.csv", "--quiet", cwd=tmp_path)
+    assert more.returncode == 0, more.stderr
+    assert gone.load_population(tmp_path / "c.gone").generation == 9
+    with open(tmp_path / "h.csv", newline="") as f:
+        assert [int(r["generation"]) for r in csv.DictReader(f)] == list(range(9))
+    assert gone.load(tmp_path / "best.gone").n_params == 17
+    # The paths the first run wrote are stored nowhere and written by no resume.
+    assert not (tmp_path / "old.csv").exists() and not (tmp_path / "old.gone").exists()
+    assert "old.gone" not in (tmp_path / "c.gone").read_bytes().decode("latin-1")
+
+
+def test_resume_to_another_checkpoint_leaves_the_file_it_read(tmp_path):
+    checkpoint_of_5(tmp_path)
+    before = (tmp_path / "c.gone").read_bytes()
+    result = run("evolve", "--resume", "c.gone", "--generations", "7", "--checkpoint", "d.gone",
+                 "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "c.gone").read_bytes() == before
+    assert gone.load_population(tmp_path / "d.gone").generation == 7
+
+
+def test_resume_honours_a_new_target(tmp_path):
+    checkpoint_of_5(tmp_path)
+    result = run("evolve", "--resume", "c.gone", "--generations", "400", "--target", "-0.2",
+                 "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(target)" in result.stdout.splitlines()[0]
+    pop = gone.load_population(tmp_path / "c.gone")
+    assert pop.best_fitness >= -0.2 and pop.generation < 400
+
+
+def test_resume_refuses_flags_that_contradict_the_file_and_names_them(tmp_path):
+    checkpoint_of_5(tmp_path)
+    result = run("evolve", "CartPole-v1", "--resume", "c.gone", "--population", "30",
+                 "--strategy", "es", "--mutation-rate", "0.2", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    for name in ("the task (file: 'xor'", "--population (file: 20", "--strategy (file: 'ga'"):
+        assert name in result.stderr
+    assert "--mutation-rate" not in result.stderr  # the same value as the file's is fine
+    same = run("evolve", "xor", "--resume", "c.gone", "--population", "20", "--generations", "6",
+               "--quiet", cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+
+
+def test_resume_imports_no_module_the_file_names(tmp_path):
+    checkpoint_of_5(tmp_path)
+    pop = gone.load_population(tmp_path / "c.gone")
+    settings = json.loads(pop.settings["gone evolve"])
+    settings.update(task="this:Foo-v0", save=str(tmp_path / "planted.gone"))
+    pop.settings["gone evolve"] = json.dumps(settings)
+    pop.save(tmp_path / "bad.gone")
+    result = run("evolve", "--resume", "bad.gone", "--generations", "6", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "imports the Python module 'this'" in result.stderr
+    assert "Beautiful is better" not in result.stdout + result.stderr  # `import this` never ran
+    assert not (tmp_path / "planted.gone").exists()
+
+
+def test_ctrl_c_without_a_checkpoint_does_not_claim_one(tmp_path):
+    proc = subprocess.Popen([*GONE, *SLOW_RUN[:-1], "--history", "h.csv"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "h.csv").exists() and time.monotonic() < deadline:
+            assert proc.poll() is None
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert "interrupted" in err and "checkpoint holds" not in err
+    assert "--checkpoint FILE" in err
+    assert "checkpoint" not in out

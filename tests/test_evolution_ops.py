@@ -86,12 +86,18 @@ def test_mutation_at_rate_zero_is_the_identity(seed):
     assert np.array_equal(before, a.genome())
 
 
-def test_mutation_rate_is_the_probability_a_gene_changes():
+@pytest.mark.parametrize("rate", [0.01, 0.1, 0.3, 0.9])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mutation_rate_is_the_probability_a_gene_changes(rate, seed):
     genomes = np.zeros((200, 500))
-    out = gone.GaussianMutation(rate=0.1, std=1.0)(genomes, np.random.default_rng(0))
+    n = genomes.size
+    out = gone.GaussianMutation(rate=rate, std=1.0)(genomes, np.random.default_rng(seed))
     changed = np.mean(out != 0)
-    assert 0.09 < changed < 0.11  # Go's bug would give ~0.9
-    assert out[out != 0].std() == pytest.approx(1.0, rel=0.05)
+    # Within 5 standard errors of the binomial proportion: a rate off by 5% fails
+    # (at rate 0.1 that is 0.005, about 5 sigma), Go's 1 - rate fails by hundreds.
+    assert abs(changed - rate) < 5 * np.sqrt(rate * (1 - rate) / n)
+    k = int(np.sum(out != 0))
+    assert abs(out[out != 0].std() - 1.0) < 5 / np.sqrt(2 * k)  # std of a sample std
     shifted = gone.GaussianMutation(rate=1.0, std=0.01, mean=3.0)(genomes, np.random.default_rng(0))
     assert shifted.mean() == pytest.approx(3.0, abs=0.01)
 

@@ -246,10 +246,10 @@ def test_es_converges_on_a_quadratic(dtype):
         return -np.sum((stacked.genomes - c) ** 2, axis=1)
 
     pop = gone.Population(net, 50, strategy=gone.ES(sigma=0.05, learning_rate=0.05), seed=0)
-    start = np.abs(pop.strategy.mean - c).max()
+    start = np.abs(pop.state.mean - c).max()
     pop.run(quadratic, 300)
-    assert pop.strategy.mean.dtype == net.dtype
-    assert np.abs(pop.strategy.mean - c).max() < 0.1 < start
+    assert pop.state.mean.dtype == net.dtype
+    assert np.abs(pop.state.mean - c).max() < 0.1 < start
     assert pop.best_fitness > -0.05
 
 
@@ -257,9 +257,9 @@ def test_es_learning_rate_sets_the_step_size():
     """With Adam the first step moves every gene by about the learning rate."""
     for lr in (0.01, 0.1):
         pop = gone.Population(xor_net(), 20, strategy=gone.ES(learning_rate=lr), seed=0)
-        before = pop.strategy.mean.copy()
+        before = pop.state.mean.copy()
         pop.tell(np.arange(20.0))
-        step = np.abs(pop.strategy.mean - before)
+        step = np.abs(pop.state.mean - before)
         assert np.allclose(step[step > 0], lr, rtol=1e-3)
 
 
@@ -335,7 +335,7 @@ def test_lamarckian_with_es_refines_the_mean():
     b = gone.Population(xor_net(), 10, strategy="es", seed=0, refine=refiner)
     for pop in (a, b):
         pop.tell(-np.arange(10.0))
-    assert loss(b.template, b.strategy.mean) < loss(a.template, a.strategy.mean)
+    assert loss(b.template, b.state.mean) < loss(a.template, a.state.mean)
 
 
 def test_baldwinian_measures_fitness_after_refinement_but_keeps_genomes():
@@ -356,3 +356,96 @@ def test_hybrid_run_end_to_end():
     pop = gone.Population(xor_net(), 10, seed=0, refine=gone.Baldwinian(X, Y, steps=3))
     result = pop.run(xor_fitness, 3)
     assert result.generations == 3 and np.isfinite(result.best_fitness)
+
+
+# --- the ES update against its formula ----------------------------------------------------
+
+@pytest.mark.parametrize("shaping", ["centered_ranks", None])
+@pytest.mark.parametrize("sigma, lr", [(0.1, 0.03), (0.5, 1.0)])
+def test_es_step_with_plain_sgd_is_the_formula(shaping, sigma, lr, rng):
+    """theta' = theta + lr / (pop sigma) sum_j w_j e_j, where candidate j = theta + sigma e_j
+    and w are the shaped fitness values: the scale of the estimate, not just its direction."""
+    pop = gone.Population(xor_net(), 12, strategy=gone.ES(sigma=sigma, learning_rate=lr,
+                                                          optimizer="sgd", shaping=shaping), seed=4)
+    theta = pop.state.mean.copy()
+    candidates = pop.ask().copy()
+    fitness = rng.normal(size=12)
+    pop.tell(fitness)
+    e = (candidates - theta) / sigma                       # (pop, n), from the candidates alone
+    if shaping is None:
+        w = (fitness - fitness.mean()) / fitness.std()
+    else:
+        w = np.argsort(np.argsort(fitness)) / 11 - 0.5      # centred ranks in [-0.5, 0.5]
+    expected = theta + lr * sum(w[j] * e[j] for j in range(12)) / (12 * sigma)
+    np.testing.assert_allclose(pop.state.mean, expected, rtol=1e-9, atol=1e-12)
+    assert not np.allclose(pop.state.mean, theta + 2 * (expected - theta))  # the scale matters
+
+
+def test_es_weight_decay_pulls_towards_zero_by_its_formula():
+    pop = gone.Population(xor_net(), 4, strategy=gone.ES(learning_rate=0.1, optimizer="sgd",
+                                                         weight_decay=0.5, shaping=None), seed=0)
+    theta = pop.state.mean.copy()
+    pop.ask()
+    pop.tell(np.zeros(4))  # equal fitness: no gradient, only the decay
+    np.testing.assert_allclose(pop.state.mean, theta - 0.1 * 0.5 * theta, rtol=1e-12)
+
+
+# --- strategies are data ------------------------------------------------------------------
+
+def test_a_strategy_is_frozen_settings_and_its_state_a_frozen_record():
+    import dataclasses
+
+    ga, es = gone.GA(selection="Tournament"), gone.ES(optimizer=gone.Adam(lr=0.02))
+    assert ga.selection == "tournament" and es.optimizer == "adam"
+    assert es.optimizer_params["lr"] == 0.02
+    for strategy in (ga, es):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            strategy.elitism = 3
+        assert type(strategy).from_settings(strategy.settings()) == strategy
+    pop = gone.Population(xor_net(), 6, strategy=es, seed=0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pop.state.mean = None
+
+
+def test_ask_and_tell_are_pure_functions_of_the_state(rng):
+    es = gone.ES(sigma=0.2)
+    state = es.init(xor_net(), 6, np.random.default_rng(0))
+    g1, s1 = es.ask(state, np.random.default_rng(1))
+    g2, s2 = es.ask(state, np.random.default_rng(1))
+    assert np.array_equal(g1, g2) and state.eps is None  # ask did not touch its input
+    told = es.tell(s1, g1, rng.normal(size=6))
+    assert told.generation == 1 and told.opt_step == 1 and state.opt_step == 0
+    assert not np.array_equal(told.mean, state.mean)
+
+
+def test_strategies_and_selections_are_found_by_name_with_a_suggestion():
+    from gone.evolution.selection import SELECTIONS
+    from gone.evolution.strategy import STRATEGIES
+
+    assert STRATEGIES["GA"] is gone.GA and STRATEGIES["es"] is gone.ES
+    with pytest.raises(gone.ConfigError, match="did you mean 'es'"):
+        gone.Population(xor_net(), 6, strategy="ess")
+    assert "tournament" in SELECTIONS
+    with pytest.raises(gone.ConfigError, match="did you mean 'roulette'"):
+        gone.GA(selection="roulete")
+
+
+def test_run_leaves_signal_handlers_alone_unless_asked():
+    import signal
+
+    seen = []
+
+    def spy(pop, stats):
+        seen.append(signal.getsignal(signal.SIGINT))
+
+    before = signal.getsignal(signal.SIGINT)
+    gone.Population(xor_net(), 6, seed=0).run(flat, 1, callbacks=[spy])
+    gone.Population(xor_net(), 6, seed=0).run(flat, 1, callbacks=[spy], handle_signals=True)
+    assert seen[0] is before and seen[1] is not before
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_evolution_callbacks_share_the_training_callback_base():
+    assert issubclass(gone.EvolutionCallback, gone.Callback)
+    with pytest.raises(gone.ConfigError, match="evolution callback"):
+        gone.Population(xor_net(), 6, seed=0).run(flat, 1, callbacks=[gone.EarlyStopping()])

@@ -1,8 +1,10 @@
 """``gone evolve TASK``: evolve networks for XOR or any Gymnasium environment.
 
-The run's settings are saved in its checkpoints, so ``gone evolve --resume
-FILE`` continues exactly the run the file describes. Ctrl-C or SIGTERM ends
-the current generation, writes the checkpoint and exits with code 130.
+The run's settings are saved in its checkpoints (never its output paths), so
+``gone evolve --resume FILE`` continues exactly the run the file describes,
+with this command line's outputs and stop conditions. Ctrl-C or SIGTERM ends
+the current generation, writes the checkpoint (if there is one) and exits
+with code 130.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import json
 import sys
 
 from ..errors import ConfigError
-from .args import (ExitCode, non_negative_int, output_file, positive_float, positive_int,
-                   probability, seed)
+from .args import (ExitCode, non_negative_int, output_file, output_problem, positive_float,
+                   positive_int, probability, seed)
 
 #: Defaults of every run; a task's own defaults override them, and flags override both.
 COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "tournament_size": 3, "elitism": 2,
@@ -49,7 +51,8 @@ def add_parser(sub) -> None:
     p.add_argument("task", nargs="?",
                    help="xor, flappy, snake or a Gymnasium env id (omit with --resume)")
     p.add_argument("--population", type=positive_int, help="individuals (xor 100, gym 50)")
-    p.add_argument("--generations", type=positive_int, help="at most this many (xor 500, gym 200)")
+    p.add_argument("--generations", type=positive_int, help="at most this many in the whole run "
+                   "(xor 500, gym 200); with --resume, raise it to run more")
     p.add_argument("--target", type=_target, help="stop when the best fitness reaches it "
                    "('none' to run every generation; xor -0.005, gym: the env's threshold)")
     p.add_argument("--max-time", type=positive_float, help="stop after this many seconds")
@@ -80,7 +83,10 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=positive_int, help="processes or Ray workers")
     p.add_argument("--checkpoint", metavar="FILE", type=output_file(".gone"), help="save the run here (resumable)")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="N")
-    p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint")
+    p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint "
+                   "(and save it there, or to --checkpoint); honours --generations, --target, "
+                   "--max-time, --stagnation, --backend, --workers, the output flags and --quiet, "
+                   "and refuses flags that would change the run")
     p.add_argument("--save", metavar="FILE", type=output_file(".gone"), help="save the best network (.gone)")
     p.add_argument("--plot", metavar="FILE", type=output_file(".png", ".svg", ".pdf"), help="plot best/mean/min fitness per generation")
     p.add_argument("--history", metavar="FILE", type=output_file(".csv", ".json"), help="write per-generation stats (.csv or .json)")
@@ -201,13 +207,29 @@ def get_task(name: str):
 
 # --- building and running the run -----------------------------------------------------
 
+#: What a run is: saved in its checkpoint, and on --resume only to be repeated, never changed.
+RUN_KEYS = ("task", "seed", "strategy", "selection", "tournament_size", "elitism",
+            "crossover_rate", "crossover", "mutation_rate", "mutation_std", "mutation_decay",
+            "shaping", "sigma", "learning_rate", "hidden", "episodes", "population")
+#: How far and how this invocation runs it: flags a resumed run honours.
+INVOCATION_KEYS = ("generations", "target", "max_time", "stagnation", "eval_episodes",
+                   "backend", "workers", "checkpoint_every", "quiet", "watch")
+#: Where results go: always from the command line, never from a file.
+OUTPUT_KEYS = ("save", "checkpoint", "history", "plot")
+
+
 def _settings(args, task) -> dict:
-    """The run's settings: flags, else the task's defaults, else COMMON (what a checkpoint stores)."""
+    """The run's settings: flags, else the task's defaults, else COMMON."""
     s = {k: v for k, v in vars(args).items() if k not in ("func", "command", "resume")}
     for key, value in {**COMMON, **task.defaults}.items():
         if s.get(key) is None:
             s[key] = value
     return s
+
+
+def _saved(s: dict) -> str:
+    """The settings a checkpoint keeps: the run and its stop conditions, never output paths."""
+    return json.dumps({k: s[k] for k in (*RUN_KEYS, *INVOCATION_KEYS) if k in s}, sort_keys=True)
 
 
 def _strategy(s: dict):
@@ -230,19 +252,58 @@ def _new_run(args):
     task = get_task(args.task)
     s = _settings(args, task)
     pop = Population(task.network(s), size=s["population"], strategy=_strategy(s), seed=s["seed"])
-    pop.settings[_SETTINGS_KEY] = json.dumps(s, sort_keys=True)
+    pop.settings[_SETTINGS_KEY] = _saved(s)
     return pop, s, task
 
 
 def _resumed_run(args):
+    """The run saved in ``args.resume``, with this command line's invocation flags and outputs."""
     from ..format.population import load_population
 
     pop = load_population(args.resume)
     if _SETTINGS_KEY not in pop.settings:
         raise ConfigError(f"{args.resume}: not a checkpoint of 'gone evolve' (no run settings in it)")
-    s = json.loads(pop.settings[_SETTINGS_KEY])
-    s["watch"] = args.watch  # how to show the run is not part of the run
+    try:
+        saved = json.loads(pop.settings[_SETTINGS_KEY])
+    except ValueError:
+        saved = None
+    if not isinstance(saved, dict) or not isinstance(saved.get("task"), str):
+        raise ConfigError(f"{args.resume}: its 'gone evolve' settings are damaged")
+    given = {k: v for k, v in vars(args).items() if v is not None and v is not False}
+    _refuse_contradictions(args.resume, saved, given)
+    _refuse_imports(args.resume, saved["task"], given.get("task"))
+    s = {k: saved.get(k) for k in RUN_KEYS}
+    s.update({k: saved.get(k) for k in INVOCATION_KEYS if k not in ("watch", "quiet")})
+    s.update({k: v for k, v in given.items() if k in INVOCATION_KEYS})
+    s.update({k: given.get(k) for k in OUTPUT_KEYS})  # never the file's
+    if not s["checkpoint"]:  # saved back where it came from: check that before the work
+        problem = output_problem(args.resume)
+        if problem:
+            raise ConfigError(f"{problem} (pass --checkpoint FILE to save the run elsewhere)")
+        s["checkpoint"] = args.resume
+    for key, value in COMMON.items():  # files of older versions lack newer keys
+        if s.get(key) is None and key in INVOCATION_KEYS and key != "target":
+            s[key] = value
+    pop.settings[_SETTINGS_KEY] = _saved(s)
     return pop, s, get_task(s["task"])
+
+
+def _refuse_contradictions(path, saved: dict, given: dict) -> None:
+    """ConfigError naming every flag that would change the run the file holds."""
+    wrong = [k for k in RUN_KEYS if k in given and given[k] != saved.get(k)]
+    if wrong:
+        flags = ", ".join(("the task" if k == "task" else "--" + k.replace("_", "-")) +
+                          f" (file: {saved.get(k)!r}, given: {given[k]!r})" for k in wrong)
+        raise ConfigError(f"{path} is a run with other settings; --resume continues it as it "
+                          f"is, so these cannot change: {flags}")
+
+
+def _refuse_imports(path, task: str, named: str | None) -> None:
+    """A Gymnasium id ``module:Env-v0`` imports ``module``: only when the user names it."""
+    if ":" in task and named != task:
+        raise ConfigError(f"{path} names the task {task!r}, which imports the Python module "
+                          f"{task.split(':')[0]!r}; resuming imports nothing you did not name: "
+                          f"repeat the task on the command line to allow it")
 
 
 def _callbacks(s: dict, task) -> list:
@@ -267,7 +328,8 @@ def _run(pop, s: dict, task, checkpoint):
     options = dict(target=target, max_time=s.get("max_time"),
                    stagnation=s.get("stagnation"), backend=s["backend"], workers=s.get("workers"),
                    callbacks=_callbacks(s, task), progress=not s.get("quiet"),
-                   checkpoint=checkpoint, checkpoint_every=s["checkpoint_every"])
+                   checkpoint=checkpoint, checkpoint_every=s["checkpoint_every"],
+                   handle_signals=True)
     if s.get("watch"):
         if not hasattr(task, "watch"):
             raise ConfigError(f"--watch is for the games (flappy, snake), not {s['task']!r}")
@@ -286,7 +348,10 @@ def cmd_evolve(args) -> int:
     if args.config or args.draw:
         raise ConfigError("--config and --draw are NEAT settings (give --strategy neat)")
     pop, s, task = _resumed_run(args) if args.resume else _new_run(args)
-    checkpoint = args.resume or s.get("checkpoint")
+    checkpoint = s.get("checkpoint")
+    if args.resume and s["generations"] <= pop.generation:
+        print(f"gone: {args.resume} already holds {pop.generation} generations; pass "
+              f"--generations N with N > {pop.generation} to run more", file=sys.stderr)
     result = _run(pop, s, task, checkpoint)
     best = result.best
     print(f"stopped after generation {pop.generation} ({result.stop_reason}); "
@@ -300,6 +365,9 @@ def cmd_evolve(args) -> int:
     if checkpoint:
         print(f"checkpoint {checkpoint} (resume with: gone evolve --resume {checkpoint})")
     if result.stop_reason == "interrupted":
-        print("gone: interrupted; the checkpoint holds the run so far", file=sys.stderr)
+        kept = ("the checkpoint holds the run so far" if checkpoint else
+                "nothing of the run was saved but what is printed above "
+                "(--checkpoint FILE makes a run resumable)")
+        print(f"gone: interrupted after generation {pop.generation}; {kept}", file=sys.stderr)
         return ExitCode.INTERRUPTED
     return ExitCode.OK

@@ -18,11 +18,12 @@ once, each on its own; an individual that kills its worker again is NaN.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -31,9 +32,9 @@ from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
 
-from ..format import network as io
 from ..errors import ConfigError, PerformanceWarning, ShapeError, require
 from .fitness import takes_rng  # one rule for every path that calls a fitness
+from .template import digest, template_from_parts, template_parts
 
 __all__ = ["ProcessBackend", "RayBackend", "SerialBackend", "evaluate", "evaluate_chunk",
            "get_backend", "spawn_seeds"]
@@ -83,44 +84,39 @@ def evaluate_chunk(fitness, template, with_rng: bool, start: int, rows: np.ndarr
     return start, values, failures, time.perf_counter() - began
 
 
-def _digest(blob: bytes) -> str:
-    return hashlib.sha256(blob).hexdigest()
-
-
-_CODEC = b"gone-template "  # blob = _CODEC + b"module:Class\n" + that class's to_bytes()
-
-
-def template_bytes(template) -> bytes:
-    """The bytes a worker rebuilds ``template`` from: a Network's ``.gone`` bytes, or for any
-    other template (e.g. NEAT's) its ``to_bytes()`` tagged with its class's
-    importable name, whose ``from_bytes`` rebuilds it (data, never pickle)."""
-    if not hasattr(template, "to_bytes"):
-        return io.dumps(template)
-    cls = type(template)
-    return _CODEC + f"{cls.__module__}:{cls.__qualname__}\n".encode() + template.to_bytes()
-
-
-def template_from_bytes(blob: bytes):
-    if not blob.startswith(_CODEC):
-        return io.loads(blob, "<template>")
-    import importlib
-
-    head, _, payload = blob[len(_CODEC):].partition(b"\n")
-    module, _, name = head.decode().partition(":")
-    return getattr(importlib.import_module(module), name).from_bytes(payload)
+def _digest(blob: tuple) -> str:
+    return digest(*blob)
 
 
 def _remember(key: str, blob) -> object:
-    """The worker's template for ``key``, parsed from ``blob`` the first time."""
+    """The worker's Network for ``key``, built from ``blob`` (``template_parts``) the first time."""
     if key not in _TEMPLATES:
         if len(_TEMPLATES) >= _MAX_TEMPLATES:
             _TEMPLATES.pop(next(iter(_TEMPLATES)))
-        _TEMPLATES[key] = template_from_bytes(blob)
+        _TEMPLATES[key] = template_from_parts(*blob)
     return _TEMPLATES[key]
 
 
-def _init_worker(blob: bytes) -> None:
-    """Pool initializer: parse the template once per worker process."""
+def _exit_with_parent() -> None:
+    """In a worker: exit as soon as the process that started it dies (even by kill -9).
+
+    The pool's queues never report a dead parent to a worker blocked on them, so
+    a thread waits on the parent's sentinel (a pipe that closes when it dies).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch():
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="gone-parent-watch", daemon=True).start()
+
+
+def _init_worker(blob: tuple) -> None:
+    """Pool initializer: follow the parent's death, build the template once per worker."""
+    _exit_with_parent()
     _remember(_digest(blob), blob)
 
 
@@ -225,7 +221,7 @@ class _Distributed(_Backend):
     def map(self, fitness, template, genomes, seed=None) -> np.ndarray:
         """Fitness ``(pop,)`` of ``genomes (pop, n_params)``."""
         genomes = _check_genomes(template, genomes)
-        head = self._start(fitness, template_bytes(template))
+        head = self._start(fitness, template_parts(template))
         pop, with_rng = len(genomes), takes_rng(fitness)
         children = spawn_seeds(seed, pop)
 
@@ -268,12 +264,12 @@ class ProcessBackend(_Distributed):
     def _workers(self) -> int:
         return self.workers
 
-    def _start(self, fitness, blob: bytes) -> tuple:
-        self._blob = blob
-        return _dump_fitness(fitness), _digest(blob), None
+    def _start(self, fitness, blob: tuple) -> tuple:
+        self._blob, self._blob_key = blob, _digest(blob)
+        return _dump_fitness(fitness), self._blob_key, None
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
-        key = _digest(self._blob)
+        key = self._blob_key
         if self._pool is None or self._pool_key != key:  # a new template needs new initargs
             self.close()
             self._pool = ProcessPoolExecutor(
@@ -358,7 +354,7 @@ class RayBackend(_Distributed):
     def _workers(self) -> int:
         return self.workers or int(self._ray.cluster_resources().get("CPU", 1))
 
-    def _start(self, fitness, blob: bytes) -> tuple:
+    def _start(self, fitness, blob: tuple) -> tuple:
         ray = self._connect()
         if self._key != _digest(blob):  # the object store holds one copy per template
             self._ref, self._key = ray.put(blob), _digest(blob)

@@ -15,35 +15,30 @@ individuals ever evaluated, whatever the strategy and elitism.
 
 from __future__ import annotations
 
-
 import numpy as np
 
+from .._base.rng import make_rng, rng_from_state
 from ..errors import ConfigError, ShapeError
-from .._base.rng import make_rng
 from . import selection as _sel
-from .es import ES
+from .es import ES  # noqa: F401 - registers "es"
 from .fitness import takes_rng
-from .ga import GA
+from .ga import GA  # noqa: F401 - registers "ga"
 from .hall_of_fame import HallOfFame
 from .stacked import StackedNetworks
-
-STRATEGIES = {"ga": GA, "es": ES}
+from .backends import get_backend
+from .run import run
+from .strategy import State, get_strategy
 
 #: Columns of every generation's statistics, in this order (``history`` rows).
 STATS = ("generation", "best", "mean", "min", "std", "failed", "best_ever",
          "evaluations", "seconds", "evals_per_s")
 
+_SAVER = []  # the format layer's save function, registered by gone.format.population
 
-def get_strategy(strategy):
-    """A strategy instance from an instance, a name (``"ga"``, ``"es"``) or None (GA)."""
-    if strategy is None:
-        return GA()
-    if isinstance(strategy, str):
-        key = strategy.strip().lower()
-        if key not in STRATEGIES:
-            raise ConfigError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
-        return STRATEGIES[key]()
-    return strategy
+
+def register_saver(save) -> None:
+    """How :meth:`Population.save` writes files: ``save(pop, path)`` (the format layer's)."""
+    _SAVER[:] = [save]
 
 
 def generation_stats(generation: int, fitness: np.ndarray, best_ever: float,
@@ -72,37 +67,86 @@ class Population:
         network: the template :class:`~gone.Network` (architecture, dtype,
             initialisers; the evolution strategy starts from its weights).
         size: number of individuals.
-        strategy: :class:`GA` (default), :class:`ES`, or ``"ga"``/``"es"``.
+        strategy: :class:`GA` (default), :class:`ES`, or a registered name (``"ga"``, ``"es"``).
         seed: int or Generator; every random choice of the run comes from it.
         hall_of_fame: how many best-ever individuals to keep.
         refine: an optional :class:`Lamarckian` or :class:`Baldwinian` hybrid.
+
+    The run is data: the template, the strategy's frozen settings and its
+    state (:attr:`state`), the generator, the hall of fame, the history, the
+    hybrid's settings and free-form ``settings`` strings. A population file
+    holds exactly these (see :meth:`parts`), so a resumed run is bit-identical.
     """
 
     def __init__(self, network, size: int = 100, strategy=None, *, seed=None,
                  hall_of_fame: int = 5, refine=None):
-        if int(size) != size or size < 2:
+        if isinstance(size, bool) or int(size) != size or size < 2:
             raise ConfigError(f"population size must be an integer >= 2, got {size}")
-        self.template = network.copy()
-        self.size = int(size)
-        self.strategy = get_strategy(strategy)
-        self.rng = make_rng(seed)
-        self.refine = refine
-        self.generation = 0
-        self.evaluations = 0
-        self.genomes = self.strategy.initial(self.template, self.size, self.rng)
-        self.fitness: np.ndarray | None = None  # of ``genomes``, once told
-        self.hall_of_fame = HallOfFame(hall_of_fame)
-        self.history: list[dict] = []
-        self.settings: dict[str, str] = {}  # free-form run settings saved in checkpoints
-        self._pending: np.ndarray | None = None
+        template, strategy, rng = network.copy(), get_strategy(strategy), make_rng(seed)
+        self._setup(template, strategy, strategy.init(template, int(size), rng), rng,
+                    HallOfFame(hall_of_fame), refine)
+
+    def _setup(self, template, strategy, state: State, rng, hall_of_fame, refine,
+               history=(), evaluations: int = 0, settings=None) -> None:
+        self.template, self.strategy, self.state = template, strategy, state
+        self.rng, self.hall_of_fame, self.refine = rng, hall_of_fame, refine
+        self.history: list[dict] = list(history)
+        self.evaluations = int(evaluations)
+        self.settings: dict[str, str] = dict(settings or {})  # free-form, saved in files
+        self._pending = None  # (genomes, state) of an ask not yet told
+        self._told_rng = rng.bit_generator.state  # the generator as of the last tell
+
+    @classmethod
+    def from_parts(cls, template, strategy, state: State, *, rng: np.random.Generator,
+                   hall_of_fame, history=(), evaluations: int = 0, settings=None,
+                   refine=None) -> "Population":
+        """A population from what :meth:`parts` returned (the format layer's loader uses it)."""
+        if len(state.genomes) < 2:
+            raise ConfigError(f"population size must be an integer >= 2, got {len(state.genomes)}")
+        pop = cls.__new__(cls)
+        pop._setup(template, strategy, state, rng, hall_of_fame, refine, history, evaluations,
+                   settings)
+        return pop
+
+    def parts(self) -> dict:
+        """Everything the run is, for saving: ``from_parts(**parts())`` is the same run.
+
+        The generator's state is the one of the last tell (or of the start), so a
+        file saved between ask and tell asks the same genomes again.
+        """
+        return {"template": self.template, "strategy": self.strategy, "state": self.state,
+                "rng": rng_from_state(self._told_rng), "hall_of_fame": self.hall_of_fame,
+                "history": list(self.history), "evaluations": self.evaluations,
+                "settings": dict(self.settings), "refine": self.refine}
+
+    # --- views of the state -------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return len(self.state.genomes)
+
+    @property
+    def generation(self) -> int:
+        """The number of generations told."""
+        return self.state.generation
+
+    @property
+    def genomes(self) -> np.ndarray:
+        """The last generation told ``(pop, n_params)`` (the initial one before)."""
+        return self.state.genomes
+
+    @property
+    def fitness(self) -> np.ndarray | None:
+        """The fitness ``(pop,)`` of :attr:`genomes`, None before the first tell."""
+        return self.state.fitness if self.state.evaluated else None
 
     # --- ask / tell -------------------------------------------------------------
     def ask(self) -> np.ndarray:
         """The genomes to evaluate this generation ``(pop, n_params)`` (same array until told)."""
+        if self.refine is not None:
+            self.refine.require_data()
         if self._pending is None:
-            self._pending = self.strategy.ask(self.template, self.genomes, self.fitness,
-                                              self.rng, self.generation)
-        return self._pending
+            self._pending = self.strategy.ask(self.state, self.rng)
+        return self._pending[0]
 
     def ask_networks(self) -> list:
         """This generation's individuals as independent Networks."""
@@ -118,25 +162,29 @@ class Population:
         f = np.array(fitness, dtype=np.float64).reshape(-1)
         if f.shape != (len(genomes),):
             raise ShapeError(f"fitness must have shape ({len(genomes)},), got {np.shape(fitness)}")
-        self.strategy.tell(genomes, f, self.generation)
-        self.hall_of_fame.update(genomes, _sel.sanitize(f), self.generation)
-        self.genomes, self.fitness, self._pending = genomes, f, None
+        generation, clean = self.state.generation, _sel.sanitize(f)
+        state = self.strategy.tell(self._pending[1], genomes, f)
+        self.hall_of_fame.update(genomes, clean, generation)
         if self.refine is not None and self.refine.lamarckian:
-            self._refine_best(_sel.sanitize(f))
+            state = self.strategy.write_back(state, clean, self._learn, self.refine.top)
+        self.state, self._pending = state, None
         self.evaluations += len(f)
-        stats = generation_stats(self.generation, f, self.hall_of_fame.best_fitness,
+        stats = generation_stats(generation, f, self.hall_of_fame.best_fitness,
                                  self.evaluations, seconds)
         self.history.append(stats)
-        self.generation += 1
+        self._told_rng = self.rng.bit_generator.state
         return stats
 
-    def _refine_best(self, fitness: np.ndarray) -> None:
-        """Lamarckian step: the best individuals (or the ES mean) learn and keep the weights."""
-        if isinstance(self.strategy, ES):
-            self.strategy.mean = self.refine.refine(self.template, self.strategy.mean, self.rng)
-            return
-        top = np.argsort(-fitness, kind="stable")[:self.refine.top]
-        self.genomes = self.refine.refine_rows(self.template, self.genomes, top, self.rng)
+    def _learn(self, rows: np.ndarray) -> np.ndarray:
+        """Lamarckian step on ``rows (k, n_params)``: each learns and keeps the weights."""
+        return self.refine.refine_rows(self.template, rows, range(len(rows)), self.rng)
+
+    def attach_data(self, x, y) -> "Population":
+        """Give a loaded hybrid population its refinement data back (never saved); returns self."""
+        if self.refine is None:
+            raise ConfigError("this population has no Lamarckian or Baldwinian hybrid to give data to")
+        self.refine = self.refine.with_data(x, y)
+        return self
 
     # --- evaluation ---------------------------------------------------------------
     def evaluate(self, fitness, backend=None, vectorized: bool | None = None) -> np.ndarray:
@@ -157,8 +205,6 @@ class Population:
             stacked = StackedNetworks(self.template, genomes)
             args = (stacked, np.random.default_rng(seed)) if takes_rng(fitness) else (stacked,)
             return _vector_result(fitness(*args), len(genomes))
-        from .backends import get_backend
-
         if backend is None or isinstance(backend, str):  # made here, so closed here
             with get_backend(backend or "serial") as runner:
                 return runner.map(fitness, self.template, genomes, seed)
@@ -182,15 +228,16 @@ class Population:
 
     def run(self, fitness, generations: int | None = None, **options):
         """Evolve until a stop condition; see :func:`gone.evolution.run.run` for the options."""
-        from .run import run
-
         return run(self, fitness, generations, **options)
 
     def save(self, path) -> None:
-        """Write the whole run to a ``.gone`` population file, atomically (resumable)."""
-        from ..format.population import save_population
+        """Write the whole run to a ``.gone`` population file, atomically (resumable).
 
-        save_population(self, path)
+        The same as ``gone.save(pop, path)``; the hybrid's data arrays are not saved.
+        """
+        if not _SAVER:
+            raise ConfigError("no population file writer is registered; import gone.format")
+        _SAVER[0](self, path)
 
     def __repr__(self) -> str:
         return (f"Population(size={self.size}, network={self.template.sizes}, "

@@ -1,6 +1,8 @@
 """Callbacks for evolution runs: progress, history files, fitness plots, checkpoints.
 
-A callback has three no-op hooks; ``on_generation`` returning True stops the
+Training and evolution share one callback base, :class:`gone.Callback`: an
+evolution callback is a Callback with three more no-op hooks (run begins,
+a generation was told, run ends); ``on_generation`` returning True stops the
 run. A plain function ``f(pop, stats)`` works as a callback too.
 """
 
@@ -17,10 +19,11 @@ from typing import Callable
 from .._base.atomic import write_bytes
 from ..errors import ConfigError, require
 from .._base.progress import ProgressBar
+from ..nn.callbacks import Callback
 
 
-class EvolutionCallback:
-    """Base class: override the hooks you need."""
+class EvolutionCallback(Callback):
+    """A :class:`gone.Callback` for evolution runs: override the hooks you need."""
 
     def on_run_begin(self, pop) -> None: ...
 
@@ -48,7 +51,8 @@ def as_callbacks(callbacks) -> list[EvolutionCallback]:
         elif callable(cb):
             out.append(FunctionCallback(cb))
         else:
-            raise ConfigError(f"a callback must be an EvolutionCallback or a function, got {cb!r}")
+            raise ConfigError(f"an evolution callback must be an EvolutionCallback or a function "
+                              f"f(pop, stats), got {cb!r}")
     return out
 
 

@@ -7,9 +7,11 @@ The loop is exactly::
         stats = population.tell(fitness)
         for callback in callbacks: callback.on_generation(population, stats)
 
-Ctrl-C or SIGTERM finishes the current generation, lets every callback see
-the end of the run (a checkpoint is written then) and returns with
-``stop_reason == "interrupted"``; a second Ctrl-C interrupts at once.
+With ``handle_signals=True`` (the ``gone`` command asks for it), Ctrl-C or
+SIGTERM finishes the current generation, lets every callback see the end of
+the run (a checkpoint is written then) and returns with
+``stop_reason == "interrupted"``; a second Ctrl-C interrupts at once. By
+default a library call leaves the process's signal handlers alone.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
+from .backends import get_backend
 from .reporters import Checkpointer, ProgressReporter, as_callbacks
 
 
@@ -74,12 +77,12 @@ def stop_reason(pop, stats, done: int, generations, target, max_time, stagnation
 class _Interrupts:
     """Turn the first SIGINT/SIGTERM into a flag checked between generations."""
 
-    def __init__(self):
-        self.caught = False
+    def __init__(self, install: bool = True):
+        self.caught, self.install = False, install
         self._old = {}
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        if self.install and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handle)
         return self
@@ -97,7 +100,8 @@ class _Interrupts:
 def run(pop, fitness, generations: int | None = None, *, target: float | None = None,
         max_time: float | None = None, stagnation: int | None = None, backend="serial",
         workers: int | None = None, vectorized: bool | None = None, callbacks=(),
-        progress: bool = False, checkpoint=None, checkpoint_every: int = 10) -> EvolutionResult:
+        progress: bool = False, checkpoint=None, checkpoint_every: int = 10,
+        handle_signals: bool = False) -> EvolutionResult:
     """Evolve ``pop`` until a stop condition holds.
 
     Args:
@@ -112,7 +116,9 @@ def run(pop, fitness, generations: int | None = None, *, target: float | None = 
             or functions ``f(pop, stats)`` returning True to stop.
         progress: show a progress bar (terminal) or a log line per generation.
         checkpoint / checkpoint_every: save the run to this file every N
-            generations and when it ends (also on Ctrl-C / SIGTERM).
+            generations and when it ends.
+        handle_signals: turn Ctrl-C / SIGTERM into a clean stop after the
+            current generation (callbacks and the checkpoint see the end).
     """
     _check_stops(generations, target, max_time, stagnation)
     cbs = as_callbacks(callbacks)
@@ -123,11 +129,9 @@ def run(pop, fitness, generations: int | None = None, *, target: float | None = 
     started, done, reason = time.perf_counter(), 0, None
     runner = None
     if not (vectorized or getattr(fitness, "vectorized", False)):
-        from .backends import get_backend
-
         runner = get_backend(backend, workers)
     try:
-        with _Interrupts() as interrupts:
+        with _Interrupts(handle_signals) as interrupts:
             for cb in cbs:
                 cb.on_run_begin(pop)
             while reason is None:

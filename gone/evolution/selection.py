@@ -8,10 +8,12 @@ working one is left. Every selection returns parent indices ``(n,)``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from .._base.registry import Registry
 from ..errors import ConfigError
 
 
@@ -118,17 +120,29 @@ def truncation(fitness: np.ndarray, n: int, rng: np.random.Generator,
     return best[rng.integers(0, keep, size=n)]
 
 
-SELECTIONS: dict[str, Callable] = {
-    "roulette": roulette,
-    "tournament": tournament,
-    "rank": rank,
-    "truncation": truncation,
-}
+@dataclass(frozen=True)
+class Selection:
+    """A selection function and the GA settings it takes: ``{setting: keyword}``."""
+
+    fn: Callable
+    options: dict = field(default_factory=dict)
+
+    def __call__(self, fitness: np.ndarray, n: int, rng: np.random.Generator,
+                 settings=None) -> np.ndarray:
+        """``n`` parent indices; the options' values are read from ``settings`` (a GA), if given."""
+        kwargs = ({} if settings is None else
+                  {kw: getattr(settings, name) for name, kw in self.options.items()})
+        return self.fn(fitness, n, rng, **kwargs)
 
 
-def get(name: str) -> Callable:
+#: Every selection by name; a user's own is ``SELECTIONS.register("mine", Selection(fn))``.
+SELECTIONS: Registry = Registry("selection")
+SELECTIONS.register("roulette", Selection(roulette))
+SELECTIONS.register("tournament", Selection(tournament, {"tournament_size": "size"}))
+SELECTIONS.register("rank", Selection(rank))
+SELECTIONS.register("truncation", Selection(truncation, {"truncation": "fraction"}))
+
+
+def get(name: str) -> Selection:
     """The selection called ``name`` (roulette, tournament, rank, truncation)."""
-    key = str(name).strip().lower()
-    if key not in SELECTIONS:
-        raise ConfigError(f"unknown selection {name!r}; known: {', '.join(SELECTIONS)}")
-    return SELECTIONS[key]
+    return SELECTIONS.get(name)
