@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..nn import operators as _ops
-from .network import GraphError, GraphNetwork
+from ..errors import GraphError
+from .network import GraphNetwork
 from .._base.rng import make_rng
 
 
