@@ -44,6 +44,11 @@ def from_json(text: str, source: str = "<json>") -> GraphNetwork:
     except json.JSONDecodeError as exc:
         raise GraphError(f"{source}: not valid JSON: line {exc.lineno} column {exc.colno}: "
                          f"{exc.msg}") from None
+    except RecursionError:
+        raise GraphError(f"{source}: not a graph config: lists or objects nested too "
+                         "deeply") from None
+    except MemoryError:
+        raise GraphError(f"{source}: too large to load ({len(text)} characters)") from None
     try:
         return GraphNetwork.from_config(config)
     except GraphError as exc:
