@@ -140,13 +140,20 @@ def load(path) -> GraphNetwork:
 
 
 def save(graph: GraphNetwork, path) -> None:
-    """Write ``graph`` atomically: ``.gone`` by extension, JSON otherwise."""
+    """Write ``graph`` atomically: ``.gone`` by extension, JSON otherwise.
+
+    Refuses a graph with a non-finite weight or bias (:class:`GraphError`), which
+    no loader would accept back; an unwritable path is a
+    :class:`~gone._base.atomic.WriteError` naming ``path``.
+    """
+    bad = np.flatnonzero(~np.isfinite(graph.genome()))
+    if bad.size:
+        neuron, source = graph.gene_names()[int(bad[0])]
+        what = "bias" if source is None else f"synapse from {source!r}"
+        raise GraphError(f"not saving {path}: neuron {neuron!r} has a non-finite {what}")
     path = Path(path)
     data = dumps(graph) if path.suffix.lower() == ".gone" else to_json(graph).encode("utf-8")
-    try:
-        _atomic.write_bytes(path, data)
-    except OSError as exc:
-        raise GraphError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _atomic.write_bytes(path, data)  # a WriteError (a GoneError) names ``path``
 
 
 register_saver(save)
