@@ -11,11 +11,14 @@ program. ``learn`` saves what it learned when stdin ends, on a malformed line
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import sys
 
-from ..errors import GoneError, InputError
+import numpy as np
+
+from ..errors import DivergenceError, GoneError, InputError
 from ..format.graph import load, save
 from .args import ExitCode, positive_float, positive_int
 from .rows import chunks, parse_row
@@ -117,7 +120,7 @@ def _learn_loop(graph, args) -> None:
             pending = (lineno, parse_row(line, lineno, graph.n_inputs))
             continue
         target = parse_row(line, lineno, graph.n_outputs)
-        out, error = graph.learn(pending[1], target, args.learning_rate)
+        out, error = _learn_step(graph, pending[1], target, args, lineno)
         values = zip(graph.outputs, out.tolist())
         pairs = " ".join(f"{n}={_fmt(v, args.precision)}" for n, v in values)
         _emit(f"{pairs} error={_fmt(error, args.precision)}\n")
@@ -125,6 +128,23 @@ def _learn_loop(graph, args) -> None:
     if pending is not None:
         raise InputError(f"line {pending[0]}: input values without a line of expected "
                          "outputs after them")
+
+
+def _learn_step(graph, x, target, args, lineno: int):
+    """One gradient step; on a non-finite result the graph is put back as it was and
+    :class:`DivergenceError` says so (the caller then saves that last finite graph)."""
+    genome, state = graph.genome(), graph.state
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below, said once
+        out, error = graph.learn(x, target, args.learning_rate)
+    if not (math.isfinite(error) and np.isfinite(graph.genome()).all()
+            and np.isfinite(graph.state).all()):
+        graph.set_genome(genome)
+        graph.state = state
+        raise DivergenceError(
+            f"line {lineno}: learning diverged (a weight, the error or a neuron's value is no "
+            f"longer finite); try a smaller --learning-rate than {args.learning_rate:g}. "
+            f"{args.saved} keeps the graph from before this line")
+    return out, error
 
 
 def cmd_learn(args) -> int:

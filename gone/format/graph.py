@@ -151,6 +151,8 @@ def save(graph: GraphNetwork, path) -> None:
         neuron, source = graph.gene_names()[int(bad[0])]
         what = "bias" if source is None else f"synapse from {source!r}"
         raise GraphError(f"not saving {path}: neuron {neuron!r} has a non-finite {what}")
+    if not np.isfinite(graph.state).all():
+        raise GraphError(f"not saving {path}: the state (the neurons' last values) is not finite")
     path = Path(path)
     data = dumps(graph) if path.suffix.lower() == ".gone" else to_json(graph).encode("utf-8")
     _atomic.write_bytes(path, data)  # a WriteError (a GoneError) names ``path``
