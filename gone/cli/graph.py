@@ -5,22 +5,23 @@ lines and ``#`` comments are skipped, but count for line numbers). The
 network's state carries over from line to line. Every answer is flushed at
 once, so both commands work in pipes and in a conversation with another
 program. ``learn`` saves what it learned when stdin ends, on a malformed line
-(then exit 2) and on SIGTERM or Ctrl-C (exit 143 or 130), always atomically.
+(then exit 2) and on SIGTERM or Ctrl-C (exit 143 or 130, the convention of
+:class:`~gone.cli.args.ExitCode`), always atomically; a step that makes a
+weight non-finite is undone and ends the run (exit 2), so the saved file
+always loads.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import signal
 import sys
 
 import numpy as np
 
-from ..errors import DivergenceError, GoneError, InputError
+from ..errors import DivergenceError, InputError
 from ..format.graph import load, save
-from .args import ExitCode, positive_float, positive_int
+from .args import (ExitCode, Terminated, output_file, positive_float, positive_int,
+                   signals_blocked, sigterm_raises)
 from .rows import chunks, parse_row
 
 
@@ -43,7 +44,8 @@ def add_parser(sub) -> None:
         "takes one gradient step. Saves the learned graph to SAVED when stdin ends, on a "
         "malformed line and on SIGTERM or Ctrl-C.")
     p.add_argument("config", help="the graph to start from (.json or .gone)")
-    p.add_argument("saved", help="where to save the learned graph (.gone, else JSON)")
+    p.add_argument("saved", type=output_file(),
+                   help="where to save the learned graph (.gone, else JSON)")
     p.add_argument("--learning-rate", type=positive_float, default=0.1, metavar="R",
                    help="gradient descent step size (default 0.1)")
     p.add_argument("--precision", type=positive_int, default=None,
@@ -76,41 +78,6 @@ def cmd_propagate(args) -> int:
         out = graph.propagate(parse_row(line, lineno, graph.n_inputs))
         _emit(" ".join(_fmt(v, args.precision) for v in out.tolist()) + "\n")
     return ExitCode.OK
-
-
-class _Terminated(Exception):
-    """SIGTERM arrived; raised from the signal handler to stop reading stdin."""
-
-
-@contextlib.contextmanager
-def _sigterm_raises():
-    """While inside, SIGTERM raises :class:`_Terminated` (main thread only)."""
-    def handler(signum, frame):
-        raise _Terminated()
-
-    try:
-        old = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
-@contextlib.contextmanager
-def _signals_blocked():
-    """Hold SIGINT and SIGTERM back while saving; they are delivered afterwards."""
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None:  # pragma: no cover - Windows
-        yield
-        return
-    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        mask(signal.SIG_SETMASK, old)
 
 
 def _learn_loop(graph, args) -> None:
@@ -149,13 +116,10 @@ def _learn_step(graph, x, target, args, lineno: int):
 
 def cmd_learn(args) -> int:
     graph = load(args.config)
-    folder = os.path.dirname(os.path.abspath(args.saved))
-    if not os.access(folder, os.W_OK):
-        raise GoneError(f"cannot write {args.saved}: folder {folder} is missing or read-only")
     try:
-        with _sigterm_raises():
+        with sigterm_raises():
             _learn_loop(graph, args)
-    except _Terminated:
+    except Terminated:
         _save(graph, args.saved)
         print(f"gone: terminated; saved {args.saved}", file=sys.stderr)
         return ExitCode.TERMINATED
@@ -167,5 +131,5 @@ def cmd_learn(args) -> int:
 
 
 def _save(graph, path) -> None:
-    with _signals_blocked():
+    with signals_blocked():
         save(graph, path)
