@@ -80,7 +80,8 @@ def cmd_propagate(args) -> int:
     return ExitCode.OK
 
 
-def _learn_loop(graph, args) -> None:
+def _learn_loop(graph, args, steps: list) -> None:
+    """Learn from stdin's line pairs; ``steps[0]`` counts the steps taken."""
     pending = None  # (line number, inputs) waiting for its expected outputs
     for lineno, line in _lines(sys.stdin.fileno()):
         if pending is None:
@@ -90,6 +91,7 @@ def _learn_loop(graph, args) -> None:
         out, error = _learn_step(graph, pending[1], target, args, lineno)
         values = zip(graph.outputs, out.tolist())
         pairs = " ".join(f"{n}={_fmt(v, args.precision)}" for n, v in values)
+        steps[0] += 1
         _emit(f"{pairs} error={_fmt(error, args.precision)}\n")
         pending = None
     if pending is not None:
@@ -109,25 +111,37 @@ def _learn_step(graph, x, target, args, lineno: int):
         graph.state = state
         raise DivergenceError(
             f"line {lineno}: learning diverged (a weight, the error or a neuron's value is no "
-            f"longer finite); try a smaller --learning-rate than {args.learning_rate:g}. "
-            f"{args.saved} keeps the graph from before this line")
+            f"longer finite); try a smaller --learning-rate than {args.learning_rate:g}")
     return out, error
 
 
 def cmd_learn(args) -> int:
+    """Learn; SAVED is written when stdin ends, and on an early end only if a step was taken
+    (a bad first line leaves no file behind)."""
     graph = load(args.config)
+    steps = [0]
     try:
         with sigterm_raises():
-            _learn_loop(graph, args)
+            _learn_loop(graph, args, steps)
     except Terminated:
-        _save(graph, args.saved)
-        print(f"gone: terminated; saved {args.saved}", file=sys.stderr)
+        kept = _keep(graph, args.saved, steps)
+        print(f"gone: terminated; {kept}", file=sys.stderr)
         return ExitCode.TERMINATED
+    except DivergenceError as exc:
+        raise DivergenceError(f"{exc}; {_keep(graph, args.saved, steps)}") from None
     except BaseException:
-        _save(graph, args.saved)  # a malformed line, Ctrl-C, a closed stdout: keep what was learned
+        _keep(graph, args.saved, steps)  # a malformed line, Ctrl-C, a closed stdout
         raise
     _save(graph, args.saved)
     return ExitCode.OK
+
+
+def _keep(graph, path, steps: list) -> str:
+    """Save what was learned, if anything; says what happened to ``path``."""
+    if not steps[0]:
+        return f"nothing learned, {path} not written"
+    _save(graph, path)
+    return f"saved {path} (after {steps[0]} steps)"
 
 
 def _save(graph, path) -> None:
