@@ -50,6 +50,7 @@ def inputs(tmp_path_factory):
     (d / "empty.json").write_bytes(b"")
     (d / "empty.csv").write_bytes(b"")
     (d / "text.gone").write_text("hello, this is not a network\n")
+    (d / "text.json").write_text('{"hello": "this is not a graph"}\n')
     (d / "binary.csv").write_bytes(bytes(range(256)) * 4)
     (d / "folder").mkdir()
     (d / "emptydir").mkdir()
@@ -78,7 +79,8 @@ ROWS = [
     ("info-empty", ["info", "{empty_gone}"], ""),
     ("info-text", ["info", "{text_gone}"], ""),
     ("info-truncated", ["info", "{trunc_gone}"], ""),
-    ("info-json-as-gone", ["info", "{graph_json}"], ""),
+    ("info-truncated-json", ["info", "{trunc_json}"], ""),
+    ("info-json-not-a-graph", ["info", "{text_json}"], ""),
     ("info-unknown-option", ["info", "{net}", "--nosuch"], ""),
     # --- predict
     ("predict-missing", ["predict", "{missing}"], "1 2\n"),

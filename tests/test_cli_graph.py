@@ -182,3 +182,11 @@ def test_learn_that_diverges_stops_and_keeps_the_last_finite_graph(tmp_path):
     kept = graph_io.load(tmp_path / "d.gone")  # loads: every weight finite
     assert kept.to_config() == graph_io.load(saved).to_config()  # as after line 2
     assert len(result.stdout.splitlines()) == 1
+
+
+def test_info_describes_a_json_graph(capsys):
+    from gone.cli import main
+
+    assert main(["info", "--json", GATES]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["kind"] == "graph" and d["inputs"] == ["a", "b"] and d["neurons"] == 3
