@@ -148,21 +148,33 @@ def parse(config) -> Parsed:
     if not isinstance(neurons, dict) or not neurons:
         raise GraphError("neurons must be a non-empty object of name: neuron, "
                          f"got {_short(neurons)}")
-    for name in getattr(neurons, "duplicates", ()):
-        raise GraphError(f"neurons: duplicate neuron name {name!r}")
+    col = _columns(inputs, neurons)
     names = list(neurons)
-    col = {name: i for i, name in enumerate(inputs)}
-    for name in names:
-        if not isinstance(name, str) or not name:
-            raise GraphError(f"neurons: every name must be a non-empty string, got {_short(name)}")
-        if name in col:
-            raise GraphError(f"neuron {name!r}: duplicate name, {name!r} is also an input")
-        col[name] = len(col)
     outputs = name_list(config["outputs"], "outputs")
     for name in outputs:
         if name not in neurons:
             where = " (an input cannot be an output)" if name in inputs else ""
             raise GraphError(f"outputs: {name!r} is not a neuron{where}{suggest(name, names)}")
+    return _flatten(inputs, outputs, neurons, col)
+
+
+def _columns(inputs: list, neurons: dict) -> dict:
+    """``{name: column}`` of the node matrix: inputs, then neurons in definition order."""
+    for name in getattr(neurons, "duplicates", ()):
+        raise GraphError(f"neurons: duplicate neuron name {name!r}")
+    col = {name: i for i, name in enumerate(inputs)}
+    for name in neurons:
+        if not isinstance(name, str) or not name:
+            raise GraphError(f"neurons: every name must be a non-empty string, got {_short(name)}")
+        if name in col:
+            raise GraphError(f"neuron {name!r}: duplicate name, {name!r} is also an input")
+        col[name] = len(col)
+    return col
+
+
+def _flatten(inputs: list, outputs: list, neurons: dict, col: dict) -> Parsed:
+    """Check every neuron and lay the graph out as flat arrays, one pass."""
+    names = list(neurons)
     acts, act_names, sources, flat, src = [], [], [], [], []
     cache: dict = {}
     for name in names:

@@ -125,14 +125,7 @@ class Plan:
         runs = np.flatnonzero(np.r_[True, s_rank[1:] != s_rank[:-1]]) if s else np.zeros(0, int)
         self.run_start = runs - s_bounds[s_level[runs]]    # (r,) within the level
         self.run_row = self.rows[runs]                     # (r,) the member row it sums into
-        # backward: each level's synapses sorted by source column
-        cperm = np.lexsort((self.cols, s_level)) if s else np.zeros(0, dtype=np.intp)
-        c_cols, c_level = self.cols[cperm], s_level[cperm]
-        cruns = (np.flatnonzero(np.r_[True, (c_cols[1:] != c_cols[:-1]) |
-                                      (c_level[1:] != c_level[:-1])]) if s else np.zeros(0, int))
-        self.cperm = cperm - s_bounds[c_level]             # (s,) within the level
-        self.crun_start = cruns - s_bounds[c_level[cruns]]  # (c,) within the level
-        self.crun_col = c_cols[cruns]                      # (c,) the source column it adds to
+        cruns = self._by_source(s_level, s_bounds)
         self.cyclic = cyclic
         self.level = level
         r_bounds = np.searchsorted(runs + 0, s_bounds)
@@ -142,6 +135,22 @@ class Plan:
         self.levels = self._levels(acts, order, bounds, s_bounds, r_bounds, c_bounds, group_starts)
         self.w = np.zeros(s)
         self.b = np.zeros(n)
+
+    def _by_source(self, s_level: np.ndarray, s_bounds: np.ndarray) -> np.ndarray:
+        """For backward: each level's synapses sorted by source column, and runs of one source.
+
+        Sets ``cperm`` (s,), ``crun_start`` and ``crun_col`` (c,), all within
+        their level; returns the runs' global starts.
+        """
+        empty = np.zeros(0, dtype=np.intp)
+        cperm = np.lexsort((self.cols, s_level)) if len(s_level) else empty
+        c_cols, c_level = self.cols[cperm], s_level[cperm]
+        cruns = (np.flatnonzero(np.r_[True, (c_cols[1:] != c_cols[:-1]) |
+                                      (c_level[1:] != c_level[:-1])]) if len(cperm) else empty)
+        self.cperm = cperm - s_bounds[c_level]
+        self.crun_start = cruns - s_bounds[c_level[cruns]]
+        self.crun_col = c_cols[cruns]
+        return cruns
 
     @staticmethod
     def _levels(acts, order, bounds, s_bounds, r_bounds, c_bounds, group_starts) -> list:
