@@ -21,12 +21,10 @@ JSON shape); gone before the sparse compile needed neurons^2 memory (a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -107,9 +105,10 @@ def main(argv=None) -> None:
                 ok = "ok" if r["load_s"] < 2 and r["peak_mb"] < 500 else "OVER TARGET"
                 if ok != "ok" and r["load_cpu_s"] < 2 and r["peak_mb"] < 500:
                     ok = "CPU ok, wall over: a loaded machine?"
-                print(f"{shape:6s} .{ext:4s} {int(r['neurons']):>7} neurons {int(r['synapses']):>7} "
-                      f"synapses {size:6.1f} MB file: load {r['load_s']:.2f} s (CPU {r['load_cpu_s']:.2f} s), "
-                      f"peak RSS "
+                print(f"{shape:6s} .{ext:4s} {int(r['neurons']):>7} neurons "
+                      f"{int(r['synapses']):>7} "
+                      f"synapses {size:6.1f} MB file: load {r['load_s']:.2f} s "
+                      f"(CPU {r['load_cpu_s']:.2f} s), peak RSS "
                       f"{r['peak_mb']:.0f} MB (interpreter+imports {r['baseline_mb']:.0f} MB), "
                       f"step(32) {r['step32_s'] * 1e3:.0f} ms, learn(32) "
                       f"{r['learn32_s'] * 1e3:.0f} ms  [{ok}: < 2 s, < 500 MB]")

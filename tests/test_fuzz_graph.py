@@ -177,11 +177,11 @@ def run(seed: int, cases: int) -> tuple[list[str], dict]:
     for case in range(cases):
         config = configs[case % len(configs)]
         text = mutate_config(config, rng)
-        _timed("json", case, lambda: gio.from_json(text, "f.json"), problems, outcomes)
+        _timed("json", case, lambda t=text: gio.from_json(t, "f.json"), problems, outcomes)
         data = mutate_bytes(sealed[case % len(sealed)], rng)
-        _timed("gone-bytes", case, lambda: gio.loads(data, "f.gone"), problems, outcomes)
+        _timed("gone-bytes", case, lambda d=data: gio.loads(d, "f.gone"), problems, outcomes)
         data = hostile_message(config, rng)
-        _timed("gone-msg", case, lambda: gio.loads(data, "f.gone"), problems, outcomes)
+        _timed("gone-msg", case, lambda d=data: gio.loads(d, "f.gone"), problems, outcomes)
     return problems, outcomes
 
 

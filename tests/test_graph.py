@@ -11,10 +11,9 @@ from hypothesis import strategies as st
 
 import gone
 from gone.format import graph as graph_io
-from gone.nn.gradcheck import numeric_grad, rel_error
+from gone.graph.evolution import TopologyMutation, add_connection, add_neuron, crossover, remove_connection
 from gone.graph.network import GraphError, GraphNetwork
-from gone.graph.evolution import (TopologyMutation, add_connection, add_neuron, crossover,
-                                  remove_connection)
+from gone.nn.gradcheck import numeric_grad, rel_error
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "graph"
 GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])

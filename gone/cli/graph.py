@@ -20,8 +20,15 @@ import numpy as np
 
 from ..errors import DivergenceError, InputError
 from ..format.graph import load, save
-from .args import (ExitCode, Terminated, output_file, positive_float, positive_int,
-                   signals_blocked, sigterm_raises)
+from .args import (
+    ExitCode,
+    Terminated,
+    output_file,
+    positive_float,
+    positive_int,
+    signals_blocked,
+    sigterm_raises,
+)
 from .rows import chunks, parse_row
 
 

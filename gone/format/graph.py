@@ -15,17 +15,16 @@ whatever the bytes. Importing this module registers :func:`save` as what
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from .._base import atomic as _atomic
-from . import network as _io
 from .._proto import gone_pb2 as pb
 from ..errors import GraphError
 from ..graph.convert import to_network  # noqa: F401 - kept for gone.graph_io users
 from ..graph.network import GraphNetwork, json_object, register_saver
+from . import network as _io
 
 from_network = GraphNetwork.from_network  # kept for gone.graph_io users
 

@@ -7,8 +7,7 @@ registers ``GraphNetwork.save``).
 
 from ..errors import GraphError
 from .convert import network_config, to_network
-from .evolution import (TopologyMutation, add_connection, add_neuron, crossover,
-                        remove_connection)
+from .evolution import TopologyMutation, add_connection, add_neuron, crossover, remove_connection
 from .network import GraphNetwork
 
 #: The graph of a layered network (``GraphNetwork.from_network``).
