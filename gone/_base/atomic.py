@@ -75,7 +75,10 @@ def _write(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
             if mode is not None:
                 os.chmod(tmp, mode)
-            os.replace(tmp, path)  # while still locked: no cleaner can take it first
+            if fcntl is not None:  # POSIX: rename while locked, so no cleaner takes it first
+                os.replace(tmp, path)
+        if fcntl is None:  # Windows cannot rename an open file
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
