@@ -52,6 +52,8 @@ from .plan import Plan, levels
 __all__ = ["GraphNetwork", "json_object", "register_saver", "suggest"]
 
 _saver = None
+_MOVED = {"crossover": "(a, b, rng, p=0.5)", "add_connection": "(graph, rng, std=1.0)",
+          "remove_connection": "(graph, rng)", "add_neuron": "(graph, rng, activation)"}
 
 
 def register_saver(fn) -> None:
@@ -307,6 +309,13 @@ class GraphNetwork:
         if _saver is None:
             raise GoneError("no graph writer registered: import gone (gone.format.graph)")
         _saver(self, path)
+
+    def __getattr__(self, name: str):
+        # The topology edits were methods once; say where they went.
+        if name in _MOVED:
+            raise AttributeError(f"GraphNetwork.{name} is now the function "
+                                 f"gone.graph.{name}{_MOVED[name]}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return (f"GraphNetwork(inputs={list(self.inputs)}, outputs={list(self.outputs)}, "
