@@ -185,6 +185,35 @@ def run(seed: int, cases: int) -> tuple[list[str], dict]:
     return problems, outcomes
 
 
+POPULATION_JUNK = ["", "{", "[]", "null", "1e999", '{"a": [1, 2]}', '"x"', '{"selection": 5}',
+                   "\u0000", "[" * 5000]
+
+
+def hostile_population(data: bytes, rng) -> bytes:
+    """A population file with one hostile field, re-sealed (the checksum is valid)."""
+    from gone._proto import gone_pb2 as pb
+    from gone.format import network as nio
+
+    msg = pb.NeuralNetwork()
+    msg.ParseFromString(data)
+    msg.ClearField("crc32")
+    pop, junk = msg.population, POPULATION_JUNK[int(rng.integers(len(POPULATION_JUNK)))]
+    op = rng.integers(6)
+    if op == 0:
+        pop.strategy_settings = junk
+    elif op == 1:
+        pop.rng_state = junk
+    elif op == 2:
+        pop.strategy = junk
+    elif op == 3:
+        pop.size = int(rng.choice([-1, 0, 2 ** 40]))
+    elif op == 4:
+        pop.history_columns.append(junk)
+    else:
+        pop.generation = int(rng.choice([-5, 2 ** 62]))
+    return nio.seal(msg.SerializeToString())
+
+
 def info_files(folder: str, rng, cases: int):
     """Damaged network, population and graph files for ``gone info``."""
     import gone
@@ -197,8 +226,10 @@ def info_files(folder: str, rng, cases: int):
     configs = base_configs()
     for case in range(cases):
         path = os.path.join(folder, f"{case}.gone")
-        data = (hostile_message(configs[case % len(configs)], rng) if case % 3 == 2
-                else mutate_bytes(bases[case % 3], rng))
+        kind = case % 4
+        data = (hostile_message(configs[case % len(configs)], rng) if kind == 2
+                else hostile_population(bases[1], rng) if kind == 3
+                else mutate_bytes(bases[kind], rng))
         with open(path, "wb") as fh:
             fh.write(data)
         yield case, path

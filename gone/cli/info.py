@@ -8,6 +8,7 @@ from ..format.graph import from_message as graph_from_message
 from ..format.graph import load as load_graph
 from ..format.network import decode, go_compatible, load_file, read_bytes
 from ..format.population import describe as describe_population
+from ..errors import GoneError, GoneFormatError
 from .args import ExitCode
 
 
@@ -115,9 +116,29 @@ def cmd_info(args) -> int:
     net, version = load_file(args.file)
     d = describe(net, version)
     if msg.HasField("population"):
-        d["population"] = describe_population(msg)
+        d["population"] = _population(msg, args.file)
     print(json.dumps(d, indent=2) if args.json else _info_text(args.file, d))
     return ExitCode.OK
+
+
+def _population(msg, path: str) -> dict:
+    """The population part of ``gone info``; a damaged record is a GoneFormatError.
+
+    The population codec validates what it loads; this guard keeps ``gone
+    info`` to one line even on a record it does not (yet) check field by field.
+    """
+    try:
+        d = describe_population(msg)
+        if not isinstance(d.get("strategy_settings"), dict):
+            raise TypeError(f"strategy settings are {type(d.get('strategy_settings')).__name__}, "
+                            "not an object")
+        return d
+    except GoneError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+            RecursionError) as exc:
+        raise GoneFormatError(f"{path}: damaged population record "
+                              f"({type(exc).__name__}: {exc})") from None
 
 
 def _graph_info(args, graph, format_version) -> int:
