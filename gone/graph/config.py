@@ -189,7 +189,7 @@ def _flatten(inputs: list, outputs: list, neurons: dict, col: dict) -> Parsed:
             raise GraphError(f"{where}: synapses must be an object, got {_short(synapses)}")
         for source in getattr(synapses, "duplicates", ()):
             raise GraphError(f"{where}: synapses: duplicate source {source!r}")
-        cols = [col.get(source) for source in synapses]
+        cols = list(map(col.get, synapses))
         if None in cols:
             source = list(synapses)[cols.index(None)]
             raise GraphError(f"{where}: synapses: unknown source {_short(source)}"
@@ -209,7 +209,7 @@ def _numbers(flat: list, neurons: dict, names: list) -> np.ndarray:
     The common case (plain floats and ints, all finite) is checked in bulk; only
     otherwise are the values walked one by one with their neuron and source.
     """
-    if all(type(v) is float or type(v) is int for v in flat):
+    if set(map(type, flat)) <= {float, int}:
         try:
             params = np.array(flat, dtype=np.float64)
         except OverflowError:  # an int beyond float range
