@@ -21,7 +21,7 @@ import numpy as np
 
 from .._base import atomic as _atomic
 from .._proto import gone_pb2 as pb
-from ..errors import GraphError
+from ..errors import GoneFormatError, GraphError
 from ..graph.convert import to_network  # noqa: F401 - kept for gone.graph_io users
 from ..graph.network import GraphNetwork, json_object, register_saver
 from . import network as _io
@@ -110,7 +110,10 @@ def dumps(graph: GraphNetwork) -> bytes:
 
 def loads(data: bytes, source: str = "<bytes>") -> GraphNetwork:
     """A graph from ``.gone`` bytes."""
-    return from_message(_io.decode(data, source), source)
+    try:
+        return from_message(_io.decode(data, source), source)
+    except MemoryError:  # the memory it takes is in proportion to the file: a huge file
+        raise GoneFormatError(f"{source}: too large to load ({len(data)} bytes)") from None
 
 
 # --- files ----------------------------------------------------------------------
@@ -128,7 +131,10 @@ def load(path) -> GraphNetwork:
 
     Reads the file once, so a pipe or process substitution works too.
     """
-    data = _io.read_bytes(path)
+    try:
+        data = _io.read_bytes(path)
+    except MemoryError:
+        raise GoneFormatError(f"{path}: too large to read into memory") from None
     if _is_json(Path(path), data):
         try:
             text = data.decode("utf-8")
