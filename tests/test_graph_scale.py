@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from gone.graph import GraphNetwork
+from gone.graph import GraphNetwork, plan
 from gone.nn.gradcheck import numeric_grad, rel_error
 
 
@@ -40,11 +40,22 @@ def reference_step(g, x, state):
     return [now[o] for o in g.outputs], [now[n] for n in g.neuron_names]
 
 
+@pytest.fixture(params=["sparse", "dense", "mixed"])
+def layout(request, monkeypatch):
+    """Every level a sparse gather, every level a dense matmul, or the default choice."""
+    ratio = {"sparse": 0, "dense": 10 ** 9, "mixed": plan.DENSE_RATIO}[request.param]
+    monkeypatch.setattr(plan, "DENSE_RATIO", ratio)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(5))
-def test_sparse_levels_match_a_neuron_by_neuron_reference(seed):
+def test_levels_match_a_neuron_by_neuron_reference(seed, layout):
     rng = np.random.default_rng(seed)
     g = sparse_graph(rng)
-    assert g._plan.levels and not all(L.dense for L in g._plan.levels)  # both paths run
+    levels = g._plan.levels
+    assert levels and not all(L.full for L in levels)  # some neurons have no synapse
+    dense = [L.W is not None for L in levels if L.shi > L.slo]
+    assert all(dense) if layout == "dense" else not any(dense) if layout == "sparse" else True
     assert g.cycle_closing()  # recurrent synapses are exercised
     xs = rng.normal(size=(6, 3, g.n_inputs))  # (time, batch, inputs)
     states = [np.zeros(g.n_neurons) for _ in range(3)]
@@ -56,7 +67,7 @@ def test_sparse_levels_match_a_neuron_by_neuron_reference(seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_sparse_gradient_matches_finite_differences(seed):
+def test_gradient_matches_finite_differences(seed, layout):
     rng = np.random.default_rng(seed)
     g = sparse_graph(rng, n=25, p=0.15)
     x, t = rng.normal(size=(5, g.n_inputs)), rng.normal(size=(5, g.n_outputs))
@@ -74,7 +85,7 @@ def test_sparse_gradient_matches_finite_differences(seed):
 
 _CHAIN = r"""
 import sys, numpy as np
-from gone.graph import GraphNetwork
+from gone.graph import GraphNetwork, plan
 n = int(sys.argv[1])
 neurons = {f"n{i}": {"activation": "identity", "synapses": {("x" if i == 0 else f"n{i-1}"): 1.0}}
            for i in range(n)}

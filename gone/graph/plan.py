@@ -9,8 +9,11 @@ neurons of earlier levels, so a level is evaluated at once::
 ``v`` is the ``(batch, n_inputs + n_neurons)`` node matrix of one step. The
 sum is a gather ``v[:, cols]`` (``(batch, s)`` for the level's ``s``
 synapses), a product with ``w`` and ``np.add.reduceat`` over each neuron's
-run of synapses: no dense ``(neurons, nodes)`` matrix is ever made, so a
-level costs what its synapses cost. Backward runs the same gathers the other
+run of synapses: no dense ``(neurons, nodes)`` matrix is made, so a level
+costs what its synapses cost. Except where the dense matrix is small against
+the level's synapses (at most :data:`DENSE_RATIO` times the sparse
+description): there one matmul ``v @ W.T`` is faster than the gathers, and
+memory stays O(neurons + synapses). Backward runs the same gathers the other
 way: the synapses of a level are also kept sorted by source, so the
 gradient reaching each source is one ``reduceat`` too.
 
@@ -20,9 +23,12 @@ level); a level is a handful of offsets into them, sliced when it runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+#: A level runs as a dense matmul when ``members x nodes <= DENSE_RATIO x (members + synapses)``.
+DENSE_RATIO = 8
 
 
 def levels(n_inputs: int, src: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +88,8 @@ class Level:
     clo: int         # runs of synapses per source [clo, chi)
     chi: int
     groups: tuple    # ((activation, start, stop), ...) member ranges sharing an activation
-    dense: bool      # every member has at least one synapse
+    full: bool       # every member has at least one synapse
+    W: np.ndarray | None = None  # (k, nodes) when the level runs as a dense matmul
 
 
 class Plan:
@@ -133,8 +140,16 @@ class Plan:
         group_starts = np.flatnonzero(np.r_[True, (lv_sorted[1:] != lv_sorted[:-1]) |
                                             (act_id[order][1:] != act_id[order][:-1])])
         self.levels = self._levels(acts, order, bounds, s_bounds, r_bounds, c_bounds, group_starts)
+        self._matrices(n_inputs + n)
         self.w = np.zeros(s)
         self.b = np.zeros(n)
+
+    def _matrices(self, n_nodes: int) -> None:
+        """Give small, well-filled levels a dense ``W`` (see :data:`DENSE_RATIO`)."""
+        for i, L in enumerate(self.levels):
+            k, s = L.hi - L.lo, L.shi - L.slo
+            if s and k * n_nodes <= DENSE_RATIO * (k + s):
+                self.levels[i] = replace(L, W=np.zeros((k, n_nodes)))
 
     def _by_source(self, s_level: np.ndarray, s_bounds: np.ndarray) -> np.ndarray:
         """For backward: each level's synapses sorted by source column, and runs of one source.
@@ -173,6 +188,9 @@ class Plan:
         """Take weights and biases from the genome ``params`` ``(n + s,)``."""
         self.w = params[self.pos]
         self.b = params[self.bias_pos]
+        for L in self.levels:
+            if L.W is not None:
+                L.W[self.rows[L.slo:L.shi], self.cols[L.slo:L.shi]] = self.w[L.slo:L.shi]
 
     # --- running ----------------------------------------------------------------
     def _z(self, L: Level, xs: np.ndarray) -> np.ndarray:
@@ -181,7 +199,7 @@ class Plan:
         if L.shi == L.slo:
             return np.broadcast_to(self.b[L.lo:L.hi], (batch, k)).copy()
         sums = np.add.reduceat(xs * self.w[L.slo:L.shi], self.run_start[L.rlo:L.rhi], axis=1)
-        if L.dense:
+        if L.full:
             z = sums
         else:
             z = np.zeros((batch, k))
@@ -193,13 +211,19 @@ class Plan:
         """Run every level on the node matrix ``v`` ``(batch, nodes)`` in place.
 
         With ``keep``, returns per level ``(xs, z, a)``: the gathered source
-        values ``(batch, s_level)`` and the pre- and post-activations
-        ``(batch, k)``, what :meth:`backward` needs (O(batch x (n + s)) in all).
+        values ``(batch, s_level)`` (the whole ``v`` for a dense level) and the
+        pre- and post-activations ``(batch, k)``, what :meth:`backward` needs
+        (O(batch x (n + s)) in all).
         """
         caches = []
         for L in self.levels:
-            xs = v[:, self.cols[L.slo:L.shi]]
-            z = self._z(L, xs)
+            if L.W is not None:
+                xs = v.copy() if keep else None  # what backward's (gz.T @ v) needs
+                z = v @ L.W.T
+                z += self.b[L.lo:L.hi]
+            else:
+                xs = v[:, self.cols[L.slo:L.shi]]
+                z = self._z(L, xs)
             a = np.empty_like(z)
             for act, lo, hi in L.groups:
                 a[:, lo:hi] = act.fn(z[:, lo:hi])
@@ -222,6 +246,11 @@ class Plan:
                 gz[:, lo:hi] = act.backward(z[:, lo:hi], a[:, lo:hi], ga[:, lo:hi])
             grad[self.bias_pos[L.lo:L.hi]] = gz.sum(axis=0)
             if L.shi == L.slo:
+                continue
+            if L.W is not None:
+                rows, cols = self.rows[L.slo:L.shi], self.cols[L.slo:L.shi]
+                grad[self.pos[L.slo:L.shi]] = (gz.T @ xs)[rows, cols]
+                dv += gz @ L.W
                 continue
             gzs = gz[:, self.rows[L.slo:L.shi]]
             grad[self.pos[L.slo:L.shi]] = np.einsum("bs,bs->s", gzs, xs)
