@@ -26,8 +26,9 @@ Propagation, one step per input row:
 
 The graph is compiled into levels (longest feed-forward path from the inputs,
 see :mod:`gone.graph.plan`); a level is a sparse gather of its synapses'
-sources, so a step costs O(batch x synapses) and the compiled graph
-O(neurons + synapses) memory, vectorised over a batch of independent sequences.
+sources (or, when that is cheaper, one small matmul), so a step costs
+O(batch x synapses) and the compiled graph O(neurons + synapses) memory,
+vectorised over a batch of independent sequences.
 
 Learning (:meth:`GraphNetwork.learn`) is gradient descent on
 ``E = 1/2 sum_outputs (y - target)^2`` (averaged over the batch) for one step,
