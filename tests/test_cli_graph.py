@@ -169,3 +169,24 @@ def test_example_script_trains_and_queries(tmp_path):
     out = np.array([[float(v) for v in line.split()] for line in gates])
     np.testing.assert_array_equal(out > 0.5, [[0, 0, 1], [0, 1, 0], [0, 1, 0], [1, 1, 0]])
     assert lines[-6:] == ["1.0 0.0", "1.0 0.0", "1.0 0.0", "0.0 0.0", "0.0 1.0", "0.0 1.0"]
+
+
+def test_learn_that_diverges_stops_and_keeps_the_last_finite_graph(tmp_path):
+    saved = tmp_path / "s.gone"
+    first = run("learn", GATES, saved, "--learning-rate", "1e10", stdin="1 1\n1 1 0\n")
+    assert first.returncode == 0  # one enormous but finite step
+    result = run("learn", GATES, tmp_path / "d.gone", "--learning-rate", "1e10",
+                 stdin="1 1\n1 1 0\n1 1\n1e300 1e300 1e300\n0 0\n0 0 1\n")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "line 4: learning diverged" in result.stderr
+    kept = graph_io.load(tmp_path / "d.gone")  # loads: every weight finite
+    assert kept.to_config() == graph_io.load(saved).to_config()  # as after line 2
+    assert len(result.stdout.splitlines()) == 1
+
+
+def test_info_describes_a_json_graph(capsys):
+    from gone.cli import main
+
+    assert main(["info", "--json", GATES]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["kind"] == "graph" and d["inputs"] == ["a", "b"] and d["neurons"] == 3

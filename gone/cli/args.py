@@ -9,20 +9,69 @@ exit code 2 before any work starts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import math
 import os
+import signal
 from pathlib import Path
 
 
 class ExitCode(enum.IntEnum):
-    """The ``gone`` command's exit codes (documented in the README)."""
+    """The ``gone`` command's exit codes (documented in the README).
+
+    The signal codes follow the shell's 128 + signal number, so a script sees
+    the same code whether gone stopped cleanly on the signal or was killed by it.
+    Every command that handles SIGTERM (``learn``, ``evolve``, ``play``) must
+    end with 143 after keeping what it has (``learn`` saves, ``evolve`` writes
+    its checkpoint, ``play`` just stops), and Ctrl-C with 130.
+    """
 
     OK = 0
+    INTERNAL = 1       # a bug in gone (one line; GONE_DEBUG=1 shows the traceback)
     ERROR = 2          # a usage mistake or bad input: one line on stderr, nothing written
     INTERRUPTED = 130  # Ctrl-C (SIGINT): what was finished is kept
     SIGPIPE = 141      # the reader of stdout went away (``gone predict ... | head``)
     TERMINATED = 143   # SIGTERM: stopped like Ctrl-C, results so far kept
+
+
+class Terminated(Exception):
+    """SIGTERM arrived (raised by :func:`sigterm_raises`); ``gone`` exits with 143."""
+
+
+@contextlib.contextmanager
+def sigterm_raises():
+    """While inside, SIGTERM raises :class:`Terminated` (main thread only; elsewhere a no-op).
+
+    Commands that must keep work on SIGTERM wrap their loop in this and catch
+    :class:`Terminated` (or let ``gone.cli.main`` turn it into exit 143).
+    """
+    def handler(signum, frame):
+        raise Terminated()
+
+    try:
+        old = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+@contextlib.contextmanager
+def signals_blocked():
+    """Hold SIGINT and SIGTERM back (e.g. while saving); they are delivered afterwards."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:  # pragma: no cover - Windows
+        yield
+        return
+    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, old)
 
 
 class Parser(argparse.ArgumentParser):

@@ -5,19 +5,30 @@ lines and ``#`` comments are skipped, but count for line numbers). The
 network's state carries over from line to line. Every answer is flushed at
 once, so both commands work in pipes and in a conversation with another
 program. ``learn`` saves what it learned when stdin ends, on a malformed line
-(then exit 2) and on SIGTERM or Ctrl-C (exit 143 or 130), always atomically.
+(then exit 2) and on SIGTERM or Ctrl-C (exit 143 or 130, the convention of
+:class:`~gone.cli.args.ExitCode`), always atomically; a step that makes a
+weight non-finite is undone and ends the run (exit 2), so the saved file
+always loads.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
+import math
 import sys
 
-from ..errors import GoneError, InputError
+import numpy as np
+
+from ..errors import DivergenceError, InputError
 from ..format.graph import load, save
-from .args import ExitCode, positive_float, positive_int
+from .args import (
+    ExitCode,
+    Terminated,
+    output_file,
+    positive_float,
+    positive_int,
+    signals_blocked,
+    sigterm_raises,
+)
 from .rows import chunks, parse_row
 
 
@@ -40,7 +51,8 @@ def add_parser(sub) -> None:
         "takes one gradient step. Saves the learned graph to SAVED when stdin ends, on a "
         "malformed line and on SIGTERM or Ctrl-C.")
     p.add_argument("config", help="the graph to start from (.json or .gone)")
-    p.add_argument("saved", help="where to save the learned graph (.gone, else JSON)")
+    p.add_argument("saved", type=output_file(),
+                   help="where to save the learned graph (.gone, else JSON)")
     p.add_argument("--learning-rate", type=positive_float, default=0.1, metavar="R",
                    help="gradient descent step size (default 0.1)")
     p.add_argument("--precision", type=positive_int, default=None,
@@ -75,51 +87,18 @@ def cmd_propagate(args) -> int:
     return ExitCode.OK
 
 
-class _Terminated(Exception):
-    """SIGTERM arrived; raised from the signal handler to stop reading stdin."""
-
-
-@contextlib.contextmanager
-def _sigterm_raises():
-    """While inside, SIGTERM raises :class:`_Terminated` (main thread only)."""
-    def handler(signum, frame):
-        raise _Terminated()
-
-    try:
-        old = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
-@contextlib.contextmanager
-def _signals_blocked():
-    """Hold SIGINT and SIGTERM back while saving; they are delivered afterwards."""
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None:  # pragma: no cover - Windows
-        yield
-        return
-    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        mask(signal.SIG_SETMASK, old)
-
-
-def _learn_loop(graph, args) -> None:
+def _learn_loop(graph, args, steps: list) -> None:
+    """Learn from stdin's line pairs; ``steps[0]`` counts the steps taken."""
     pending = None  # (line number, inputs) waiting for its expected outputs
     for lineno, line in _lines(sys.stdin.fileno()):
         if pending is None:
             pending = (lineno, parse_row(line, lineno, graph.n_inputs))
             continue
         target = parse_row(line, lineno, graph.n_outputs)
-        out, error = graph.learn(pending[1], target, args.learning_rate)
+        out, error = _learn_step(graph, pending[1], target, args, lineno)
         values = zip(graph.outputs, out.tolist())
         pairs = " ".join(f"{n}={_fmt(v, args.precision)}" for n, v in values)
+        steps[0] += 1
         _emit(f"{pairs} error={_fmt(error, args.precision)}\n")
         pending = None
     if pending is not None:
@@ -127,25 +106,51 @@ def _learn_loop(graph, args) -> None:
                          "outputs after them")
 
 
+def _learn_step(graph, x, target, args, lineno: int):
+    """One gradient step; on a non-finite result the graph is put back as it was and
+    :class:`DivergenceError` says so (the caller then saves that last finite graph)."""
+    genome, state = graph.genome(), graph.state
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below, said once
+        out, error = graph.learn(x, target, args.learning_rate)
+    if not (math.isfinite(error) and np.isfinite(graph.genome()).all()
+            and np.isfinite(graph.state).all()):
+        graph.set_genome(genome)
+        graph.state = state
+        raise DivergenceError(
+            f"line {lineno}: learning diverged (a weight, the error or a neuron's value is no "
+            f"longer finite); try a smaller --learning-rate than {args.learning_rate:g}")
+    return out, error
+
+
 def cmd_learn(args) -> int:
+    """Learn; SAVED is written when stdin ends, and on an early end only if a step was taken
+    (a bad first line leaves no file behind)."""
     graph = load(args.config)
-    folder = os.path.dirname(os.path.abspath(args.saved))
-    if not os.access(folder, os.W_OK):
-        raise GoneError(f"cannot write {args.saved}: folder {folder} is missing or read-only")
+    steps = [0]
     try:
-        with _sigterm_raises():
-            _learn_loop(graph, args)
-    except _Terminated:
-        _save(graph, args.saved)
-        print(f"gone: terminated; saved {args.saved}", file=sys.stderr)
+        with sigterm_raises():
+            _learn_loop(graph, args, steps)
+    except Terminated:
+        kept = _keep(graph, args.saved, steps)
+        print(f"gone: terminated; {kept}", file=sys.stderr)
         return ExitCode.TERMINATED
+    except DivergenceError as exc:
+        raise DivergenceError(f"{exc}; {_keep(graph, args.saved, steps)}") from None
     except BaseException:
-        _save(graph, args.saved)  # a malformed line, Ctrl-C, a closed stdout: keep what was learned
+        _keep(graph, args.saved, steps)  # a malformed line, Ctrl-C, a closed stdout
         raise
     _save(graph, args.saved)
     return ExitCode.OK
 
 
+def _keep(graph, path, steps: list) -> str:
+    """Save what was learned, if anything; says what happened to ``path``."""
+    if not steps[0]:
+        return f"nothing learned, {path} not written"
+    _save(graph, path)
+    return f"saved {path} (after {steps[0]} steps)"
+
+
 def _save(graph, path) -> None:
-    with _signals_blocked():
+    with signals_blocked():
         save(graph, path)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+from ..errors import GoneError, GoneFormatError
 from ..format.graph import from_message as graph_from_message
+from ..format.graph import load as load_graph
 from ..format.network import decode, go_compatible, load_file, read_bytes
 from ..format.population import describe as describe_population
 from ..format.neat import describe as describe_neat
@@ -15,7 +17,7 @@ def add_parser(sub) -> None:
     """Register ``gone info``."""
     p = sub.add_parser("info", help="describe a .gone file",
                        description="Show a .gone file's architecture, loss, parameters and metadata.")
-    p.add_argument("file", help="a .gone file (from gone or the Go library)")
+    p.add_argument("file", help="a .gone file (from gone or the Go library) or a graph's .json")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=cmd_info)
 
@@ -107,21 +109,42 @@ def _population_text(p: dict) -> list[str]:
 
 
 def cmd_info(args) -> int:
+    if args.file.lower().endswith(".json"):
+        return _graph_info(args, load_graph(args.file), None)
     msg = decode(read_bytes(args.file), args.file)
     if msg.HasField("graph") and not msg.Layers:
-        return _graph_info(args, msg)
+        return _graph_info(args, graph_from_message(msg, args.file), msg.format_version)
     net, version = load_file(args.file)
     d = describe(net, version)
     if msg.HasField("population"):
-        d["population"] = describe_population(msg)
+        d["population"] = _population(msg, args.file)
     print(json.dumps(d, indent=2) if args.json else _info_text(args.file, d))
     return ExitCode.OK
 
 
-def _graph_info(args, msg) -> int:
+def _population(msg, path: str) -> dict:
+    """The population part of ``gone info``; a damaged record is a GoneFormatError.
+
+    The population codec validates what it loads; this guard keeps ``gone
+    info`` to one line even on a record it does not (yet) check field by field.
+    """
+    try:
+        d = describe_population(msg)
+        if not isinstance(d.get("strategy_settings"), dict):
+            raise TypeError(f"strategy settings are {type(d.get('strategy_settings')).__name__}, "
+                            "not an object")
+        return d
+    except GoneError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+            RecursionError) as exc:
+        raise GoneFormatError(f"{path}: damaged population record "
+                              f"({type(exc).__name__}: {exc})") from None
+
+
+def _graph_info(args, graph, format_version) -> int:
     """``gone info`` of a graph network file: its inputs, outputs and neurons."""
-    graph = graph_from_message(msg, args.file)
-    d = {"format_version": msg.format_version, "kind": "graph", "inputs": graph.inputs,
+    d = {"format_version": format_version, "kind": "graph", "inputs": graph.inputs,
          "outputs": graph.outputs, "neurons": graph.n_neurons, "parameters": graph.n_params,
          "recurrent_synapses": [list(pair) for pair in graph.cycle_closing()]}
     d.update({f"neat_{k}": v for k, v in describe_neat(msg).items()})

@@ -2,22 +2,26 @@
 ``propagate`` and ``learn``, one module each.
 
 Every user mistake ends as one line on stderr (``gone: error: ...``) and exit
-code 2 (:class:`~gone.cli.args.ExitCode`); nothing prints a traceback.
+code 2 (:class:`~gone.cli.args.ExitCode`); nothing prints a traceback: an
+unwritable standard output (``gone predict ... > /dev/full``) is one line too,
+and even a bug in gone is one line (exit 1) unless ``GONE_DEBUG=1`` asks for
+the traceback.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import warnings
 
 from .. import __version__
 from ..errors import GoneError
-from . import evolve, games, graph, info, predict, serve, train
-from .args import ExitCode, Parser
+from . import completion, evolve, games, graph, info, predict, serve, train
+from .args import ExitCode, Parser, Terminated
 
 #: The commands in the order ``gone --help`` lists them.
-COMMANDS = (info, predict, train, evolve, games, serve, graph)
+COMMANDS = (info, predict, train, evolve, games, serve, graph, completion)
 
 
 def build_parser() -> Parser:
@@ -41,14 +45,53 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.showwarning = _show_warning
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, not at exit, so a full disk is reported like any error
+        return code
     except GoneError as exc:
-        print(f"gone: error: {exc}", file=sys.stderr)
-        return ExitCode.ERROR
+        return _fail(str(exc), ExitCode.ERROR)
     except KeyboardInterrupt:
-        print("gone: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return _fail("interrupted", ExitCode.INTERRUPTED, "gone: ")
+    except Terminated:
+        return _fail("terminated", ExitCode.TERMINATED, "gone: ")
     except BrokenPipeError:
         # The reader went away (e.g. `gone predict ... | head`); stop quietly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return ExitCode.SIGPIPE
+    except OSError as exc:
+        if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT,
+                                                  errno.EFBIG, errno.EBADF):
+            _silence_stdout()  # nothing more can reach it, not even the exit's flush
+            return _fail(f"cannot write the output: {exc.strerror}", ExitCode.ERROR)
+        return _internal(exc)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        return _internal(exc)
+
+
+def _fail(message: str, code: ExitCode, prefix: str = "gone: error: ") -> int:
+    print(prefix + " ".join(message.split("\n")), file=sys.stderr)
+    return code
+
+
+def _internal(exc: Exception) -> int:
+    """A bug in gone: one line, or the traceback with ``GONE_DEBUG=1``."""
+    if os.environ.get("GONE_DEBUG"):
+        raise exc
+    if isinstance(exc, MemoryError):
+        return _fail("out of memory", ExitCode.ERROR)
+    text = " ".join(str(exc).split())[:300]
+    return _fail(f"internal error ({type(exc).__name__}: {text}); this is a bug in gone: "
+                 "please report it with the output of GONE_DEBUG=1 gone ...",
+                 ExitCode.INTERNAL)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's final flush cannot fail (and print) again."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced (tests) or closed
+        pass

@@ -1,25 +1,32 @@
-"""Graph networks in files (JSON and ``.gone``) and as layered networks.
+"""Graph networks in files (JSON and ``.gone``).
 
 JSON is the config shape of :class:`~gone.graph.GraphNetwork`, keys in
 definition order, two-space indent; floats are written exactly (shortest
 repr), so load then save reproduces the file. A ``.gone`` file holds the graph
 in ``NeuralNetwork.graph`` (see ``proto/gone.proto``), neurons and synapses in
 definition order, plus each neuron's state when the state is one sequence.
+
+Loading raises only :class:`~gone.GraphError` (a bad graph) and
+:class:`~gone.GoneFormatError` (a file that is not a readable ``.gone``),
+whatever the bytes. Importing this module registers :func:`save` as what
+``GraphNetwork.save`` calls: the graph layer never imports the format layer.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from .._base import atomic as _atomic
-from . import network as _io
 from .._proto import gone_pb2 as pb
-from ..errors import GoneError
-from ..graph.network import GraphError, GraphNetwork, json_object
+from ..errors import GoneFormatError, GraphError
+from ..graph.convert import to_network  # noqa: F401 - kept for gone.graph_io users
+from ..graph.network import GraphNetwork, json_object, register_saver
+from . import network as _io
+
+from_network = GraphNetwork.from_network  # kept for gone.graph_io users
 
 
 # --- JSON -------------------------------------------------------------------
@@ -36,6 +43,11 @@ def from_json(text: str, source: str = "<json>") -> GraphNetwork:
     except json.JSONDecodeError as exc:
         raise GraphError(f"{source}: not valid JSON: line {exc.lineno} column {exc.colno}: "
                          f"{exc.msg}") from None
+    except RecursionError:
+        raise GraphError(f"{source}: not a graph config: lists or objects nested too "
+                         "deeply") from None
+    except MemoryError:
+        raise GraphError(f"{source}: too large to load ({len(text)} characters)") from None
     try:
         return GraphNetwork.from_config(config)
     except GraphError as exc:
@@ -65,28 +77,29 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>") -> GraphNetwo
     if not msg.HasField("graph"):
         return from_network(_io.from_message(msg, source))
     neurons: dict = {}
-    state = []
     for spec in msg.graph.neurons:
-        where = f"neuron {spec.name!r}"
         if spec.name in neurons:
             raise GraphError(f"{source}: neurons: duplicate neuron name {spec.name!r}")
-        synapses: dict = {}
-        for syn in spec.synapses:
-            if syn.source in synapses:
-                raise GraphError(f"{source}: {where}: synapses: duplicate source {syn.source!r}")
-            synapses[syn.source] = syn.weight
+        synapses = {syn.source: syn.weight for syn in spec.synapses}
+        if len(synapses) != len(spec.synapses):
+            seen: set = set()
+            dup = next(s.source for s in spec.synapses if s.source in seen or seen.add(s.source))
+            raise GraphError(f"{source}: neuron {spec.name!r}: synapses: duplicate source {dup!r}")
         neurons[spec.name] = {"bias": spec.bias, "activation": spec.activation,
-                              "activation_params": dict(spec.activation_params),
                               "synapses": synapses}
-        if not math.isfinite(spec.state):
-            raise GraphError(f"{source}: {where}: state must be a finite number, got {spec.state}")
-        state.append(spec.state)
+        if spec.activation_params:
+            neurons[spec.name]["activation_params"] = dict(spec.activation_params)
+    state = np.array([spec.state for spec in msg.graph.neurons], dtype=np.float64)
+    if not np.isfinite(state).all():
+        bad = msg.graph.neurons[int(np.flatnonzero(~np.isfinite(state))[0])]
+        raise GraphError(f"{source}: neuron {bad.name!r}: state must be a finite number, "
+                         f"got {bad.state}")
     try:
         graph = GraphNetwork(list(msg.graph.inputs), list(msg.graph.outputs), neurons)
     except GraphError as exc:
         raise GraphError(f"{source}: {exc}") from None
-    if any(state):
-        graph.state = [state]
+    if state.any():
+        graph.state = state[None, :]
     return graph
 
 
@@ -97,7 +110,10 @@ def dumps(graph: GraphNetwork) -> bytes:
 
 def loads(data: bytes, source: str = "<bytes>") -> GraphNetwork:
     """A graph from ``.gone`` bytes."""
-    return from_message(_io.decode(data, source), source)
+    try:
+        return from_message(_io.decode(data, source), source)
+    except MemoryError:  # the memory it takes is in proportion to the file: a huge file
+        raise GoneFormatError(f"{source}: too large to load ({len(data)} bytes)") from None
 
 
 # --- files ----------------------------------------------------------------------
@@ -115,7 +131,10 @@ def load(path) -> GraphNetwork:
 
     Reads the file once, so a pipe or process substitution works too.
     """
-    data = _io.read_bytes(path)
+    try:
+        data = _io.read_bytes(path)
+    except MemoryError:
+        raise GoneFormatError(f"{path}: too large to read into memory") from None
     if _is_json(Path(path), data):
         try:
             text = data.decode("utf-8")
@@ -126,87 +145,22 @@ def load(path) -> GraphNetwork:
 
 
 def save(graph: GraphNetwork, path) -> None:
-    """Write ``graph`` atomically: ``.gone`` by extension, JSON otherwise."""
+    """Write ``graph`` atomically: ``.gone`` by extension, JSON otherwise.
+
+    Refuses a graph with a non-finite weight or bias (:class:`GraphError`), which
+    no loader would accept back; an unwritable path is a
+    :class:`~gone._base.atomic.WriteError` naming ``path``.
+    """
+    bad = np.flatnonzero(~np.isfinite(graph.genome()))
+    if bad.size:
+        neuron, source = graph.gene_names()[int(bad[0])]
+        what = "bias" if source is None else f"synapse from {source!r}"
+        raise GraphError(f"not saving {path}: neuron {neuron!r} has a non-finite {what}")
+    if not np.isfinite(graph.state).all():
+        raise GraphError(f"not saving {path}: the state (the neurons' last values) is not finite")
     path = Path(path)
     data = dumps(graph) if path.suffix.lower() == ".gone" else to_json(graph).encode("utf-8")
-    try:
-        _atomic.write_bytes(path, data)
-    except OSError as exc:
-        raise GraphError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _atomic.write_bytes(path, data)  # a WriteError (a GoneError) names ``path``
 
 
-# --- layered networks -------------------------------------------------------------
-
-def from_network(net) -> GraphNetwork:
-    """The graph of a layered network: inputs ``in_1``.., layer k's neurons ``hk_1``..,
-    the last layer's ``out_1``.. (all 1-based); every weight becomes a synapse."""
-    prev = [f"in_{j + 1}" for j in range(net.n_inputs)]
-    inputs, neurons = prev, {}
-    for k, layer in enumerate(net.layers, 1):
-        if layer.kind != "dense":
-            raise GraphError(f"layer {k} is a {layer.kind} layer; only dense layers become graphs")
-        last = k == len(net.layers)
-        names = [f"out_{j + 1}" if last else f"h{k}_{j + 1}" for j in range(layer.units)]
-        bias = np.zeros(layer.units) if layer.bias is None else layer.bias
-        act = layer.activation
-        for j, name in enumerate(names):
-            neurons[name] = {"bias": float(bias[j]), "activation": act.name,
-                             "activation_params": dict(act.params),
-                             "synapses": dict(zip(prev, layer.weight[j].astype(float).tolist()))}
-        prev = names
-    return GraphNetwork(inputs, prev, neurons)
-
-
-def _layers(graph: GraphNetwork) -> list[list[str]]:
-    """The neurons of each layer (the last in output order) or GraphError saying why not layered."""
-    cyclic = graph.cycle_closing()
-    if cyclic:
-        n, s = cyclic[0]
-        raise GraphError(f"not layered: neuron {n!r} has a recurrent synapse from {s!r}")
-    levels = dict(zip(graph.neuron_names, graph._level_of))
-    top = max(levels.values())
-    for name in graph.neuron_names:
-        for source in graph.neuron(name)["synapses"]:
-            if levels.get(source, -1) != levels[name] - 1:
-                raise GraphError(f"not layered: neuron {name!r} (layer {levels[name] + 1}) has "
-                                 f"a synapse from {source!r} (layer {levels.get(source, -1) + 1})")
-        if (levels[name] == top) != (name in graph.outputs):
-            raise GraphError(f"not layered: neuron {name!r} is in layer {levels[name] + 1} but the "
-                             f"outputs are exactly the neurons of the last layer ({top + 1})")
-    layers = [[n for n in graph.neuron_names if levels[n] == lv] for lv in range(top)]
-    return layers + [list(graph.outputs)]
-
-
-def to_network(graph: GraphNetwork, **kwargs):
-    """A :class:`~gone.Network` computing what ``graph`` computes, if the graph is layered.
-
-    Layered: no recurrent synapse, every synapse goes from one layer to the
-    next (inputs are layer 0), the outputs are the last layer and each layer's
-    neurons share one activation. Missing synapses become zero weights.
-    ``kwargs`` go to :meth:`Network.from_arrays`.
-    """
-    from ..nn.network import Network
-
-    layers = _layers(graph)
-    weights, biases, acts, prev = [], [], [], list(graph.inputs)
-    for k, names in enumerate(layers, 1):
-        specs = [graph.neuron(n) for n in names]
-        layer_acts = [graph._acts[graph.neuron_names.index(n)] for n in names]
-        kinds = {(a.name, tuple(sorted(a.params.items()))) for a in layer_acts}
-        if len(kinds) > 1:
-            raise GraphError(f"not layered: layer {k} mixes activations "
-                             f"{', '.join(sorted(a for a, _ in kinds))}")
-        act = layer_acts[0]
-        col = {name: j for j, name in enumerate(prev)}
-        w = np.zeros((len(names), len(prev)))
-        for i, s in enumerate(specs):
-            for source, weight in s["synapses"].items():
-                w[i, col[source]] = weight
-        weights.append(w)
-        biases.append(np.array([s["bias"] for s in specs]))
-        acts.append(act)
-        prev = names
-    try:
-        return Network.from_arrays(weights, biases, acts, **kwargs)
-    except GoneError as exc:
-        raise GraphError(f"cannot build the network: {exc}") from None
+register_saver(save)

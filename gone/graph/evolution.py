@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ConfigError
-from ..nn import operators as _ops
-from .network import GraphError, GraphNetwork
 from .._base.rng import make_rng
+from ..errors import ConfigError, GraphError
+from ..nn import operators as _ops
+from .network import GraphNetwork
 
 
 def crossover(a: GraphNetwork, b: GraphNetwork, rng, p: float = 0.5) -> GraphNetwork:

@@ -24,9 +24,11 @@ Propagation, one step per input row:
   (0 before the first). That is the network's state; it carries over between
   calls, so a flip-flop keeps its bit.
 
-The graph is compiled into levels (longest feed-forward path from the inputs);
-a level is one dense weight matrix over all node values, so a step is one
-matmul per level, vectorised over a batch of independent sequences.
+The graph is compiled into levels (longest feed-forward path from the inputs,
+see :mod:`gone.graph.plan`); a level is a sparse gather of its synapses'
+sources (or, when that is cheaper, one small matmul), so a step costs
+O(batch x synapses) and the compiled graph O(neurons + synapses) memory,
+vectorised over a batch of independent sequences.
 
 Learning (:meth:`GraphNetwork.learn`) is gradient descent on
 ``E = 1/2 sum_outputs (y - target)^2`` (averaged over the batch) for one step,
@@ -37,110 +39,32 @@ time).
 
 from __future__ import annotations
 
-import difflib
 import math
-from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
 
-from ..nn import activations as _act
-from ..errors import ConfigError, GraphError, InputError, ShapeError
+from .._base.rng import make_rng
+from ..errors import ConfigError, GoneError, GraphError, InputError, ShapeError
+from . import convert as _convert
+from .config import json_object, parse, suggest
+from .plan import Plan, levels
+
+__all__ = ["GraphNetwork", "json_object", "register_saver", "suggest"]
+
+_saver = None
+_MOVED = {"crossover": "(a, b, rng, p=0.5)", "add_connection": "(graph, rng, std=1.0)",
+          "remove_connection": "(graph, rng)", "add_neuron": "(graph, rng, activation)"}
 
 
-_TOP_KEYS = ("inputs", "outputs", "neurons")
-_NEURON_KEYS = ("bias", "activation", "activation_params", "synapses")
+def register_saver(fn) -> None:
+    """Install ``fn(graph, path)`` as what :meth:`GraphNetwork.save` calls.
 
-
-class _Object(dict):
-    """A JSON object that remembers keys given more than once (json keeps the last)."""
-
-    duplicates: tuple = ()
-
-
-def json_object(pairs) -> dict:
-    """``object_pairs_hook`` for :func:`json.loads` that records duplicate keys."""
-    out = _Object(pairs)
-    if len(out) != len(pairs):
-        seen: set = set()
-        out.duplicates = tuple(k for k, _ in pairs if k in seen or seen.add(k))
-    return out
-
-
-def suggest(name, choices) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``choices``, or ``""``."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _number(value, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise GraphError(f"{where} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise GraphError(f"{where} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def _name_list(value, field: str) -> list[str]:
-    if not isinstance(value, (list, tuple)):
-        raise GraphError(f"{field} must be a list of names, got {value!r}")
-    names: list[str] = []
-    for name in value:
-        if not isinstance(name, str) or not name:
-            raise GraphError(f"{field}: every name must be a non-empty string, got {name!r}")
-        if name in names:
-            raise GraphError(f"{field}: duplicate name {name!r}")
-        names.append(name)
-    if not names:
-        raise GraphError(f"{field} must name at least one neuron")
-    return names
-
-
-def _check_keys(obj, allowed, where: str) -> None:
-    if not isinstance(obj, dict):
-        raise GraphError(f"{where} must be an object, got {obj!r}")
-    for key in obj:
-        if key not in allowed:
-            raise GraphError(f"{where}: unknown field {key!r}{suggest(key, allowed)} "
-                             f"(fields: {', '.join(allowed)})")
-
-
-def _activation(spec, params, where: str) -> _act.Activation:
-    if isinstance(spec, _act.Activation):
-        act = spec
-    elif not isinstance(spec, str):
-        raise GraphError(f"{where}: activation must be a name, got {spec!r}")
-    else:
-        _check_keys(params, tuple(params), f"{where}: activation_params")
-        params = {k: _number(v, f"{where}: activation_params.{k}") for k, v in params.items()}
-        try:
-            act = _act.get(spec, **params)
-        except ConfigError as exc:
-            known = _act.names()
-            if _act.canonical_name(spec) in known:  # a known name with bad parameters
-                raise GraphError(f"{where}: activation: {exc}") from None
-            hint = suggest(_act.canonical_name(spec), known + ["softstep", "linear", "binary"])
-            raise GraphError(f"{where}: activation: unknown activation {spec!r}{hint} "
-                             f"(known: {', '.join(known)})") from None
-    if act.grad is None:
-        raise GraphError(f"{where}: activation {act.name!r} mixes neurons and cannot be "
-                         "used by a single neuron")
-    return act
-
-
-@dataclass
-class _Level:
-    """Neurons evaluated together: ``a = f(v @ W.T + b)`` written to ``v[:, nodes]``."""
-
-    nodes: np.ndarray      # (k,) their columns in the node vector
-    neurons: np.ndarray    # (k,) neuron indices
-    W: np.ndarray          # (k, n_nodes)
-    b: np.ndarray          # (k,)
-    bias_pos: np.ndarray   # (k,) genome positions of the biases
-    pos: np.ndarray        # (s,) genome positions of the synapse weights ...
-    rows: np.ndarray       # (s,) ... their rows in W ...
-    cols: np.ndarray       # (s,) ... and columns in W
-    groups: list           # [(activation, start, stop)] column ranges sharing an activation
+    The format layer (:mod:`gone.format.graph`) registers its ``save`` when it
+    is imported (``import gone`` does), so graphs know nothing of files.
+    """
+    global _saver
+    _saver = fn
 
 
 class GraphNetwork:
@@ -162,57 +86,34 @@ class GraphNetwork:
     @classmethod
     def from_config(cls, config: dict) -> "GraphNetwork":
         """A graph from a config dict of the JSON file's shape."""
-        _check_keys(config, _TOP_KEYS, "the graph config")
-        for key in _TOP_KEYS:
-            if key not in config:
-                raise GraphError(f"the graph config has no {key!r}")
-        return cls(config["inputs"], config["outputs"], config["neurons"])
+        graph = cls.__new__(cls)
+        graph._build(config)
+        return graph
+
+    @classmethod
+    def from_network(cls, net) -> "GraphNetwork":
+        """The graph of a layered :class:`~gone.Network`: inputs ``in_1``.., layer k's
+        neurons ``hk_1``.., the last layer's ``out_1``.. (1-based)."""
+        return cls.from_config(_convert.network_config(net))
+
+    def to_network(self, **kwargs):
+        """This graph as a layered :class:`~gone.Network`, if it is layered
+        (see :func:`gone.graph.convert.to_network`)."""
+        return _convert.to_network(self, **kwargs)
 
     # --- building ---------------------------------------------------------
     def _build(self, config: dict) -> None:
-        inputs = _name_list(config["inputs"], "inputs")
-        neurons = config["neurons"]
-        if not isinstance(neurons, dict) or not neurons:
-            raise GraphError(f"neurons must be a non-empty object of name: neuron, got {neurons!r}")
-        for name in getattr(neurons, "duplicates", ()):
-            raise GraphError(f"neurons: duplicate neuron name {name!r}")
-        names = list(neurons)
-        for name in names:
-            if not isinstance(name, str) or not name:
-                raise GraphError(f"neurons: every name must be a non-empty string, got {name!r}")
-            if name in inputs:
-                raise GraphError(f"neuron {name!r}: duplicate name, {name!r} is also an input")
-        outputs = _name_list(config["outputs"], "outputs")
-        for name in outputs:
-            if name not in neurons:
-                where = " (an input cannot be an output)" if name in inputs else ""
-                raise GraphError(f"outputs: {name!r} is not a neuron{where}{suggest(name, names)}")
-        nodes = inputs + names
-        acts, act_names, sources, params = [], [], [], []
-        for name in names:
-            spec = neurons[name]
-            where = f"neuron {name!r}"
-            _check_keys(spec, _NEURON_KEYS, where)
-            act_spec = spec.get("activation", "identity")
-            acts.append(_activation(act_spec, spec.get("activation_params", {}), where))
-            act_names.append(act_spec.name if isinstance(act_spec, _act.Activation) else act_spec)
-            params.append(_number(spec.get("bias", 0.0), f"{where}: bias"))
-            synapses = spec.get("synapses", {})
-            _check_keys(synapses, tuple(synapses), f"{where}: synapses")
-            for source in getattr(synapses, "duplicates", ()):
-                raise GraphError(f"{where}: synapses: duplicate source {source!r}")
-            for source, weight in synapses.items():
-                if source not in nodes:
-                    raise GraphError(f"{where}: synapses: unknown source {source!r}"
-                                     f"{suggest(source, nodes)}")
-                params.append(_number(weight, f"{where}: synapses.{source}"))
-            sources.append(list(synapses))
-        self.inputs, self.outputs, self.neuron_names = tuple(inputs), tuple(outputs), tuple(names)
-        self._acts, self._act_names, self._sources = acts, act_names, sources
-        self._params = np.array(params, dtype=np.float64)
-        self._offsets = np.cumsum([0] + [1 + len(s) for s in sources])
+        p = parse(config)
+        self.inputs, self.outputs, self.neuron_names = p.inputs, p.outputs, p.names
+        self._index = {name: i for i, name in enumerate(p.names)}
+        self._acts, self._act_names, self._sources = p.acts, p.act_names, p.sources
+        self._params = p.params
+        self._offsets = np.concatenate([[0], np.cumsum(p.counts + 1)])
         self._state = None
-        self._compile()
+        level, cyclic = levels(len(p.inputs), p.src, p.counts)
+        self._plan = Plan(len(p.inputs), p.acts, p.src, p.counts, level, cyclic)
+        self._plan.sync(self._params)
+        self._out_cols = np.array([len(p.inputs) + self._index[o] for o in p.outputs])
 
     def _rebuild(self, config: dict) -> "GraphNetwork":
         """Replace the whole graph by ``config``, keeping the state of neurons that remain."""
@@ -223,69 +124,8 @@ class GraphNetwork:
             self._state = np.stack([old.get(n, np.zeros(batch)) for n in self.neuron_names], 1)
         return self
 
-    def _compile(self) -> None:
-        n_in, n = len(self.inputs), len(self.neuron_names)
-        col = {name: i for i, name in enumerate(self.inputs + self.neuron_names)}
-        deps = [[col[s] - n_in for s in srcs] for srcs in self._sources]  # < 0: an input
-        self._cyclic = [[False] * len(d) for d in deps]
-        level = [0] * n
-        colour = [0] * n  # 0 unseen, 1 being resolved, 2 done
-        for root in range(n):
-            if colour[root]:
-                continue
-            colour[root], stack = 1, [[root, 0]]
-            while stack:
-                i, k = stack[-1]
-                if k == len(deps[i]):
-                    stack.pop()
-                    colour[i] = 2
-                    level[i] = 1 + max((level[j] for j, c in zip(deps[i], self._cyclic[i])
-                                        if j >= 0 and not c), default=-1)
-                    continue
-                stack[-1][1] += 1
-                j = deps[i][k]
-                if j >= 0 and colour[j] == 1:
-                    self._cyclic[i][k] = True
-                elif j >= 0 and colour[j] == 0:
-                    colour[j] = 1
-                    stack.append([j, 0])
-        self._levels = [self._level([i for i in range(n) if level[i] == lv], col)
-                        for lv in range(max(level) + 1)]
-        self._level_of = level
-        self._out_cols = np.array([col[o] for o in self.outputs])
-
-    def _level(self, members: list[int], col: dict) -> _Level:
-        key = lambda i: (self._acts[i].name, sorted(self._acts[i].params.items()))  # noqa: E731
-        order = {}
-        for i in members:
-            order.setdefault(repr(key(i)), []).append(i)
-        members = [i for group in order.values() for i in group]
-        groups, start = [], 0
-        for group in order.values():
-            groups.append((self._acts[group[0]], start, start + len(group)))
-            start += len(group)
-        n_in = len(self.inputs)
-        pos, rows, cols = [], [], []
-        for r, i in enumerate(members):
-            for k, source in enumerate(self._sources[i]):
-                pos.append(self._offsets[i] + 1 + k)
-                rows.append(r)
-                cols.append(col[source])
-        members_a = np.array(members, dtype=np.intp)
-        lvl = _Level(members_a + n_in, members_a, np.zeros((len(members), n_in + len(self._acts))),
-                     np.zeros(len(members)), self._offsets[members_a].astype(np.intp),
-                     np.array(pos, dtype=np.intp), np.array(rows, dtype=np.intp),
-                     np.array(cols, dtype=np.intp), groups)
-        self._sync_level(lvl)
-        return lvl
-
-    def _sync_level(self, lvl: _Level) -> None:
-        lvl.W[lvl.rows, lvl.cols] = self._params[lvl.pos]
-        lvl.b[:] = self._params[lvl.bias_pos]
-
     def _sync(self) -> None:
-        for lvl in self._levels:
-            self._sync_level(lvl)
+        self._plan.sync(self._params)
 
     # --- facts ------------------------------------------------------------
     @property
@@ -306,16 +146,26 @@ class GraphNetwork:
 
     def neuron(self, name: str) -> dict:
         """One neuron's config ``{"bias", "activation", ["activation_params"], "synapses"}``."""
-        try:
-            i = self.neuron_names.index(name)
-        except ValueError:
-            raise GraphError(f"no neuron {name!r}{suggest(name, self.neuron_names)}") from None
+        i = self._index.get(name)
+        if i is None:
+            raise GraphError(f"no neuron {name!r}{suggest(name, self.neuron_names)}")
         p = self._params[self._offsets[i]:self._offsets[i + 1]].tolist()
         out = {"bias": p[0], "activation": self._act_names[i]}
         if self._acts[i].params:
             out["activation_params"] = dict(self._acts[i].params)
         out["synapses"] = dict(zip(self._sources[i], p[1:]))
         return out
+
+    def activation(self, name: str):
+        """The :class:`~gone.Activation` of neuron ``name``."""
+        if name not in self._index:
+            raise GraphError(f"no neuron {name!r}{suggest(name, self.neuron_names)}")
+        return self._acts[self._index[name]]
+
+    def neuron_levels(self) -> dict:
+        """``{neuron: level}``: the longest feed-forward path from the inputs
+        (0 for a neuron that reads only inputs and previous-step values)."""
+        return dict(zip(self.neuron_names, self._plan.level.tolist()))
 
     def to_config(self) -> dict:
         """The config dict (the JSON file's content), keys in definition order."""
@@ -324,8 +174,9 @@ class GraphNetwork:
 
     def cycle_closing(self) -> list[tuple[str, str]]:
         """``(neuron, source)`` of every synapse that reads the previous step's value."""
-        return [(n, s) for n, srcs, flags in zip(self.neuron_names, self._sources, self._cyclic)
-                for s, c in zip(srcs, flags) if c]
+        flags = iter(self._plan.cyclic.tolist())  # one per synapse, in definition order
+        return [(n, s) for n, srcs in zip(self.neuron_names, self._sources)
+                for s in srcs if next(flags)]
 
     # --- state --------------------------------------------------------------
     @property
@@ -367,17 +218,7 @@ class GraphNetwork:
 
     def _forward(self, x: np.ndarray, state: np.ndarray, keep: bool = False):
         v = np.concatenate([x, state], axis=1)
-        caches = []
-        for lvl in self._levels:
-            z = v @ lvl.W.T
-            z += lvl.b
-            a = np.empty_like(z)
-            for act, lo, hi in lvl.groups:
-                a[:, lo:hi] = act.fn(z[:, lo:hi])
-            if keep:
-                caches.append((v.copy(), z, a))
-            v[:, lvl.nodes] = a
-        return v, caches
+        return v, self._plan.forward(v, keep)
 
     def step(self, x, state=None) -> tuple[np.ndarray, np.ndarray]:
         """One step without touching the stored state: ``(outputs, new_state)``.
@@ -411,16 +252,7 @@ class GraphNetwork:
         dv = np.zeros_like(v)
         dv[:, self._out_cols] = diff / len(x)
         grad = np.zeros_like(self._params)
-        for lvl, (v_in, z, a) in zip(reversed(self._levels), reversed(caches)):
-            ga = dv[:, lvl.nodes]
-            gz = np.empty_like(z)
-            for act, lo, hi in lvl.groups:
-                gz[:, lo:hi] = act.backward(z[:, lo:hi], a[:, lo:hi], ga[:, lo:hi])
-            grad[lvl.pos] = (gz.T @ v_in)[lvl.rows, lvl.cols]
-            grad[lvl.bias_pos] = gz.sum(axis=0)
-            # Columns of cycle-closing sources belong to this or later levels,
-            # whose gradients were already consumed: those sums are never read.
-            dv += gz @ lvl.W
+        self._plan.backward(dv, caches, grad)
         return error, grad, (y[0] if single else y), v[:, self.n_inputs:]
 
     def gradients(self, x, target, state=None) -> tuple[float, np.ndarray]:
@@ -442,7 +274,7 @@ class GraphNetwork:
         self._state = state
         return out, error
 
-    # --- genome and evolution (see gone.graph_evolution) -----------------------
+    # --- genome ------------------------------------------------------------------
     def gene_names(self) -> list[tuple[str, str | None]]:
         """``(neuron, source)`` per genome entry; ``source`` is None for the bias."""
         return [(n, s) for n, srcs in zip(self.neuron_names, self._sources) for s in [None, *srcs]]
@@ -468,56 +300,23 @@ class GraphNetwork:
 
     def mutate(self, mutator, rng) -> "GraphNetwork":
         """Mutate biases and weights in place with ``mutator(genome, rng)``
-        (e.g. :class:`~gone.GaussianMutation`); returns self."""
-        from .._base.rng import make_rng
-
+        (e.g. :class:`~gone.GaussianMutation`); returns self. Topology edits
+        are functions over a graph: :mod:`gone.graph.evolution`."""
         return self.set_genome(mutator(self.genome(), make_rng(rng)))
 
-    def crossover(self, other: "GraphNetwork", rng, p: float = 0.5) -> "GraphNetwork":
-        """A child with self's topology; genes both parents have (same neuron and source)
-        come from self with probability ``p``, else from ``other``."""
-        from .evolution import crossover
-
-        return crossover(self, other, rng, p)
-
-    def add_connection(self, rng, std: float = 1.0) -> "GraphNetwork":
-        """Add one random missing synapse with weight ``Normal(0, std)``, in place."""
-        from .evolution import add_connection
-
-        return add_connection(self, rng, std)
-
-    def remove_connection(self, rng) -> "GraphNetwork":
-        """Remove one random synapse, in place."""
-        from .evolution import remove_connection
-
-        return remove_connection(self, rng)
-
-    def add_neuron(self, rng, activation="identity") -> "GraphNetwork":
-        """Split a random synapse with a new neuron, in place."""
-        from .evolution import add_neuron
-
-        return add_neuron(self, rng, activation)
-
-    # --- conversions and files (see gone.graph_io) ---------------------------------
-    @classmethod
-    def from_network(cls, net) -> "GraphNetwork":
-        """The graph of a layered :class:`~gone.Network`: inputs ``in_1``.., layer k's
-        neurons ``hk_1``.., the last layer's ``out_1``.. (1-based)."""
-        from ..format.graph import from_network
-
-        return from_network(net)
-
-    def to_network(self, **kwargs):
-        """This graph as a layered :class:`~gone.Network`, if it is layered."""
-        from ..format.graph import to_network
-
-        return to_network(self, **kwargs)
-
+    # --- files (the format layer registers the writer) ------------------------------
     def save(self, path) -> None:
-        """Write ``.json`` or ``.gone`` (by extension) atomically."""
-        from ..format.graph import save
+        """Write ``.json`` or ``.gone`` (by extension) atomically (:func:`gone.save_graph`)."""
+        if _saver is None:
+            raise GoneError("no graph writer registered: import gone (gone.format.graph)")
+        _saver(self, path)
 
-        save(self, path)
+    def __getattr__(self, name: str):
+        # The topology edits were methods once; say where they went.
+        if name in _MOVED:
+            raise AttributeError(f"GraphNetwork.{name} is now the function "
+                                 f"gone.graph.{name}{_MOVED[name]}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return (f"GraphNetwork(inputs={list(self.inputs)}, outputs={list(self.outputs)}, "
