@@ -220,10 +220,6 @@ PROCESS_ROWS = [
 # Known failures in code this branch does not own (listed in the report).
 XFAIL = {
     "table-inf": f"{TABLE}: inf in a cell is not refused at read time (NaN is)",
-    "evolve-hidden-text": f"{EVOLVE}: --hidden is ignored for xor instead of refused",
-    "play-seed-negative": f"{GAMES}: --seed is a plain int (use cli.args.seed)",
-    "play-fps-zero": f"{GAMES}: --fps is a plain int (use cli.args.positive_int)",
-    "play-frames-negative": f"{GAMES}: --frames is a plain int (use cli.args.positive_int)",
 }
 
 

@@ -49,7 +49,7 @@ def complete(script, *words):
     (("gone", "train", ""), ["xor", "digits", "mnist", "table"]),
     (("gone", "train", "xor", "--opt"), ["--optimizer"]),
     (("gone", "train", "xor", "--optimizer", ""), ["sgd", "adam"]),
-    (("gone", "evolve", "xor", "--strategy", ""), ["ga", "es"]),
+    (("gone", "evolve", "xor", "--strategy", ""), ["ga", "es", "neat"]),
     (("gone", "evolve", "--sel"), ["--selection"]),
     (("gone", "play", ""), ["flappy", "snake"]),
     (("gone", "completion", ""), ["bash", "zsh", "fish"]),

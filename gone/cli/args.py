@@ -151,6 +151,16 @@ def probability(text: str) -> float:
     return value
 
 
+def layer_sizes(text: str) -> str:
+    """Hidden layer sizes, ``"16"`` or ``"32,16"``: whole numbers >= 1 (kept as text, as run
+    settings store them)."""
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"must be layer sizes >= 1 separated by commas (16 or 32,16), got {text!r}")
+    return ",".join(str(int(p)) for p in parts)
+
+
 def port(text: str) -> int:
     """A TCP port in [1, 65535]."""
     value = _integer(text)

@@ -13,8 +13,8 @@ import json
 import sys
 
 from ..errors import ConfigError
-from .args import (ExitCode, non_negative_int, output_file, output_problem, positive_float,
-                   positive_int, probability, seed)
+from .args import (ExitCode, layer_sizes, non_negative_int, output_file, output_problem,
+                   positive_float, positive_int, probability, seed)
 
 #: Defaults of every run; a task's own defaults override them, and flags override both.
 COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "tournament_size": 3, "elitism": 2,
@@ -74,7 +74,8 @@ def add_parser(sub) -> None:
     p.add_argument("--shaping", choices=["none", "square", "centered_ranks"])
     p.add_argument("--sigma", type=positive_float, help="ES noise std")
     p.add_argument("--learning-rate", type=positive_float, help="ES Adam step size")
-    p.add_argument("--hidden", help="hidden layer sizes for gym tasks, e.g. 16 or 32,16")
+    p.add_argument("--hidden", type=layer_sizes,
+                   help="hidden layer sizes, e.g. 16 or 32,16 (xor 4, gym 16; flappy one size)")
     p.add_argument("--episodes", type=positive_int, help="gym episodes per evaluation")
     p.add_argument("--eval-episodes", type=positive_int,
                    help="gym episodes to test the champion on at the end")
@@ -101,12 +102,13 @@ def add_parser(sub) -> None:
 class XorTask:
     """XOR: fitness is the negative mean squared error over the truth table."""
 
-    defaults = {"target": -0.005}
+    defaults = {"target": -0.005, "hidden": "4"}
 
     def network(self, s: dict):
         import gone
 
-        return gone.Network([2, gone.Dense(4, "tanh"), gone.Dense(1, "sigmoid")], seed=s["seed"])
+        hidden = [gone.Dense(int(h), "tanh") for h in str(s["hidden"]).split(",")]
+        return gone.Network([2, *hidden, gone.Dense(1, "sigmoid")], seed=s["seed"])
 
     def fitness(self, s: dict):
         from ..evolution.tasks import XorFitness

@@ -113,7 +113,8 @@ def cmd_info(args) -> int:
         return _graph_info(args, load_graph(args.file), None)
     msg = decode(read_bytes(args.file), args.file)
     if msg.HasField("graph") and not msg.Layers:
-        return _graph_info(args, graph_from_message(msg, args.file), msg.format_version)
+        return _graph_info(args, graph_from_message(msg, args.file), msg.format_version,
+                           describe_neat(msg))
     net, version = load_file(args.file)
     d = describe(net, version)
     if msg.HasField("population"):
@@ -142,12 +143,13 @@ def _population(msg, path: str) -> dict:
                               f"({type(exc).__name__}: {exc})") from None
 
 
-def _graph_info(args, graph, format_version) -> int:
-    """``gone info`` of a graph network file: its inputs, outputs and neurons."""
+def _graph_info(args, graph, format_version, neat: dict | None = None) -> int:
+    """``gone info`` of a graph network file: its inputs, outputs and neurons (and, for a
+    NEAT champion, its run's facts)."""
     d = {"format_version": format_version, "kind": "graph", "inputs": graph.inputs,
          "outputs": graph.outputs, "neurons": graph.n_neurons, "parameters": graph.n_params,
          "recurrent_synapses": [list(pair) for pair in graph.cycle_closing()]}
-    d.update({f"neat_{k}": v for k, v in describe_neat(msg).items()})
+    d.update({f"neat_{k}": v for k, v in (neat or {}).items()})
     if args.json:
         print(json.dumps(d, indent=2))
         return ExitCode.OK
