@@ -78,7 +78,8 @@ def add_task(tasks) -> None:
     t.add_argument("--patience", type=positive_int, default=30,
                    help="stop after this many epochs without a better validation loss (30)")
     t.add_argument("--batch-size", type=positive_int, default=32)
-    t.add_argument("--learning-rate", type=positive_float, default=1e-3, help="Adam step size")
+    t.add_argument("--learning-rate", type=positive_float, default=3e-4,
+                   help="Adam step size (3e-4)")
     t.add_argument("--seed", type=seed, default=0, help="splits, initial weights and shuffling")
     t.add_argument("--save", metavar="FILE", type=output_file(".gone"),
                    help="save the trained network (.gone)")

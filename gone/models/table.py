@@ -81,7 +81,7 @@ class TableFit:
 
 def fit_table(x, y, *, task: str = "auto", test=0.25, validation: float = 0.2,
               hidden: int = 32, epochs: int = 500, patience: int = 30,
-              learning_rate: float = 1e-3, batch_size: int = 32, seed=0,
+              learning_rate: float = 3e-4, batch_size: int = 32, seed=0,
               progress: bool = False, l2: float | None = None, gate: float = 1.0) -> TableFit:
     """Train a one-hidden-layer MLP on ``x (n, d)``, ``y (n,)`` and compare it with a line.
 
@@ -190,7 +190,7 @@ def _linear_start(scaling: _Scaling, x, y, *, n_classes: int, hidden: int, l2: f
 
     ``relu(v) - relu(-v) = v``, so hidden units ``relu(x_i)`` and ``relu(-x_i)``
     with output weights ``w`` and ``-w`` reproduce ``w . x`` exactly; the other
-    hidden units start with zero output weights.
+    hidden units start with zero output weights, so they add nothing until trained.
     """
     xs, d = scaling.x(x), x.shape[1]
     if n_classes:
@@ -206,8 +206,10 @@ def _linear_start(scaling: _Scaling, x, y, *, n_classes: int, hidden: int, l2: f
     first, last = net.layers
     w1 = first.weight.copy()
     w1[:2 * d] = np.vstack([np.eye(d), -np.eye(d)])
-    b1 = first.bias.copy()
-    b1[:2 * d] = 0.0
+    # The other units' kinks pass through random training rows (a zero bias would put
+    # them all at the mean, where one kink is all a 1-D curve gets until biases move).
+    rows = xs[rng.integers(0, len(xs), size=hidden)]
+    b1 = np.concatenate([np.zeros(2 * d), -np.einsum("ij,ij->i", w1[2 * d:], rows)])
     first.set_params(w1, b1, 1)
     w2 = np.zeros_like(last.weight)
     w2[:, :2 * d] = np.hstack([w, -w])
