@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .._base import atomic
 from ..errors import ConfigError, require
 from ..nn.layers.conv import Conv2D
 from ..nn.layers.dense import Dense
@@ -128,5 +130,7 @@ def plot_curve(curve: dict, path, title: str) -> None:
     ax2.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=100, format=fmt[1:])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=100, format=fmt[1:])
     plt.close(fig)
+    atomic.write_bytes(path, buffer.getvalue())  # all of the plot or none of it
