@@ -18,7 +18,7 @@ x, y = gone.datasets.load_digits(images=True)                 # (1797, 1, 8, 8),
 x_train, y_train, x_test, y_test = gone.datasets.split(x, y, (0.8, 0.2), seed=0)
 
 net = gone.models.build_model(model, (1, 8, 8), seed=0)        # "mlp" or "cnn"
-settings = gone.models.DEFAULTS[("digits", model)]             # epochs, batch size, Adam's lr
+settings = gone.models.recipe("digits", model)                # epochs, batch size, Adam lr
 curve = gone.models.fit(net, x_train, y_train, x_test, y_test, seed=0, progress=False,
                         **settings)                            # one line per epoch
 accuracy = (gone.models.predict_labels(net, x_test) == y_test).mean()

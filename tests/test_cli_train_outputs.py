@@ -8,7 +8,7 @@ import pytest
 
 from gone.cli import main as _main
 from gone.cli.train import _settings
-from gone.models import plot_curve
+from gone.models import plot_curve, recipe
 
 def main(argv) -> int:
     """The exit code of ``gone ARGV`` run in this process (argparse exits with SystemExit)."""
@@ -76,6 +76,7 @@ def test_learning_rate_zero_is_refused_not_replaced_by_the_default(capsys):
     # and the code path that used to say `args.learning_rate or default` keeps what it is given
     args = argparse.Namespace(model="mlp", epochs=None, batch_size=None, learning_rate=0.0)
     assert _settings(args, "digits") == {"epochs": 50, "batch_size": 32, "lr": 0.0}
+    assert recipe("mnist", "cnn", epochs=0) == {"epochs": 0, "batch_size": 64, "lr": 1e-3}
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])

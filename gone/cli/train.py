@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models import DEFAULTS, build_model, fit, plot_curve, predict_labels
+from ..models import build_model, fit, plot_curve, predict_labels, recipe
 from .args import ExitCode, output_file, positive_float, positive_int, seed
 
 
@@ -37,11 +37,8 @@ def _report(args, net, curve, x_test, y_test, what: str) -> None:
 
 
 def _settings(args, task: str) -> dict:
-    """The recipe's defaults for what the user did not set (``is None``: an explicit value,
-    even one the parser would refuse such as 0, never falls back to a default)."""
-    d = DEFAULTS[(task, args.model)]
-    given = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.learning_rate}
-    return {k: d[k] if v is None else v for k, v in given.items()}
+    return recipe(task, args.model, epochs=args.epochs, batch_size=args.batch_size,
+                  lr=args.learning_rate)
 
 
 def train_digits(args) -> int:

@@ -32,6 +32,17 @@ DEFAULTS = {
     ("mnist", "cnn"): {"epochs": 12, "batch_size": 64, "lr": 1e-3},
 }
 
+def recipe(task: str, kind: str, *, epochs: int | None = None, batch_size: int | None = None,
+           lr: float | None = None) -> dict:
+    """``fit``'s settings for ``task`` ("digits", "mnist") and ``kind`` ("mlp", "cnn"):
+    :data:`DEFAULTS` for what is None. A value given is kept as it is, even a falsy one
+    (``lr=0`` is not silently replaced by the default)."""
+    if (task, kind) not in DEFAULTS:
+        raise ConfigError(f"no recipe for {task!r} with {kind!r}; known: {sorted(DEFAULTS)}")
+    given = {"epochs": epochs, "batch_size": batch_size, "lr": lr}
+    return {k: DEFAULTS[(task, kind)][k] if v is None else v for k, v in given.items()}
+
+
 PLOT_FORMATS = (".png", ".svg", ".pdf")  # the file's extension picks the format
 
 
