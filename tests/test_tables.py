@@ -143,3 +143,14 @@ def test_cli_prints_the_held_out_score_beside_the_baseline(tmp_path, capsys):
     assert "test rows never used for training or stopping" in out and "least squares" in out
     net = gone.load(tmp_path / "d.gone")
     assert float(net.metadata["test_r2"]) >= float(net.metadata["baseline_test_r2"])
+
+
+def test_bad_rows_are_refused_by_name(rng):
+    x, y = rng.normal(size=(30, 2)), rng.normal(size=30)
+    x[4, 1] = np.nan
+    with pytest.raises(gone.InputError, match=r"x\[4, 1\] is nan"):
+        gone.models.fit_table(x, y)
+    with pytest.raises(gone.ShapeError, match="expected x"):
+        gone.models.fit_table(x[:, 0], y)
+    with pytest.raises(gone.ConfigError, match="at least 10 rows"):
+        gone.models.fit_table(np.ones((5, 2)), np.ones(5))

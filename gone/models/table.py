@@ -28,12 +28,15 @@ import numpy as np
 from .._base.rng import make_rng
 from ..datasets import split
 from ..datasets.preprocessing import encode_classes, fold_scaling, is_classification, standardise
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, InputError, ShapeError
 from ..nn.callbacks import History
 from ..nn.layers.dense import Dense
 from ..nn.network import Network
 from ..nn.optimizers import Adam
 from .linear import least_squares, linear_predict, logistic_regression
+
+
+_SAME = 1e-9  # scores closer than this are equal (the linear fit, computed twice)
 
 
 @dataclass
@@ -58,8 +61,13 @@ class TableFit:
 
     @property
     def helps(self) -> bool:
+        """Whether the network scores better than the linear baseline on the test rows."""
+        return self.test_score > self.baseline_score + _SAME
+
+    @property
+    def holds_up(self) -> bool:
         """Whether the network scores at least the linear baseline on the test rows."""
-        return self.test_score >= self.baseline_score
+        return self.test_score >= self.baseline_score - _SAME
 
     def summary(self) -> str:
         """A few lines: the held-out comparison and which model to prefer."""
@@ -73,8 +81,8 @@ class TableFit:
                      f"{self.extra['baseline_rmse']:.6g} (target std {self.extra['target_std']:.6g})")
         kept = ("" if self.best_epoch else "\n  no epoch beat the linear start clearly on the "
                 f"{self.rows['validation']} validation rows, so the network keeps the linear fit")
-        verdict = ("the network helps" if self.test_score > self.baseline_score else
-                   "the network is no better than a straight line here" if self.helps else
+        verdict = ("the network helps" if self.helps else
+                   "the network is no better than a straight line here" if self.holds_up else
                    "the linear baseline is better here: prefer a linear model for this table")
         return f"{line}{kept}\n  {verdict}"
 
@@ -95,13 +103,25 @@ def fit_table(x, y, *, task: str = "auto", test=0.25, validation: float = 0.2,
         hidden: hidden relu units beyond the ``2 d`` that carry the linear start.
         epochs, patience: at most ``epochs`` passes; stop after ``patience``
             epochs without a better validation loss.
+        learning_rate, batch_size: Adam's step size and mini-batch.
         seed: int or Generator for the splits, the initial weights and shuffling.
+        l2: weight decay on the output layer; default ``1 / rows`` for classes
+            (the logistic baseline's own penalty), none for regression.
+        gate: how many standard errors the trained network's per-row
+            validation loss (wrong classes, squared errors) must beat the
+            linear start's by; otherwise the linear fit is kept. 0 keeps any
+            lower validation loss.
+
+    Returns a :class:`TableFit`; its ``network`` takes raw rows.
 
     Raises:
         ConfigError: a bad setting, or ``task="classify"`` on a target that
             cannot be classes (non-whole numbers, more than 50 values).
         ShapeError: ``x`` and ``y`` do not fit together.
+        InputError: a value is NaN or infinite.
     """
+    if not 0 < validation < 1 or not gate >= 0:
+        raise ConfigError(f"validation must be in (0, 1) and gate >= 0, got {validation}, {gate}")
     rng = make_rng(seed)
     x, y, x_test, y_test = _test_split(x, y, test, rng)
     classify = is_classification(np.concatenate([y, y_test]), task)
@@ -149,15 +169,28 @@ def _train_from_line(train, val, settings, *, epochs, patience, gate, optimizer,
     return net, scaling, history, best_epoch
 
 
-def _test_split(x, y, test, rng):
+def _rows(x, y, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """``x (n, d)`` as float64 and ``y (n,)``, checked: real, finite numbers."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
     if x.ndim != 2 or y.ndim != 1 or len(x) != len(y):
-        raise ShapeError(f"expected x (n, d) and y (n,), got {x.shape} and {y.shape}")
+        raise ShapeError(f"{what}: expected x (n, d) and y (n,), got {x.shape} and {y.shape}")
+    if not np.issubdtype(y.dtype, np.number):
+        raise InputError(f"{what}: y must hold numbers, got {y.dtype}")
+    for name, a in (("x", x), ("y", y)):
+        bad = np.argwhere(~np.isfinite(a))
+        if len(bad):
+            raise InputError(f"{what}: {name}[{', '.join(map(str, bad[0]))}] is "
+                             f"{a[tuple(bad[0])]}, not a finite number")
+    return x, y
+
+
+def _test_split(x, y, test, rng):
+    x, y = _rows(x, y, "training rows")
     if isinstance(test, (tuple, list)):
-        x_test, y_test = np.asarray(test[0], dtype=np.float64), np.asarray(test[1])
-        if x_test.ndim != 2 or x_test.shape[1] != x.shape[1] or y_test.shape != (len(x_test),):
-            raise ShapeError(f"test rows must be x (m, {x.shape[1]}) and y (m,), "
-                             f"got {x_test.shape} and {y_test.shape}")
+        x_test, y_test = _rows(*test, "test rows")
+        if x_test.shape[1] != x.shape[1]:
+            raise ShapeError(f"test rows have {x_test.shape[1]} columns, the training rows "
+                             f"{x.shape[1]}")
         return x, y, x_test, y_test
     if not isinstance(test, float) or not 0 < test < 1:
         raise ConfigError(f"test must be a fraction in (0, 1) or an (x, y) pair, got {test!r}")
