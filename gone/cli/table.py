@@ -64,8 +64,8 @@ def add_task(tasks) -> None:
     t = tasks.add_parser(
         "table", help="an MLP on your own table (.csv, .tsv, .npy, .npz)",
         description="Train a one-hidden-layer MLP on a table: classification when the target "
-        "column holds at most 50 whole numbers, regression otherwise. 25%% of the rows are "
-        "held out for the test score, 20%% of the rest for early stopping; the network starts "
+        "column holds at most 50 whole numbers, regression otherwise. 25% of the rows are "
+        "held out for the test score, 20% of the rest for early stopping; the network starts "
         "at the linear fit and the test score is printed beside a linear baseline's.")
     t.add_argument("data", metavar="FILE", help="the table (.csv/.tsv with or without a header, "
                    ".npy, .npz)")
