@@ -3,7 +3,6 @@
 
 import argparse
 
-import numpy as np
 import pytest
 
 from gone.cli import main as _main

@@ -154,3 +154,13 @@ def test_bad_rows_are_refused_by_name(rng):
         gone.models.fit_table(x[:, 0], y)
     with pytest.raises(gone.ConfigError, match="at least 10 rows"):
         gone.models.fit_table(np.ones((5, 2)), np.ones(5))
+
+
+def test_logistic_step_bound_for_wide_tables(rng):
+    from gone.models.linear import _largest_eigenvalue
+
+    x = rng.normal(size=(80, 600)) + rng.normal(size=(80, 1))   # one strong direction
+    exact = np.linalg.eigvalsh(x.T @ x)[-1]
+    assert exact <= _largest_eigenvalue(x) <= 1.1 * exact + 1e-9
+    assert _largest_eigenvalue(x[:, :400]) == pytest.approx(np.linalg.eigvalsh(
+        x[:, :400].T @ x[:, :400])[-1])

@@ -61,7 +61,7 @@ def logistic_regression(x, labels, n_classes: int | None = None, *, c: float = 1
     penalty = np.full((d + 1, 1), 1.0 / (c * n))
     penalty[-1] = 0.0
     # Softmax cross-entropy's Hessian is below 1/2 X'X/n (per class block).
-    step = 1.0 / (0.5 * np.linalg.eigvalsh(xb.T @ xb / n)[-1] + 1.0 / (c * n))
+    step = 1.0 / (0.5 * _largest_eigenvalue(xb) / n + 1.0 / (c * n))
     theta = np.zeros((d + 1, k))
     ahead, t = theta.copy(), 1.0
     for _ in range(iterations):
@@ -73,6 +73,23 @@ def logistic_regression(x, labels, n_classes: int | None = None, *, c: float = 1
         if np.abs(grad).max() < tol:
             break
     return theta[:-1].T.copy(), theta[-1].copy()
+
+
+def _largest_eigenvalue(x: np.ndarray) -> float:
+    """The largest eigenvalue of ``x' x``: exact for up to 500 columns; beyond, 100 power
+    iterations (O(n d) each instead of O(d^3)) with a 10% margin, since they approach it
+    from below and the step must not exceed ``1 / L``."""
+    if x.shape[1] <= 500:
+        return float(np.linalg.eigvalsh(x.T @ x)[-1])
+    v = np.ones(x.shape[1]) / np.sqrt(x.shape[1])
+    value = 0.0
+    for _ in range(100):
+        w = x.T @ (x @ v)
+        value = float(np.linalg.norm(w))
+        if value == 0.0:
+            return 0.0
+        v = w / value
+    return 1.1 * value
 
 
 def linear_predict(weight: np.ndarray, bias: np.ndarray, x: np.ndarray) -> np.ndarray:
