@@ -3,7 +3,7 @@
 
 Both sides train the default architectures of ``gone train digits`` (the
 MLP 64-128-10 and the CNN conv32-pool-conv64-pool-128-10, see
-``gone/cli_train.py``) from the SAME initial weights (gone's, copied into
+``gone/models/digits.py``) from the SAME initial weights (gone's, copied into
 ``torch.nn.Linear``/``Conv2d``), on the same seeded 80/20 split, in the same
 per-epoch sample order (each side draws ``permutation(n)`` per epoch from its
 own ``numpy.random.default_rng(12345)``), with Adam (lr 1e-3) at batch 32 for
@@ -33,7 +33,7 @@ import time
 import numpy as np
 
 import gone
-from gone.cli.train import DEFAULTS, build_model, predict_labels
+from gone.models import DEFAULTS, build_model, predict_labels
 
 try:  # optional: without torch only gone is timed
     import torch

@@ -5,7 +5,7 @@ import pytest
 
 import gone
 from gone.cli import main
-from gone.cli.table import fold_scaling, standardise
+from gone.datasets.preprocessing import fold_scaling, standardise
 
 
 def write_table(path, rng, n=400):

@@ -54,7 +54,7 @@ def idx_bytes(array: np.ndarray, code: int = 0x08) -> bytes:
 
 
 def write_idx(folder, n=5, gz=False, prefix="train"):
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(len(prefix))  # train and t10k files hold different images
     images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
     labels = rng.integers(0, 10, size=n, dtype=np.uint8)
     for name, arr in ((f"{prefix}-images-idx3-ubyte", images), (f"{prefix}-labels-idx1-ubyte", labels)):
@@ -75,6 +75,10 @@ def test_load_mnist_idx(tmp_path, gz):
     assert data["x_train"].shape == (5, 1, 28, 28)
     np.testing.assert_allclose(data["x_train"][:, 0] * 255, images)
     np.testing.assert_array_equal(data["y_train"], labels)
+    # the test images are the t10k file's, not a copy of the training ones
+    assert data["x_test"].shape == (3, 1, 28, 28) and data["x_test"].dtype == np.float64
+    np.testing.assert_allclose(data["x_test"][:, 0] * 255, test_images)
+    assert not np.allclose(data["x_test"][:, 0] * 255, images[:3])
     np.testing.assert_array_equal(data["y_test"], test_labels)
 
 
@@ -200,3 +204,57 @@ def test_load_table_errors(tmp_path, name, content, kwargs, match):
     with pytest.raises(gone.DatasetError, match=match) as info:
         datasets.load_table(path, **kwargs)
     assert str(path) in str(info.value)
+
+
+# --- NaN and infinity are refused where they are read ------------------------------------
+
+@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity", "1e999"])
+def test_table_csv_refuses_non_finite_cells_by_line_and_column(tmp_path, cell):
+    path = tmp_path / "t.csv"
+    path.write_text(f"a,b,y\n1,2,0\n3,{cell},1\n")
+    with pytest.raises(gone.DatasetError, match=rf"t.csv: line 3, column 2 \('b'\): "
+                       rf"'{cell}' is not a finite number"):
+        datasets.load_table(path)
+
+
+def test_table_npy_and_npz_refuse_non_finite_cells(tmp_path):
+    table = np.ones((3, 4))
+    table[2, 1] = np.inf
+    np.save(tmp_path / "t.npy", table)
+    with pytest.raises(gone.DatasetError, match="t.npy: the table: row 2, column 1: inf"):
+        datasets.load_table(tmp_path / "t.npy")
+    np.savez(tmp_path / "t.npz", x=np.ones((2, 2)), y=np.array([0.5, np.nan]))
+    with pytest.raises(gone.DatasetError, match="t.npz: y: row 1: nan is not a finite"):
+        datasets.load_table(tmp_path / "t.npz")
+
+
+def test_npy_declaring_more_than_it_holds_is_refused_before_allocating(tmp_path):
+    path = tmp_path / "t.npy"
+    np.save(path, np.ones((2, 2)))
+    data = path.read_bytes().replace(b"(2, 2)", b"(2000000000, 2)".ljust(6))
+    path.write_bytes(data)
+    with pytest.raises(gone.DatasetError, match="t.npy"):
+        datasets.load_table(path)
+
+
+def test_kaggle_csv_refuses_nan_pixels_by_line_and_column(tmp_path):
+    path = tmp_path / "train.csv"
+    path.write_text(kaggle_csv([[1] + [0] * 784, [2] + [0] * 9 + ["nan"] + [0] * 774]))
+    with pytest.raises(gone.DatasetError, match="train.csv: line 3, column 11: nan is not a finite"):
+        datasets.load_kaggle_csv(path)
+
+
+def test_float_idx_refuses_nan_by_offset(tmp_path):
+    values = np.array([[1.0, 2.0], [np.nan, 4.0]])
+    path = tmp_path / "f-idx"
+    path.write_bytes(struct.pack(">HBBII", 0, 0x0D, 2, 2, 2) + values.astype(">f4").tobytes())
+    with pytest.raises(gone.DatasetError, match=r"value nan at offset 20 \(element \(1, 0\)\)"):
+        datasets.read_idx(path)
+
+
+def test_idx_labels_must_be_digits(tmp_path):
+    write_idx(tmp_path, n=2)
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(
+        struct.pack(">HBBI", 0, 0x09, 1, 2) + np.array([3, -1], ">i1").tobytes())
+    with pytest.raises(gone.DatasetError, match="label -1 at offset 9 is not a digit"):
+        datasets.load_mnist(tmp_path)

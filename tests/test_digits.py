@@ -8,7 +8,7 @@ import pytest
 
 import gone
 from gone import datasets
-from gone.cli.train import DEFAULTS, build_model, fit
+from gone.models import DEFAULTS, build_model, fit
 from gone.nn.metrics import confusion_matrix, format_confusion
 
 

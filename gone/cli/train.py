@@ -3,119 +3,23 @@
 ``digits`` trains on scikit-learn's 8x8 digits with a seeded 80/20 split;
 ``mnist`` on the real MNIST a user downloaded (IDX files or Kaggle's CSV).
 Each prints the held-out accuracy per epoch and a confusion matrix at the
-end, and can save the network (``--save``) and a learning curve (``--plot``).
+end, and can save the network (``--save``) and a learning curve (``--plot``,
+PNG, SVG or PDF by its extension). The models and their training are library
+code (:mod:`gone.models`); a command parses, calls them and prints.
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from ..errors import require
-from .args import ExitCode, finite_float, output_file, positive_float, positive_int, seed
-
-# Defaults, measured on scikit-learn's digits (seeded 80/20 split, 2-core CPU):
-# MLP 99% test accuracy in < 1 s, CNN 99% in about 7 s. For MNIST the MLP is
-# the usual 784-512-256 with dropout (about 98.3%) and the CNN the same two
-# conv blocks as for digits (about 99.2%); see the README.
-DEFAULTS = {
-    ("digits", "mlp"): {"epochs": 50, "batch_size": 32, "lr": 1e-3},
-    ("digits", "cnn"): {"epochs": 40, "batch_size": 32, "lr": 1e-3},
-    ("mnist", "mlp"): {"epochs": 20, "batch_size": 128, "lr": 1e-3},
-    ("mnist", "cnn"): {"epochs": 12, "batch_size": 64, "lr": 1e-3},
-}
-
-
-def build_model(kind: str, input_shape: tuple, n_classes: int = 10, *, seed=0,
-                dtype="float64", large: bool = False):
-    """The default digit classifier for images of ``input_shape (C, H, W)``.
-
-    ``mlp``: flat pixels -> 128 relu (``large``: 512 and 256 relu with dropout 0.2).
-    ``cnn``: two blocks of 3x3 same-padded conv (32, 64 filters, relu) and 2x2
-    max-pooling, then 128 relu with dropout 0.3; softmax output, cross-entropy.
-    """
-    import gone
-
-    out = gone.Dense(n_classes, "softmax")
-    if kind == "mlp":
-        hidden = ([gone.Dense(512, "relu", dropout=0.2), gone.Dense(256, "relu", dropout=0.2)]
-                  if large else [gone.Dense(128, "relu")])
-        layers = [int(np.prod(input_shape)), *hidden, out]
-    else:
-        layers = [tuple(input_shape),
-                  gone.Conv2D(32, 3, padding="same", activation="relu"), gone.MaxPool2D(2),
-                  gone.Conv2D(64, 3, padding="same", activation="relu"), gone.MaxPool2D(2),
-                  gone.Flatten(), gone.Dense(128, "relu", dropout=0.3), out]
-    return gone.Network(layers, loss="cross_entropy", init="he", seed=seed, dtype=dtype)
-
-
-def predict_labels(net, x, batch_size: int = 500) -> np.ndarray:
-    """Predicted class per sample, in batches (a CNN's im2col on all of MNIST at once
-    would need gigabytes)."""
-    return np.concatenate([net.predict(x[i:i + batch_size]).argmax(axis=1)
-                           for i in range(0, len(x), batch_size)])
-
-
-def fit(net, x, y, x_val, y_val, *, epochs: int, batch_size: int, lr: float, seed,
-        progress: bool = True, out=print) -> dict:
-    """Train with Adam; after every epoch measure accuracy on ``(x_val, y_val)``.
-
-    Returns ``{"loss": [...], "train_accuracy": [...], "val_accuracy": [...],
-    "seconds": [...]}``, one entry per epoch.
-    """
-    import gone
-
-    if net.input_shape is None:
-        x, x_val = x.reshape(len(x), -1), x_val.reshape(len(x_val), -1)
-    curve = {"val_accuracy": [], "seconds": []}
-    start = [time.perf_counter()]
-
-    def on_epoch_end(epoch, logs):
-        curve["seconds"].append(time.perf_counter() - start[0])
-        acc = float(np.mean(predict_labels(net, x_val) == y_val))
-        curve["val_accuracy"].append(acc)
-        if not progress:
-            out(f"epoch {epoch + 1:3d}/{epochs}  loss {logs['loss']:.4f}  "
-                f"train {logs['accuracy']:.2%}  held-out {acc:.2%}  "
-                f"({curve['seconds'][-1]:.1f}s)")
-        start[0] = time.perf_counter()
-
-    history = net.train(x, y, optimizer=gone.Adam(lr=lr, batch_size=batch_size), epochs=epochs,
-                        callbacks=[on_epoch_end], progress=progress, rng=seed)
-    curve["loss"], curve["train_accuracy"] = history.loss, history["accuracy"]
-    if progress:
-        out("held-out accuracy per epoch: "
-            + " ".join(f"{a:.2%}" for a in curve["val_accuracy"]))
-    return curve
-
-
-def plot_curve(curve: dict, path: str, title: str) -> None:
-    """Loss and accuracies per epoch as a PNG (needs matplotlib, the ``plot`` extra)."""
-    require("matplotlib", "plot")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    epochs = np.arange(1, len(curve["loss"]) + 1)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    ax1.plot(epochs, curve["loss"])
-    ax1.set(xlabel="epoch", ylabel="training loss (cross-entropy)", yscale="log")
-    ax2.plot(epochs, curve["train_accuracy"], label="training")
-    ax2.plot(epochs, curve["val_accuracy"], label="held out")
-    ax2.set(xlabel="epoch", ylabel="accuracy")
-    ax2.legend()
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+from ..models import build_model, fit, plot_curve, predict_labels, recipe
+from .args import ExitCode, output_file, positive_float, positive_int, seed
 
 
 def _report(args, net, curve, x_test, y_test, what: str) -> None:
     from ..nn.metrics import confusion_matrix, format_confusion
 
-    pred = predict_labels(net, x_test if net.input_shape else x_test.reshape(len(x_test), -1))
+    pred = predict_labels(net, x_test)
     acc = float(np.mean(pred == y_test))
     per_epoch = np.mean(curve["seconds"])
     print(f"{args.model.upper()} on {what}: test accuracy {acc:.2%} "
@@ -133,9 +37,8 @@ def _report(args, net, curve, x_test, y_test, what: str) -> None:
 
 
 def _settings(args, task: str) -> dict:
-    d = DEFAULTS[(task, args.model)]
-    return {"epochs": args.epochs or d["epochs"], "batch_size": args.batch_size or d["batch_size"],
-            "lr": args.learning_rate or d["lr"]}
+    return recipe(task, args.model, epochs=args.epochs, batch_size=args.batch_size,
+                  lr=args.learning_rate)
 
 
 def train_digits(args) -> int:
@@ -172,9 +75,7 @@ def train_mnist(args) -> int:
         if data["format"] != "kaggle" or "x_test" not in data:
             print("no Kaggle test.csv found; no submission written")
         else:
-            x_sub = data["x_test"] if net.input_shape else data["x_test"].reshape(
-                len(data["x_test"]), -1)
-            datasets.write_submission(args.submission, predict_labels(net, x_sub))
+            datasets.write_submission(args.submission, predict_labels(net, data["x_test"]))
             print(f"wrote the Kaggle submission {args.submission}")
     return ExitCode.OK
 

@@ -4,10 +4,13 @@
 - :func:`load_mnist` and friends (IDX files or Kaggle's Digit Recognizer CSV),
   :func:`write_submission` for Kaggle;
 - :func:`load_table` for a user's ``.csv``/``.tsv``/``.npy``/``.npz``;
-- :func:`split` (seeded train/validation/test) and :func:`one_hot`.
+- :func:`split` (seeded train/validation/test) and :func:`one_hot`;
+- :mod:`~gone.datasets.preprocessing`: which task a target asks for, column
+  standardisation and its fold into a trained network's weights.
 
-Every malformed file raises :class:`gone.DatasetError` naming the file and the
-line or byte offset.
+Every malformed file, NaN and infinity included, raises
+:class:`gone.DatasetError` naming the file and the line and column or byte
+offset; the readers raise nothing else, whatever the bytes.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from .._base.rng import make_rng
 from .mnist import (load_kaggle_csv, load_idx, load_mnist, read_idx,  # noqa: F401
                     write_submission)
 from .table import load_table  # noqa: F401
+from . import preprocessing  # noqa: F401  (gone.datasets.preprocessing after `import gone`)
 
 __all__ = ["xor", "load_digits", "one_hot", "split", "load_table", "load_mnist", "load_idx",
            "read_idx", "load_kaggle_csv", "write_submission"]

@@ -27,14 +27,21 @@ _IDX_TYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"
 _PIXELS = 28 * 28
 
 
+MAX_BYTES = 1 << 30  # a file that unpacks to more than this is not MNIST (47 MB at most)
+
+
 def _read(path) -> bytes:
+    """The file's bytes, gunzipped for ``.gz`` (refusing more than :data:`MAX_BYTES`)."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-        if path.suffix == ".gz":
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        if path.suffix != ".gz":
+            return path.read_bytes()
+        with gzip.open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise DatasetError(f"{path}: cannot read: {exc}") from None
+    if len(data) > MAX_BYTES:
+        raise DatasetError(f"{path}: unpacks to more than {MAX_BYTES} bytes; not an MNIST file")
     return data
 
 
@@ -58,7 +65,14 @@ def read_idx(path) -> np.ndarray:
         what = "truncated" if len(data) - header < need else "has trailing bytes"
         raise DatasetError(f"{path}: {what}: dimensions {dims} need {need} data bytes from "
                            f"offset {header}, the file has {len(data) - header}")
-    return np.frombuffer(data, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+    array = np.frombuffer(data, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+    if dtype.kind == "f" and not np.all(np.isfinite(array)):
+        first = int(np.flatnonzero(~np.isfinite(array.ravel()))[0])
+        raise DatasetError(f"{path}: value {array.ravel()[first]} at offset "
+                           f"{header + first * dtype.itemsize} (element "
+                           f"{tuple(int(i) for i in np.unravel_index(first, dims))}) "
+                           "is not a finite number")
+    return array
 
 
 def load_idx(images_path, labels_path) -> tuple[np.ndarray, np.ndarray]:
@@ -70,9 +84,12 @@ def load_idx(images_path, labels_path) -> tuple[np.ndarray, np.ndarray]:
     if labels.ndim != 1 or len(labels) != len(images):
         raise DatasetError(f"{labels_path}: expected {len(images)} labels (one per image in "
                            f"{images_path}), got shape {labels.shape}")
-    if labels.size and labels.max() > 9:
-        raise DatasetError(f"{labels_path}: label {labels.max()} at offset "
-                           f"{8 + int(labels.argmax())} is not a digit 0..9")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise DatasetError(f"{labels_path}: expected integer labels, got {labels.dtype}")
+    bad = np.flatnonzero((labels < 0) | (labels > 9))
+    if bad.size:
+        raise DatasetError(f"{labels_path}: label {labels[bad[0]]} at offset "
+                           f"{8 + int(bad[0]) * labels.dtype.itemsize} is not a digit 0..9")
     return (images[:, None].astype(np.float64) / 255.0), labels.astype(np.int64)
 
 
@@ -96,11 +113,18 @@ def load_kaggle_csv(path) -> tuple[np.ndarray, np.ndarray | None]:
                                f"got {line.count(',') + 1}")
     try:  # numpy's C parser; on failure find the bad cell for the message
         values = np.loadtxt(io.StringIO("\n".join(line for _, line in rows)), delimiter=",",
-                            ndmin=2, dtype=np.float64) if rows else np.empty((0, width))
-    except ValueError:
-        lineno, bad = next((n, c) for n, line in rows for c in line.split(",")
-                           if not is_number(c))
+                            ndmin=2, dtype=np.float64, comments=None,
+                            ) if rows else np.empty((0, width))
+    except ValueError as exc:
+        lineno, bad = next(((n, c) for n, line in rows for c in line.split(",")
+                            if not is_number(c)), (None, None))
+        if lineno is None:  # a cell Python reads but numpy does not, such as "1_0"
+            raise DatasetError(f"{path}: not a table of numbers: {exc}") from None
         raise DatasetError(f"{path}: line {lineno}: {bad.strip()!r} is not a number") from None
+    if not np.all(np.isfinite(values)):
+        row, col = (int(i) for i in np.argwhere(~np.isfinite(values))[0])
+        raise DatasetError(f"{path}: line {rows[row][0]}, column {col + 1}: "
+                           f"{values[row, col]} is not a finite number")
     if has_label:
         labels = values[:, 0]
         bad = np.flatnonzero((labels != np.round(labels)) | (labels < 0) | (labels > 9))

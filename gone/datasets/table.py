@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import zipfile
 from pathlib import Path
 
@@ -37,39 +38,73 @@ def load_table(path, target=-1, *, delimiter: str | None = None, header=_AUTO):
         return _load_npz(path, target)
     if delimiter is None:
         delimiter = "\t" if suffix == ".tsv" else ","
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot read: {exc}") from None
-    rows = [(i, r) for i, r in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)
-            if any(c.strip() for c in r)]
-    if not rows:
-        raise DatasetError(f"{path}: no data")
+    rows = _text_rows(path, delimiter)
     names = None
     if header is True or (header == _AUTO and not all(is_number(c) for c in rows[0][1])):
         names = [c.strip() for c in rows[0][1]]
         rows = rows[1:]
-    width = len(names) if names else len(rows[0][1]) if rows else 0
+        if not rows:
+            raise DatasetError(f"{path}: a header but no data rows")
+    return _split_columns(path, _cells(path, rows, names), target, names)
+
+
+def _text_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of a text table as ``(line number, cells)``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        rows = [(i, r) for i, r in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)
+                if any(c.strip() for c in r)]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot read: {exc}") from None
+    except csv.Error as exc:  # a NUL byte, a field over the csv module's size limit
+        raise DatasetError(f"{path}: not a readable table: {exc}") from None
+    if not rows:
+        raise DatasetError(f"{path}: no data")
+    return rows
+
+
+def _cells(path: Path, rows, names) -> np.ndarray:
+    """The rows' cells as floats ``(n, width)``; a bad cell is named by line and column."""
+    width = len(names) if names else len(rows[0][1])
     values = np.empty((len(rows), width))
     for k, (lineno, cells) in enumerate(rows):
         if len(cells) != width:
             raise DatasetError(f"{path}: line {lineno}: expected {width} columns, got {len(cells)}")
         for j, cell in enumerate(cells):
             try:
-                values[k, j] = float(cell)
+                values[k, j] = value = float(cell)
             except ValueError:
+                value = None
+            if value is None or not math.isfinite(value):
                 col = f" ({names[j]!r})" if names else ""
+                what = "is not a number" if value is None else "is not a finite number"
                 raise DatasetError(f"{path}: line {lineno}, column {j + 1}{col}: {cell!r} "
-                                   "is not a number") from None
-    return _split_columns(path, values, target, names)
+                                   f"{what}") from None
+    return values
 
 
 
 def _load_npy(path: Path) -> np.ndarray:
+    """The array in a ``.npy`` file, its declared size checked against the file's first."""
+    fmt = np.lib.format
     try:
+        with open(path, "rb") as f:
+            major, _ = fmt.read_magic(f)
+            read_header = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
+            shape, _, dtype = read_header(f, max_header_size=10_000)
+            have = path.stat().st_size - f.tell()
+        if dtype.hasobject:
+            raise DatasetError(f"{path}: holds Python objects, not numbers")
+        need = math.prod(shape) * dtype.itemsize
+        if need > have:
+            raise DatasetError(f"{path}: truncated: shape {shape} of {dtype} needs {need} "
+                               f"bytes, the file has {have}")
         return np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise DatasetError(f"{path}: not a readable .npy file: {exc}") from None
+    except DatasetError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - numpy's header parser raises ValueError,
+        # SyntaxError, tokenize.TokenError, TypeError...: every one means a damaged file
+        raise DatasetError(f"{path}: not a readable .npy file: {exc!r}") from None
 
 
 def _load_npz(path: Path, target):
@@ -90,8 +125,17 @@ def _load_npz(path: Path, target):
 
 
 def _numeric(path, a: np.ndarray, what: str) -> np.ndarray:
-    if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
-        raise DatasetError(f"{path}: {what} has dtype {a.dtype}, not numbers")
+    """``a`` if it holds real, finite numbers; else a DatasetError naming the first bad cell."""
+    if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)
+            or a.dtype == bool):
+        raise DatasetError(f"{path}: {what} has dtype {a.dtype}, not real numbers")
+    if np.issubdtype(a.dtype, np.floating):
+        bad = np.argwhere(~np.isfinite(a))
+        if len(bad):
+            where = ", ".join(f"{axis} {i}" for axis, i in zip(("row", "column", "index"),
+                                                               bad[0].tolist()))
+            raise DatasetError(f"{path}: {what}: {where}: {a[tuple(bad[0])]} is not a finite "
+                               "number (rows and columns count from 0)")
     return a
 
 
