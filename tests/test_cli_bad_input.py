@@ -219,7 +219,6 @@ PROCESS_ROWS = [
 
 # Known failures in code this branch does not own (listed in the report).
 XFAIL = {
-    "table-inf": f"{TABLE}: inf in a cell is not refused at read time (NaN is)",
 }
 
 
