@@ -26,7 +26,7 @@ GATES = os.path.join(HERE, "..", "examples", "graph", "gates.json")
 TRAIN = "gone/cli/train.py"
 TABLE = "gone/cli/table.py (or the table reader in gone.datasets)"
 EVOLVE = "gone/cli/evolve.py"
-GAMES = "gone/cli/games.py"
+GAMES = "gone/cli/play.py"
 SERVE = "gone/cli/serve.py"
 
 

@@ -2,8 +2,8 @@
 flock against the object reference, seeds, held-out champions, the Gymnasium environment."""
 
 import copy
-import importlib
 import importlib.util
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -298,18 +298,29 @@ def test_env_passes_gymnasiums_checker():
     gymnasium = pytest.importorskip("gymnasium", reason="games extra (gymnasium) not installed")
     from gymnasium.utils.env_checker import check_env
 
-    import gone_games  # noqa: F401  (registers gone/FlappyBird-v0)
+    from gone.evolution.gym import make_env
 
+    # gone finds the environment through the games' entry point (gone.plugins), not an import.
     # Spaces, seeding, reset and step; render modes are checked in test_flappy_view.
-    check_env(gymnasium.make("gone/FlappyBird-v0").unwrapped, skip_render_check=True)
+    check_env(make_env("gone/FlappyBird-v0").unwrapped, skip_render_check=True)
+    assert gymnasium.spec("gone/FlappyBird-v0").entry_point == "gone_games.flappy.env:FlappyBirdEnv"
+
+
+def test_importing_the_games_registers_nothing():
+    """The games plug in through gone's entry point; importing them has no side effect."""
+    pytest.importorskip("gymnasium", reason="games extra (gymnasium) not installed")
+    code = ("import gymnasium, gone_games, gone_games.flappy, gone_games.snake; "
+            "print(sorted(e for e in gymnasium.registry if e.startswith('gone/')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out
 
 
 def test_env_is_registered_rewards_and_terminates():
     gymnasium = pytest.importorskip("gymnasium", reason="games extra (gymnasium) not installed")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        gone_games.register_envs()                       # twice: no warning, no error
-        importlib.reload(gone_games)
+        gone_games.register()                       # twice: no warning, no error
+        gone_games.register()
     env = gymnasium.make("gone/FlappyBird-v0")
     obs, info = env.reset(seed=4)
     assert obs.shape == (5,) and obs.dtype == np.float32 and info == {"score": 0, "frames": 0}

@@ -218,7 +218,9 @@ def test_env_rgb_array_draws_the_bird_and_passes_the_checker(pygame):
     assert tuple(int(c) for c in frame[y + 15, int(R.BIRD_X) + 15]) == view.BIRD
     env.close()
     # made, so that the checker also tries the other render mode ("human", a dummy window)
-    check_env(gymnasium.make("gone/FlappyBird-v0", render_mode="rgb_array").unwrapped)
+    from gone.evolution.gym import make_env
+
+    check_env(make_env("gone/FlappyBird-v0", {"render_mode": "rgb_array"}).unwrapped)
 
 
 def test_env_human_mode_opens_a_window(pygame):

@@ -50,9 +50,10 @@ def test_python_m_games_flappy_evolve_runs_gone_evolve_flappy(tmp_path):
     (("evolve", "flappy", "--target", "2.5"), "--target for flappy is pipes, an integer >= 1"),
     (("evolve", "flappy", "--target", "0"), "--target for flappy is pipes, an integer >= 1"),
     (("evolve", "snake", "--target", "-3"), "--target for snake is food on average"),
-    (("play", "flappy", "--fps", "0"), "--fps must be between 1 and 1000"),
-    (("play", "flappy", "--frames", "-1"), "--frames must be 1 or more"),
-    (("play", "snake", "--seed", "-2"), "--seed must be 0 or more"),
+    (("play", "flappy", "--fps", "0"), "argument --fps: must be >= 1, got 0"),
+    (("play", "flappy", "--fps", "1001"), "argument --fps: must be between 1 and 1000, got 1001"),
+    (("play", "flappy", "--frames", "-1"), "argument --frames: must be >= 1, got -1"),
+    (("play", "snake", "--seed", "-2"), "argument --seed: must be a whole number in [0, 2**63)"),
 ])
 def test_settings_a_game_cannot_honour_are_refused(tmp_path, args, message):
     result = gone_cli(*args, cwd=tmp_path)

@@ -1,14 +1,29 @@
 """Games whose players are gone networks: ``gone_games.flappy`` (Flappy Bird) and ``gone_games.snake``.
 
-Importing ``games`` registers the Gymnasium environments when Gymnasium is
-installed (the ``games`` extra), so ``gymnasium.make("gone/FlappyBird-v0")``
-and ``gymnasium.make("gone/Snake-v0")`` work after ``import games``; without Gymnasium nothing is registered.
+The games plug into gone from outside: the ``gone.plugins`` entry point of this
+distribution names :func:`register`, which gone calls the first time it looks
+up a task or a Gymnasium environment. It registers the tasks ``flappy`` and
+``snake`` (``gone evolve``, ``gone play``) and, when Gymnasium is installed
+(the ``games`` extra), the environments ``gone/FlappyBird-v0`` and
+``gone/Snake-v0``. Importing this package registers nothing by itself.
 """
 
 from __future__ import annotations
 
 ENV_IDS = {"gone/FlappyBird-v0": "gone_games.flappy.env:FlappyBirdEnv",
            "gone/Snake-v0": "gone_games.snake.env:SnakeEnv"}
+
+
+def register() -> None:
+    """Register the games' tasks with gone and their environments with Gymnasium (idempotent)."""
+    from gone.evolution.plugins import register_task
+
+    from .flappy.task import FlappyTask
+    from .snake.task import SnakeTask
+
+    register_task("flappy", FlappyTask)
+    register_task("snake", SnakeTask)
+    register_envs()
 
 
 def register_envs() -> None:
@@ -21,6 +36,3 @@ def register_envs() -> None:
         # The registry warns on re-registration (a module reload): check first.
         if env_id not in gymnasium.registry:
             gymnasium.register(id=env_id, entry_point=entry_point)
-
-
-register_envs()

@@ -13,6 +13,7 @@ import json
 import sys
 
 from ..errors import ConfigError
+from ..evolution.tasks import get_task
 from .args import (ExitCode, layer_sizes, non_negative_int, output_file, output_problem,
                    positive_float, positive_int, probability, seed)
 
@@ -95,116 +96,6 @@ def add_parser(sub) -> None:
     p.add_argument("--watch", action="store_true", help="games: watch every generation play "
                    "in a window (speed keys 1-9, S skips drawing, P pauses, C saves the champion)")
     p.set_defaults(func=cmd_evolve)
-
-
-# --- the tasks --------------------------------------------------------------------
-
-class XorTask:
-    """XOR: fitness is the negative mean squared error over the truth table."""
-
-    defaults = {"target": -0.005, "hidden": "4"}
-
-    def network(self, s: dict):
-        import gone
-
-        hidden = [gone.Dense(int(h), "tanh") for h in str(s["hidden"]).split(",")]
-        return gone.Network([2, *hidden, gone.Dense(1, "sigmoid")], seed=s["seed"])
-
-    def fitness(self, s: dict):
-        from ..evolution.tasks import XorFitness
-
-        return XorFitness(vectorized=s["backend"] == "serial")
-
-    def fitness_target(self, s: dict):
-        return s["target"]
-
-    def callbacks(self, s: dict) -> list:
-        return []
-
-    def report(self, pop, s: dict, result) -> None:
-        from .. import datasets
-
-        x, y = datasets.xor()
-        for xi, yi, pi in zip(x, y, result.best.predict(x)):
-            print(f"  {xi[0]:.0f} xor {xi[1]:.0f} = {pi[0]:.3f}   (target {yi[0]:.0f})")
-
-
-class GymTask:
-    """A Gymnasium environment: fitness is the mean return over a few episodes."""
-
-    defaults = {"population": 50, "generations": 200, "mutation_std": 0.2}
-
-    def network(self, s: dict):
-        from ..evolution import gym
-
-        try:
-            hidden = tuple(int(h) for h in str(s["hidden"]).split(",") if h.strip())
-        except ValueError:
-            raise ConfigError(f"--hidden must be sizes separated by commas, got {s['hidden']!r}") from None
-        return gym.default_network(s["task"], hidden=hidden, seed=s["seed"])
-
-    def fitness(self, s: dict):
-        from ..evolution import gym
-
-        cls = gym.GymFitness if s["backend"] == "serial" else gym.GymEpisodes
-        return cls(s["task"], episodes=s["episodes"])
-
-    def fitness_target(self, s: dict):
-        return None  # _SolvedCheck stops the run once the champion passes the evaluation
-
-    def callbacks(self, s: dict) -> list:
-        from ..evolution import gym
-
-        if s["target"] is None:
-            s["target"] = gym.reward_threshold(s["task"])
-        return [] if s["target"] is None else [_SolvedCheck(s)]
-
-    def report(self, pop, s: dict, result) -> None:
-        import numpy as np
-
-        from ..evolution import gym
-
-        returns = gym.GymFitness(s["task"]).evaluate(result.best, episodes=s["eval_episodes"],
-                                                     seed=s["seed"] + 10_000)
-        threshold = gym.reward_threshold(s["task"])
-        verdict = "" if threshold is None else (
-            f" (solved: {'yes' if returns.mean() >= threshold else 'no'}, threshold {threshold:g})")
-        print(f"champion: mean return {np.mean(returns):.1f} +- {np.std(returns):.1f} over "
-              f"{len(returns)} evaluation episodes{verdict}")
-
-
-class _SolvedCheck:
-    """Stop a gym run only when the champion's mean over the evaluation episodes reaches the target.
-
-    A few training episodes can be lucky; this re-tests each new best on
-    ``eval_episodes`` fresh episodes, as "solved" is defined for Gymnasium tasks.
-    """
-
-    def __init__(self, s: dict):
-        from ..evolution import gym
-
-        self.s, self.tested = s, float("-inf")
-        self.fitness = gym.GymFitness(s["task"])
-
-    def __call__(self, pop, stats) -> bool:
-        if stats["best_ever"] < self.s["target"] or stats["best_ever"] <= self.tested:
-            return False
-        self.tested = stats["best_ever"]
-        returns = self.fitness.evaluate(pop.best, episodes=self.s["eval_episodes"],
-                                        seed=self.s["seed"] + 10_000)
-        return float(returns.mean()) >= self.s["target"]
-
-
-def get_task(name: str):
-    """The task object for a task name: xor, a game, or a Gymnasium env id."""
-    from .games import GAME_TASKS
-
-    key = name.lower()
-    if key == "xor":
-        return XorTask()
-    if key in GAME_TASKS:
-        return GAME_TASKS[key]()
-    return GymTask()
 
 
 # --- building and running the run -----------------------------------------------------
@@ -343,10 +234,9 @@ def cmd_evolve(args) -> int:
     from .neat import is_neat_file
 
     if args.strategy == "neat" or (args.resume and is_neat_file(args.resume)):
-        from .games import GAME_TASKS
         from .neat import evolve
 
-        return evolve(args, GAME_TASKS)
+        return evolve(args)
     if args.config or args.draw:
         raise ConfigError("--config and --draw are NEAT settings (give --strategy neat)")
     pop, s, task = _resumed_run(args) if args.resume else _new_run(args)
@@ -359,7 +249,7 @@ def cmd_evolve(args) -> int:
     print(f"stopped after generation {pop.generation} ({result.stop_reason}); "
           f"best fitness {result.best_fitness:.6g} (generation {best.metadata['generation']}), "
           f"{pop.evaluations} evaluations in {result.seconds:.1f} s")
-    task.report(pop, s, result)
+    print(task.report(pop, s, result))
     if s.get("save"):
         best.metadata["notes"] = f"evolved by gone evolve {s['task']}"
         best.save(s["save"])

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from ..errors import ConfigError
+from ..evolution.plugins import TASKS, load_plugins
 from ..format.neat import is_neat, load_population, save_champion
 from ..neat.config import read_config
 from ..neat.population import NeatPopulation
@@ -41,11 +42,11 @@ class _Xor:
     def callbacks(self, s):
         return []
 
-    def report(self, pop, s):
+    def report(self, pop, s) -> str:
         x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
         out = pop.best_graph().propagate(x)[:, 0]
-        for xi, yi in zip(x, out):
-            print(f"  {xi[0]:.0f} xor {xi[1]:.0f} = {yi:.3f}   (target {int(xi[0]) ^ int(xi[1])})")
+        return "\n".join(f"  {xi[0]:.0f} xor {xi[1]:.0f} = {yi:.3f}   "
+                         f"(target {int(xi[0]) ^ int(xi[1])})" for xi, yi in zip(x, out))
 
 
 class _Gym:
@@ -82,21 +83,22 @@ class _Gym:
             return float(self.unseen(pop, s).mean()) >= self.target
         return [solved]
 
-    def report(self, pop, s):
+    def report(self, pop, s) -> str:
         returns = self.unseen(pop, s)
         verdict = "" if self.target is None else (
             f" (solved: {'yes' if returns.mean() >= self.target else 'no'}, "
             f"target {self.target:g})")
-        print(f"champion: mean return {returns.mean():.1f} +- {returns.std():.1f} over "
-              f"{len(returns)} unseen episodes{verdict}")
+        return (f"champion: mean return {returns.mean():.1f} +- {returns.std():.1f} over "
+                f"{len(returns)} unseen episodes{verdict}")
 
 
-def _task(s: dict, games: dict):
+def _task(s: dict):
     key = s["task"].lower()
     if key == "xor":
         return _Xor(s)
-    if key in games:
-        game = games[key]()
+    load_plugins()
+    if key in TASKS:
+        game = TASKS[key]()
         if not hasattr(game, "neat_task"):
             raise ConfigError(f"{s['task']} has no NEAT task yet (try xor, flappy or a "
                               "Gymnasium id)")
@@ -120,9 +122,9 @@ def _settings(args) -> dict:
     return {k: (defaults.get(k) if v is None else v) for k, v in s.items()}
 
 
-def _new(args, games):
+def _new(args):
     s = _settings(args)
-    task = _task(s, games)
+    task = _task(s)
     config = read_config(s["config"]) if s["config"] else task.default_config(s)
     from dataclasses import replace
 
@@ -140,12 +142,12 @@ def _new(args, games):
     return pop, s, task
 
 
-def _resumed(args, games):
+def _resumed(args):
     pop = load_population(args.resume)
     if SETTINGS_KEY not in pop.settings:
         raise ConfigError(f"{args.resume}: not a checkpoint of 'gone evolve --strategy neat'")
     s = json.loads(pop.settings[SETTINGS_KEY])
-    return pop, s, _task(s, games)
+    return pop, s, _task(s)
 
 
 def is_neat_file(path) -> bool:
@@ -155,15 +157,14 @@ def is_neat_file(path) -> bool:
     return is_neat(_io.decode(_io.read_bytes(path), str(path)))
 
 
-def evolve(args, games: dict | None = None) -> int:
+def evolve(args) -> int:
     """Run ``gone evolve`` with ``--strategy neat`` (or resume a NEAT checkpoint); exit code.
 
-    ``games`` maps game names to task classes offering ``neat_task(settings)``.
+    Game tasks (plugins) take part when they offer ``neat_task(settings)``.
     """
-    games = games or {}
     from ..evolution import FitnessPlot, HistoryWriter
 
-    pop, s, task = _resumed(args, games) if args.resume else _new(args, games)
+    pop, s, task = _resumed(args) if args.resume else _new(args)
     checkpoint = args.resume or s["checkpoint"]
     cbs = [*task.callbacks(s)]
     if s.get("history"):
@@ -185,7 +186,7 @@ def evolve(args, games: dict | None = None) -> int:
                          checkpoint_every=s["checkpoint_every"])
     reason = result.stop_reason if result else ("target" if pop.solved else "generations")
     _summary(pop, reason, result)
-    task.report(pop, s)
+    print(task.report(pop, s))
     if s.get("draw"):
         from ..neat.draw import draw
 

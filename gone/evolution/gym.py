@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, DependencyMissing, require
+from .plugins import load_plugins
 from .stacked import StackedNetworks
 
 SEED_HIGH = 2**31 - 1  # Gymnasium seeds must be non-negative ints
@@ -75,8 +76,10 @@ def check_spaces(env, net_or_sizes, env_id: str) -> tuple[int, int]:
 
 
 def make_env(env_id: str, env_kwargs: dict | None = None):
-    """``gymnasium.make(env_id, **env_kwargs)`` with gone's typed errors."""
+    """``gymnasium.make(env_id, **env_kwargs)`` with gone's typed errors (and the environments
+    that installed plugins register, such as ``gone/FlappyBird-v0``)."""
     gym = _gym()
+    load_plugins()
     try:
         return gym.make(env_id, **(env_kwargs or {}))
     except gym.error.DependencyNotInstalled as exc:
