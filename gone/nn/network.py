@@ -191,9 +191,12 @@ class Network:
                      for layer in self.layers)
 
     # --- forward ----------------------------------------------------------
-    def _as_batch(self, x, what: str = "input") -> tuple[np.ndarray, bool]:
+    def as_batch(self, x, what: str = "input") -> tuple[np.ndarray, bool]:
         """``x`` as ``(batch, n_in)`` (or ``(batch, C, H, W)``) in the network dtype,
         and whether it was one sample."""
+        if type(x) is np.ndarray and x.dtype == self.dtype and x.ndim == 2 \
+                and self.input_shape is None and x.shape[1] == self.n_inputs:
+            return x, False  # the training loop's case, without the checks below
         try:
             x = np.asarray(x, dtype=self.dtype)
         except (TypeError, ValueError) as exc:
@@ -220,7 +223,7 @@ class Network:
         """
         if translate_in is not None:
             x = _translate.encode(x, translate_in, self.n_inputs)
-        a, single = self._as_batch(x)
+        a, single = self.as_batch(x)
         for layer in self.layers:
             a = layer.predict(a)
         out = a[0] if single else a
@@ -266,20 +269,34 @@ class Network:
             grad_x = self.layers[i].backward(grad_x, caches[i], self._grad_views[i], i > 0, scale)
         return self._grad
 
+    def loss_and_grad(self, x, y, *, rng=None, scale: float = 1.0, with_output: bool = False):
+        """The loss on a batch and its gradient w.r.t. every parameter, ``(loss, grad (n_params,))``.
+
+        ``grad`` is laid out like :attr:`flat` and is the network's own buffer,
+        overwritten by the next call: copy it to keep it. Dropout is applied
+        only if ``rng`` (a Generator) is given. ``scale`` multiplies the
+        gradient (an optimizer that folds its learning rate in). With
+        ``with_output=True`` the training-mode output ``(batch, n_out)`` comes third.
+        """
+        x, _ = self.as_batch(x)
+        y = self.as_targets(y, len(x))
+        out, caches = self._forward_train(x, rng)
+        loss, grad_z = self._top_grad(out, y, caches)
+        grad = self._backward(grad_z, caches, scale)
+        return (loss, grad, out) if with_output else (loss, grad)
+
     def gradients(self, x, y, *, rng=None) -> tuple[float, list[np.ndarray]]:
         """Loss and its gradient for every parameter (copies, shaped like ``params``), on a batch.
 
         Dropout is applied only if ``rng`` is given.
         """
-        x, _ = self._as_batch(x)
-        y = self._targets(y, len(x))
-        out, caches = self._forward_train(x, rng)
-        loss, grad_z = self._top_grad(out, y, caches)
-        self._backward(grad_z, caches)
+        loss, _ = self.loss_and_grad(x, y, rng=rng)
         return loss, [g.copy() for grads in self._grad_views for g in grads]
 
-    def _targets(self, y, batch: int) -> np.ndarray:
+    def as_targets(self, y, batch: int) -> np.ndarray:
         """Targets as ``(batch, n_out)``; 1-D integer labels become one-hot rows."""
+        if type(y) is np.ndarray and y.dtype == self.dtype and y.shape == (batch, self.n_outputs):
+            return y
         y = np.asarray(y)
         n_out = self.n_outputs
         if y.ndim == 1 and n_out > 1 and np.issubdtype(y.dtype, np.integer):
@@ -296,6 +313,8 @@ class Network:
             raise ShapeError(f"layer {len(self.layers)} (output) produces (batch, {n_out}) "
                              f"for {batch} samples but targets have shape {y.shape}")
         return y
+
+    _as_batch, _targets = as_batch, as_targets  # the names before they were public
 
     # --- training (see gone.training) ----------------------------------------
     def train(self, inputs, targets=None, **kwargs):

@@ -150,13 +150,14 @@ class Dense:
         if self._bias is not None:
             z += self._bias
         a = self.activation.fn(z)
-        mask = None
-        if self.dropout and rng is not None:
-            keep = 1.0 - self.dropout
-            mask = (rng.random(a.shape) < keep).astype(a.dtype)
-            mask *= a.dtype.type(1.0 / keep)
-            a = a * mask
-        return a, (x, z, a, mask)
+        if not (self.dropout and rng is not None):
+            return a, (x, z, a, None)
+        keep = 1.0 - self.dropout
+        mask = (rng.random(a.shape) < keep).astype(a.dtype)
+        mask *= a.dtype.type(1.0 / keep)
+        # The cache keeps the activation before the mask: the activation's
+        # derivative (sigmoid' = a(1-a)) needs f(z), not the masked output.
+        return a * mask, (x, z, a, mask)
 
     def backward(self, grad_a: np.ndarray, cache, out: list[np.ndarray],
                  need_input_grad: bool = True, scale: float = 1.0):
@@ -164,8 +165,8 @@ class Dense:
 
         ``grad_a`` is consumed (overwritten): the network passes scratch arrays.
         """
-        x, z, a, mask = cache
-        if mask is not None:
+        x, z, a, mask = cache  # a: the activation before dropout's mask
+        if mask is not None:  # d(a*mask)/da = mask, then the activation's own derivative
             grad_a *= mask
         grad_z = self.activation.backward(z, a, grad_a, overwrite=True)
         return self.backward_z(grad_z, cache, out, need_input_grad, scale)
