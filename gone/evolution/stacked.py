@@ -11,22 +11,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ShapeError
+from ..nn.layers.dense import Dense
 
 
-def _layer_views(template, genomes: np.ndarray) -> list[tuple]:
-    """Per layer ``(W (pop, n_out, n_in), b (pop, n_out) or None, activation)`` views of ``genomes``."""
-    pop, start, views = genomes.shape[0], 0, []
+def _stacks_as_dense(layer) -> bool:
+    """A layer whose stacked pass is gone's matmul: Dense, or a subclass keeping its passes."""
+    return isinstance(layer, Dense) and type(layer).predict is Dense.predict
+
+
+def _param_views(template, genomes: np.ndarray) -> list[list[np.ndarray]]:
+    """Per layer, its parameters for every network as views ``(pop, *shape)`` of ``genomes``."""
+    pop, start, out = genomes.shape[0], 0, []
     for layer in template.layers:
-        n_out, n_in = layer.weight.shape
-        w = genomes[:, start:start + n_out * n_in].reshape(pop, n_out, n_in)
-        start += n_out * n_in
-        b = None
-        if layer.bias is not None:
-            b = genomes[:, start:start + n_out]
-            start += n_out
-        views.append((w, b, layer.activation))
-    return views
+        views = []
+        for p in layer.params:
+            views.append(genomes[:, start:start + p.size].reshape((pop,) + p.shape))
+            start += p.size
+        out.append(views)
+    return out
+
+
+class _EachNetwork:
+    """Any other layer (Conv2D, a user's own): run network by network on a twin of the
+    template's layer bound to that network's parameters."""
+
+    def __init__(self, layer, views: list[np.ndarray]):
+        self.layer, self.views = layer.copy(), views
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        out = None
+        for i in range(len(a)):
+            self.layer.bind([v[i] for v in self.views])
+            y = self.layer.predict(a[i])
+            if out is None:
+                out = np.empty((len(a),) + y.shape, y.dtype)
+            out[i] = y
+        return out
 
 
 class StackedNetworks:
@@ -37,17 +58,18 @@ class StackedNetworks:
     """
 
     def __init__(self, template, genomes):
-        if getattr(template, "input_shape", None) is not None:
-            raise ConfigError("StackedNetworks runs dense networks only; a network with image "
-                              "layers (Conv2D, MaxPool2D, Flatten) is evaluated one network "
-                              "at a time (use a non-vectorised fitness)")
         genomes = np.asarray(genomes)
         if genomes.ndim != 2 or genomes.shape[1] != template.n_params:
             raise ShapeError(f"genomes must have shape (pop, {template.n_params}) for network "
                              f"{template.sizes}, got {genomes.shape}")
         self.template = template
         self.genomes = np.ascontiguousarray(genomes, dtype=template.dtype)
-        self._layers = _layer_views(template, self.genomes)
+        views = _param_views(template, self.genomes)
+        # Dense layers: (W (pop, n_out, n_in), b (pop, n_out) or None, activation);
+        # any other layer: a callable running it network by network.
+        self._layers = [(v[0], v[1] if len(v) > 1 else None, layer.activation)
+                        if _stacks_as_dense(layer) else _EachNetwork(layer, v)
+                        for layer, v in zip(template.layers, views)]
         self._transposed: dict[int, np.ndarray] = {}
 
     @property
@@ -72,18 +94,29 @@ class StackedNetworks:
         per network ``(pop, batch, n_in)``; the result is ``(pop, batch, n_out)``.
         """
         x = np.asarray(x, dtype=self.template.dtype)
-        n_in = self.n_inputs
+        n_in, image = self.n_inputs, self.template.input_shape
+        if image is not None:
+            return self._images(x, image)
         if x.ndim == 2 and x.shape[1] == n_in:
+            if not isinstance(self._layers[0], tuple):
+                return self._run(np.broadcast_to(x, (self.size,) + x.shape), start=0)
             return self._run(self._first_shared(x), start=1)
         if x.ndim == 3 and x.shape[0] == self.size and x.shape[2] == n_in:
             return self._run(x, start=0)
         raise ShapeError(f"layer 0 (input) expects (batch, {n_in}) or ({self.size}, batch, {n_in}) "
                          f"for a population of {self.size}, got {x.shape}")
 
+    def _images(self, x: np.ndarray, shape: tuple) -> np.ndarray:
+        """Image input: one shared batch (as ``Network.predict`` takes it) or one per network."""
+        if x.ndim == 2 + len(shape) and x.shape[0] == self.size and x.shape[2:] == shape:
+            return self._run(x, start=0)
+        batch, _ = self.template.as_batch(x)
+        return self._run(np.broadcast_to(batch, (self.size,) + batch.shape), start=0)
+
     def predict_each(self, x) -> np.ndarray:
         """One input per network: ``(pop, n_in) -> (pop, n_out)`` (a game frame)."""
         x = np.asarray(x, dtype=self.template.dtype)
-        if x.shape != (self.size, self.n_inputs):
+        if x.shape != (self.size, self.n_inputs) or self.template.input_shape is not None:
             raise ShapeError(f"predict_each expects ({self.size}, {self.n_inputs}), got {x.shape}")
         return self._run(x[:, None, :], start=0)[:, 0, :]
 
@@ -118,6 +151,9 @@ class StackedNetworks:
     def _run(self, a: np.ndarray, start: int) -> np.ndarray:
         """Layers ``start..`` on ``a (pop, batch, n)``."""
         for i in range(start, len(self._layers)):
+            if not isinstance(self._layers[i], tuple):
+                a = self._layers[i](a)
+                continue
             _, b, act = self._layers[i]
             z = np.matmul(a, self._weights_t(i))
             if b is not None:

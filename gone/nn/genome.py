@@ -36,3 +36,17 @@ def assign(net, vector) -> None:
     if not np.issubdtype(vector.dtype, np.number):
         raise ShapeError(f"genome must be numeric, got dtype {vector.dtype}")
     net.flat[...] = vector
+
+
+def random_genomes(template, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` genomes ``(size, n_params)``, each drawn as a fresh ``Network`` would draw
+    its parameters (every layer's ``initial_params``, in genome order), so evolution
+    starts from the same distribution as backprop. Loops over individuals and layers."""
+    genomes = np.empty((size, template.n_params), dtype=template.dtype)
+    for row in genomes:
+        start = 0
+        for layer in template.layers:
+            for value in layer.initial_params(rng, template.dtype, template.init):
+                row[start:start + value.size] = np.ravel(value)
+                start += value.size
+    return genomes

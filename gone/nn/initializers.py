@@ -49,7 +49,13 @@ def he_normal(rng, n_out, n_in, dtype):
     return w.astype(dtype, copy=False), np.zeros(n_out, dtype)
 
 
+def zeros(rng, n_out, n_in, dtype):
+    """All zeros (draws nothing): for networks whose parameters are about to be overwritten."""
+    return np.zeros((n_out, n_in), dtype), np.zeros(n_out, dtype)
+
+
 REGISTRY: Registry[Init] = Registry("initialiser")
+REGISTRY.register("zeros", zeros)
 REGISTRY.register("uniform", uniform, aliases=("go",))
 REGISTRY.register("xavier_uniform", xavier_uniform, aliases=("xavier", "glorot", "glorot_uniform"))
 REGISTRY.register("xavier_normal", xavier_normal, aliases=("glorot_normal",))

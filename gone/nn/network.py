@@ -30,9 +30,48 @@ from . import translate as _translate
 from ..errors import ConfigError, InputError, ShapeError
 from . import genome as _genome
 from . import operators as _ops
-from .layers.pool import _ImageLayer, as_images, input_shape
+from .layers.base import Layer, build_layer, check_layer_class
+from .layers.pool import as_images, input_shape
 from .layers.dense import Dense
 from .._base.rng import make_rng
+
+_IDENTITY = Layer.activation
+# Writers of .gone files, installed by gone.format at import (the core never imports
+# the format layer): Network.save calls the last one registered.
+_SAVERS: list = []
+
+
+def register_saver(save) -> None:
+    """Install ``save(net, path)`` as what :meth:`Network.save` calls (the format layer does)."""
+    _SAVERS.append(save)
+
+
+def _instantiate(spec, index: int):
+    """A fresh, unbuilt layer from a constructor entry: an int is ``Dense(n)``; a layer
+    object is copied through its config (so its class, a subclass of Dense too, is kept)."""
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        return Dense(spec)
+    if isinstance(spec, type):
+        raise ConfigError(f"layer {index}: got the class {spec.__name__}; pass an instance, "
+                          f"e.g. {spec.__name__}(...)")
+    if not isinstance(spec, Layer) and not hasattr(spec, "forward"):
+        raise ConfigError(f"layer {index} must be an int (units of a Dense layer) or a layer "
+                          f"such as gone.Dense(...), got {spec!r}")
+    check_layer_class(type(spec))
+    try:
+        return type(spec).from_config(spec.config())
+    except TypeError as exc:
+        raise ConfigError(f"layer {index}: {type(spec).__name__}.from_config(config()) "
+                          f"failed: {exc}") from None
+
+
+def _build(layer, shape: tuple, index: int, previous: str) -> tuple:
+    """Build ``layer`` on ``shape``; its output shape, or a ConfigError naming the layer."""
+    try:
+        return build_layer(layer, shape)
+    except ConfigError as exc:
+        raise ConfigError(f"layer {index} ({layer!r}) after {previous} with output shape "
+                          f"{shape}: {exc}") from None
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -42,6 +81,13 @@ def _as_dtype(dtype) -> np.dtype:
     if name not in _DTYPES:
         raise ConfigError(f"dtype must be float64 or float32, got {dtype!r}")
     return np.dtype(_DTYPES[name])
+
+
+def _copy_rng(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator in the same state (same bit generator type)."""
+    bits = type(rng.bit_generator)()
+    bits.state = rng.bit_generator.state
+    return np.random.Generator(bits)
 
 
 class Network:
@@ -76,63 +122,72 @@ class Network:
         self.rng = make_rng(seed)
         self.optimizer = None  # the last optimizer used, saved with the network
         self.metadata = dict(metadata or {})
-        self.layers: list[Dense] = []
-        shape = self.input_shape or (int(layers[0]),)
+        self.layers: list[Layer] = []
+        shape, previous = self.input_shape or (int(layers[0]),), "the input"
         for i, spec in enumerate(layers[1:], start=1):
-            if isinstance(spec, _ImageLayer):
-                layer = type(spec)(**spec.config())
-                layer.build(shape, self.dtype, self.rng, init)
-                shape = layer.output_shape
-            else:
-                layer = Dense(spec) if not isinstance(spec, Dense) else Dense(**spec.config())
-                if len(shape) != 1:
-                    raise ConfigError(f"layer {i} ({layer!r}) needs flat input but layer {i - 1} "
-                                      f"gives shape {shape}; put gone.Flatten() before it")
-                layer.build(shape[0], self.dtype, self.rng, init)
-                shape = (layer.units,)
+            layer = _instantiate(spec, i)
+            shape = _build(layer, shape, i, previous)
             self.layers.append(layer)
-        if not isinstance(self.layers[-1], Dense):
-            raise ConfigError(f"the output layer must be Dense, got {self.layers[-1]!r}")
-        if self.layers[-1].dropout:
+            previous = f"layer {i}"
+        if len(shape) != 1:
+            raise ConfigError(f"the output layer must give flat output (n_out,), "
+                              f"{self.layers[-1]!r} gives {shape}; end with Flatten() and Dense")
+        if getattr(self.layers[-1], "dropout", 0):
             raise ConfigError("the output layer cannot have dropout")
-        self._pack()
+        self._allocate()
+        for layer, views in zip(self.layers, self._param_views):
+            values = layer.initial_params(self.rng, self.dtype, init)
+            for view, value in zip(views, values):
+                view[...] = value  # in layer order: the same seed draws the same weights
+        self._setup()
 
-    def _pack(self) -> None:
-        """Move every parameter into one flat vector (layers keep views into it).
+    def _allocate(self) -> None:
+        """Put every parameter in one flat vector and bind each layer to views of it.
 
         One vector makes an optimizer step a few operations on a single array
         however deep the network is, and makes the genome a plain copy. A
         second vector of the same layout receives the gradients.
         """
-        n = sum(p.size for layer in self.layers for p in layer.params)
-        self._flat = np.empty(n, self.dtype)
+        shapes = [[tuple(s) for s in layer.param_shapes()] for layer in self.layers]
+        n = sum(int(np.prod(s)) for layer_shapes in shapes for s in layer_shapes)
+        self._flat = np.zeros(n, self.dtype)
         self._grad = np.empty(n, self.dtype)
-        self._grad_views = []
-        start = 0
-        for layer in self.layers:
+        self._param_views, self._grad_views, start = [], [], 0
+        for layer, layer_shapes in zip(self.layers, shapes):
             views, grads = [], []
-            for p in layer.params:
-                views.append(self._flat[start:start + p.size].reshape(p.shape))
-                grads.append(self._grad[start:start + p.size].reshape(p.shape))
-                start += p.size
+            for shape in layer_shapes:
+                size = int(np.prod(shape))
+                views.append(self._flat[start:start + size].reshape(shape))
+                grads.append(self._grad[start:start + size].reshape(shape))
+                start += size
             layer.bind(views)
+            self._param_views.append(views)
             self._grad_views.append(grads)
+
+    def _setup(self) -> None:
+        """Facts the passes use: whether the output layer is a plain Dense (its
+        activation is then folded into the loss's gradient)."""
+        last = self.layers[-1]
+        self._dense_top = isinstance(last, Dense) and type(last).backward is Dense.backward
 
     # --- construction from arrays ----------------------------------------
     @classmethod
     def from_arrays(cls, weights: Sequence, biases: Sequence | None = None,
                     activations: Sequence | str = "identity", **kwargs) -> "Network":
-        """Build a network from weight matrices ``(n_out, n_in)`` and biases ``(n_out,)``.
+        """Build a dense network from weight matrices ``(n_out, n_in)`` and biases ``(n_out,)``.
 
-        ``activations`` is one name for every layer or one per layer (input
-        excluded); ``biases`` may be ``None`` (no biases) or hold ``None`` entries
-        for layers without bias. Every shape is checked; ``kwargs`` go to ``Network``.
+        ``activations`` is one name (or Activation) for every layer or one per
+        layer (input excluded); ``biases`` may be ``None`` (no biases) or hold
+        ``None`` entries for layers without bias. Every shape is checked;
+        ``kwargs`` go to ``Network``. ``Network.from_arrays(*net.to_arrays())``
+        rebuilds ``net``'s layers.
         """
         weights = [np.asarray(w) for w in weights]
         if not weights:
             raise ShapeError("from_arrays needs at least one weight matrix")
         biases = [None] * len(weights) if biases is None else list(biases)
-        acts = [activations] * len(weights) if isinstance(activations, str) else list(activations)
+        single = isinstance(activations, str) or not isinstance(activations, Sequence)
+        acts = [activations] * len(weights) if single else list(activations)
         if len(biases) != len(weights) or len(acts) != len(weights):
             raise ShapeError(f"got {len(weights)} weight matrices, {len(biases)} biases "
                              f"and {len(acts)} activations; these counts must agree")
@@ -148,26 +203,31 @@ class Network:
             layer.set_params(w, b, i)
         return net
 
-    def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-        """Copies of the weight matrices ``(n_out, n_in)`` and biases ``(n_out,)`` (None if absent)."""
-        if self.input_shape is not None:
-            raise ConfigError("to_arrays is for dense networks; use net.params for image layers")
+    def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray | None], list]:
+        """``(weights, biases, activations)``: copies of each layer's weight ``(n_out, n_in)``
+        and bias ``(n_out,)`` (None if absent), and its activation (a name, or the
+        Activation when it has parameters). Dense networks only."""
+        for i, layer in enumerate(self.layers, 1):
+            if not isinstance(layer, Dense):
+                raise ConfigError(f"to_arrays is for dense networks; layer {i} is {layer!r} "
+                                  "(use net.params, or layer.config() and layer.params)")
+        acts = [l.activation if l.activation.params else l.activation.name for l in self.layers]
         return ([l.weight.copy() for l in self.layers],
-                [None if l.bias is None else l.bias.copy() for l in self.layers])
+                [None if l.bias is None else l.bias.copy() for l in self.layers], acts)
 
     # --- shape facts ------------------------------------------------------
     @property
     def sizes(self) -> list[int]:
-        """Units per layer, input first, e.g. ``[2, 4, 1]``."""
-        return [self.layers[0].n_in] + [l.units for l in self.layers]
+        """Outputs per sample of each layer, input first, e.g. ``[2, 4, 1]``."""
+        return [self.n_inputs] + [int(np.prod(l.output_shape)) for l in self.layers]
 
     @property
     def n_inputs(self) -> int:
-        return self.layers[0].n_in
+        return int(np.prod(self.layers[0].input_shape))
 
     @property
     def n_outputs(self) -> int:
-        return self.layers[-1].units
+        return self.layers[-1].output_shape[0]
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -186,7 +246,7 @@ class Network:
     def architecture(self) -> tuple:
         """What two networks must share to exchange genes: parameter shapes per layer
         (and, for image layers, their kind and output shape)."""
-        return tuple(tuple(p.shape for p in layer.params) if layer.kind == "dense"
+        return tuple(tuple(p.shape for p in layer.params) if type(layer) is Dense
                      else (layer.kind, tuple(p.shape for p in layer.params), layer.output_shape)
                      for layer in self.layers)
 
@@ -242,8 +302,12 @@ class Network:
         return x, caches
 
     def _top_grad(self, out: np.ndarray, y: np.ndarray, caches) -> tuple[float, np.ndarray]:
-        """The loss and its gradient w.r.t. the output layer's pre-activation ``(batch, n_out)``."""
+        """The loss and its gradient w.r.t. the output layer's pre-activation ``(batch, n_out)``
+        (w.r.t. its output when the output layer is not a plain Dense)."""
         last = self.layers[-1]
+        if not self._dense_top:
+            loss, grad_a = self.loss.value_and_grad(out, y)
+            return loss, grad_a if self.loss.fresh_grad else grad_a.copy()
         # Fusion is keyed by activation name: "softmax"/"sigmoid" are the built-ins
         # (re-registering those names with other maths is not supported).
         fused = self.loss.fused.get(last.activation.name)
@@ -263,8 +327,9 @@ class Network:
         if scale != 1.0:
             grad_z = grad_z * scale
         top = len(self.layers) - 1
-        grad_x = self.layers[top].backward_z(grad_z, caches[top], self._grad_views[top],
-                                             top > 0, scale)
+        last = self.layers[top]
+        backward = last.backward_z if self._dense_top else last.backward
+        grad_x = backward(grad_z, caches[top], self._grad_views[top], top > 0, scale)
         for i in range(top - 1, -1, -1):
             grad_x = self.layers[i].backward(grad_x, caches[i], self._grad_views[i], i > 0, scale)
         return self._grad
@@ -337,16 +402,21 @@ class Network:
 
     # --- evolution operators ------------------------------------------------
     def copy(self) -> "Network":
-        """A deep, independent copy (parameters, settings, optimizer state, metadata)."""
-        import copy as _copy
-
-        twin = object.__new__(Network)
+        """A deep, independent copy (layers of the same classes, parameters, settings,
+        optimizer state, metadata), rebuilt from each layer's config."""
+        twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
-        twin.layers = [layer.copy() for layer in self.layers]
-        twin._pack()
-        twin.rng = _copy.deepcopy(self.rng)
-        twin.optimizer = _copy.deepcopy(self.optimizer)
-        twin.metadata = _copy.deepcopy(self.metadata)
+        twin.layers = []
+        for layer in self.layers:
+            fresh = type(layer).from_config(layer.config())
+            build_layer(fresh, layer.input_shape)
+            twin.layers.append(fresh)
+        twin._allocate()
+        twin._flat[...] = self._flat
+        twin._setup()
+        twin.rng = _copy_rng(self.rng)
+        twin.optimizer = None if self.optimizer is None else self.optimizer.copy()
+        twin.metadata = {k: v.copy() if hasattr(v, "copy") else v for k, v in self.metadata.items()}
         return twin
 
     def genome(self) -> np.ndarray:
@@ -399,10 +469,11 @@ class Network:
 
     # --- files ------------------------------------------------------------
     def save(self, path) -> None:
-        """Write a ``.gone`` file atomically (see :mod:`gone.io`)."""
-        from ..format.network import save
-
-        save(self, path)
+        """Write a ``.gone`` file atomically (the same as ``gone.save(net, path)``)."""
+        if not _SAVERS:
+            raise ConfigError("no .gone writer is installed; import gone and use "
+                              "gone.save(net, path)")
+        _SAVERS[-1](self, path)
 
     def summary(self) -> str:
         inputs = f"input {self.input_shape}  " if self.input_shape else ""
@@ -413,7 +484,7 @@ class Network:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        acts = ", ".join(l.activation.name for l in self.layers)
+        acts = ", ".join(getattr(l, "activation", _IDENTITY).name for l in self.layers)
         if self.input_shape:
             return (f"Network(input_shape={self.input_shape}, layers={self.layers}, "
                     f"loss={self.loss.name!r})")

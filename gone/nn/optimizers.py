@@ -114,6 +114,13 @@ class Optimizer:
     def _extra(self) -> dict[str, float]:
         return {}
 
+    def copy(self) -> "Optimizer":
+        """An independent copy, state arrays included."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin.state = {k: [a.copy() for a in v] for k, v in self.state.items()}
+        return twin
+
     def check_params(self, params: list[np.ndarray]) -> None:
         """Raise ConfigError if existing state does not fit ``params``."""
         for slot, arrays in self.state.items():
