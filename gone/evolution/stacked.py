@@ -9,6 +9,9 @@ The arrays are views into the genome matrix ``(pop, n_params)``: building a
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..errors import ShapeError
@@ -71,6 +74,7 @@ class StackedNetworks:
                         if _stacks_as_dense(layer) else _EachNetwork(layer, v)
                         for layer, v in zip(template.layers, views)]
         self._transposed: dict[int, np.ndarray] = {}
+        self._all_dense = all(isinstance(layer, tuple) for layer in self._layers)
 
     @property
     def size(self) -> int:
@@ -91,20 +95,56 @@ class StackedNetworks:
         """Every network on a batch.
 
         ``x`` is a batch shared by all networks ``(batch, n_in)`` or one batch
-        per network ``(pop, batch, n_in)``; the result is ``(pop, batch, n_out)``.
+        per network ``(pop, batch, n_in)``; the result is ``(pop, batch, n_out)``
+        (for dense networks a transposed view of a ``(pop, n_out, batch)`` array).
         """
         x = np.asarray(x, dtype=self.template.dtype)
         n_in, image = self.n_inputs, self.template.input_shape
         if image is not None:
             return self._images(x, image)
         if x.ndim == 2 and x.shape[1] == n_in:
-            if not isinstance(self._layers[0], tuple):
+            if not self._all_dense:
                 return self._run(np.broadcast_to(x, (self.size,) + x.shape), start=0)
-            return self._run(self._first_shared(x), start=1)
+            return self._columns(np.ascontiguousarray(x.T), len(x))
         if x.ndim == 3 and x.shape[0] == self.size and x.shape[2] == n_in:
-            return self._run(x, start=0)
+            if not self._all_dense:
+                return self._run(x, start=0)
+            return self._columns(np.ascontiguousarray(x.transpose(0, 2, 1)), x.shape[1])
         raise ShapeError(f"layer 0 (input) expects (batch, {n_in}) or ({self.size}, batch, {n_in}) "
                          f"for a population of {self.size}, got {x.shape}")
+
+    def _columns(self, x_t: np.ndarray, batch: int) -> np.ndarray:
+        """Dense layers in column layout: ``a (pop, n, batch)``, one stacked matmul
+        ``W (pop, n_out, n_in) @ a`` per layer on the genome's own views (no copy of
+        the weights, every operand row-major as BLAS wants it).
+
+        ``x_t``: the input ``(n_in, batch)`` shared by all, or ``(pop, n_in, batch)``.
+        A large population is split over a small thread pool (numpy releases the
+        GIL inside matmul and ufuncs), so a second core works too.
+        """
+        out = np.empty((self.size, self.n_outputs, batch), self.genomes.dtype)
+        chunks = _chunks(self.size, self._flops(batch))
+        if len(chunks) == 1:
+            self._column_part(x_t, 0, self.size, out)
+        else:
+            list(_pool().map(lambda c: self._column_part(x_t, c[0], c[1], out), chunks))
+        return out.transpose(0, 2, 1)
+
+    def _column_part(self, x_t: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:
+        """Networks ``lo:hi`` of :meth:`_columns`, their outputs written into ``out[lo:hi]``."""
+        a = x_t if x_t.ndim == 2 else x_t[lo:hi]
+        last = len(self._layers) - 1
+        for i, (w, b, act) in enumerate(self._layers):
+            z = np.matmul(w[lo:hi], a, out=out[lo:hi] if i == last else None)
+            if b is not None:
+                z += b[lo:hi, :, None]
+            a = _activate(act, z)
+            if i == last and a is not z:
+                out[lo:hi] = a
+
+    def _flops(self, batch: int) -> int:
+        """Multiply-adds of one forward pass of the whole population on ``batch`` inputs."""
+        return self.size * batch * sum(w.shape[1] * w.shape[2] for w, _, _ in self._layers)
 
     def _images(self, x: np.ndarray, shape: tuple) -> np.ndarray:
         """Image input: one shared batch (as ``Network.predict`` takes it) or one per network."""
@@ -118,24 +158,19 @@ class StackedNetworks:
         x = np.asarray(x, dtype=self.template.dtype)
         if x.shape != (self.size, self.n_inputs) or self.template.input_shape is not None:
             raise ShapeError(f"predict_each expects ({self.size}, {self.n_inputs}), got {x.shape}")
-        return self._run(x[:, None, :], start=0)[:, 0, :]
+        if not self._all_dense:
+            return self._run(x[:, None, :], start=0)[:, 0, :]
+        a = x[:, :, None]
+        for w, b, act in self._layers:  # (pop, n_out, n_in) @ (pop, n_in, 1): no copies
+            z = np.matmul(w, a)
+            if b is not None:
+                z += b[:, :, None]
+            a = _activate(act, z)
+        return a[:, :, 0]
 
     def network(self, i: int):
         """Network ``i`` as an independent :class:`~gone.Network`."""
         return self.template.with_genome(self.genomes[i])
-
-    def _first_shared(self, x: np.ndarray) -> np.ndarray:
-        """First layer on a shared batch as ONE matmul ``(batch, n_in) @ (n_in, pop*n_out)``.
-
-        One large product keeps BLAS busy where ``pop`` small ones would each
-        pay the call overhead; the result is rearranged to ``(pop, batch, n_out)``.
-        """
-        w, b, act = self._layers[0]
-        pop, n_out, n_in = w.shape
-        z = (x @ w.reshape(pop * n_out, n_in).T).reshape(len(x), pop, n_out)
-        if b is not None:
-            z += b  # in place, in the matmul's own (batch, pop, n_out) layout
-        return act.fn(z).transpose(1, 0, 2)
 
     def _weights_t(self, i: int) -> np.ndarray:
         """Layer ``i``'s weights as contiguous ``(pop, n_in, n_out)``, made once.
@@ -160,6 +195,41 @@ class StackedNetworks:
                 z += b[:, None, :]
             a = act.fn(z)
         return a
+
+
+# Below this many multiply-adds a forward pass is not worth a thread hand-off.
+_THREAD_MIN_FLOPS = 4_000_000
+_POOL: list = []
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _pool() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=min(_cores(), 8),
+                                        thread_name_prefix="gone-stacked"))
+    return _POOL[0]
+
+
+def _chunks(pop: int, flops: int) -> list[tuple[int, int]]:
+    """``(lo, hi)`` slices of the population, one per core when the pass is big enough."""
+    n = min(_cores(), 8, max(1, flops // _THREAD_MIN_FLOPS), pop)
+    cuts = np.linspace(0, pop, n + 1).astype(int)
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def _activate(act, z: np.ndarray) -> np.ndarray:
+    """``act`` on column-layout ``z (pop, n, batch)``; in place when it is a plain
+    ufunc (tanh, arctan) or the identity."""
+    if act.vjp is not None:  # mixes units (softmax): over the unit axis, which is 1 here
+        return act.fn(z.transpose(0, 2, 1)).transpose(0, 2, 1)
+    if act.name == "identity":
+        return z
+    if isinstance(act.fn, np.ufunc):
+        return act.fn(z, out=z)
+    return act.fn(z)
 
 
 def predict_population(template, genomes, x) -> np.ndarray:
