@@ -138,7 +138,7 @@ class StackedNetworks:
             z = np.matmul(w[lo:hi], a, out=out[lo:hi] if i == last else None)
             if b is not None:
                 z += b[lo:hi, :, None]
-            a = _activate(act, z)
+            a = _activate(act, z, units_axis=1)
             if i == last and a is not z:
                 out[lo:hi] = a
 
@@ -158,15 +158,7 @@ class StackedNetworks:
         x = np.asarray(x, dtype=self.template.dtype)
         if x.shape != (self.size, self.n_inputs) or self.template.input_shape is not None:
             raise ShapeError(f"predict_each expects ({self.size}, {self.n_inputs}), got {x.shape}")
-        if not self._all_dense:
-            return self._run(x[:, None, :], start=0)[:, 0, :]
-        a = x[:, :, None]
-        for w, b, act in self._layers:  # (pop, n_out, n_in) @ (pop, n_in, 1): no copies
-            z = np.matmul(w, a)
-            if b is not None:
-                z += b[:, :, None]
-            a = _activate(act, z)
-        return a[:, :, 0]
+        return self._run(x[:, None, :], start=0)[:, 0, :]
 
     def network(self, i: int):
         """Network ``i`` as an independent :class:`~gone.Network`."""
@@ -193,17 +185,18 @@ class StackedNetworks:
             z = np.matmul(a, self._weights_t(i))
             if b is not None:
                 z += b[:, None, :]
-            a = act.fn(z)
+            a = _activate(act, z, units_axis=2)
         return a
 
 
 # Below this many multiply-adds a forward pass is not worth a thread hand-off.
 _THREAD_MIN_FLOPS = 4_000_000
 _POOL: list = []
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return _CORES
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -215,15 +208,17 @@ def _pool() -> ThreadPoolExecutor:
 
 def _chunks(pop: int, flops: int) -> list[tuple[int, int]]:
     """``(lo, hi)`` slices of the population, one per core when the pass is big enough."""
-    n = min(_cores(), 8, max(1, flops // _THREAD_MIN_FLOPS), pop)
+    if flops < 2 * _THREAD_MIN_FLOPS or _CORES == 1:
+        return [(0, pop)]
+    n = min(_CORES, 8, flops // _THREAD_MIN_FLOPS, pop)
     cuts = np.linspace(0, pop, n + 1).astype(int)
     return list(zip(cuts[:-1], cuts[1:]))
 
 
-def _activate(act, z: np.ndarray) -> np.ndarray:
-    """``act`` on column-layout ``z (pop, n, batch)``; in place when it is a plain
-    ufunc (tanh, arctan) or the identity."""
-    if act.vjp is not None:  # mixes units (softmax): over the unit axis, which is 1 here
+def _activate(act, z: np.ndarray, units_axis: int) -> np.ndarray:
+    """``act`` on ``z (pop, ., .)`` whose units lie along ``units_axis`` (1: column
+    layout, 2: rows); in place when it is a plain ufunc (tanh, arctan) or the identity."""
+    if act.vjp is not None and units_axis == 1:  # mixes units (softmax): over the unit axis
         return act.fn(z.transpose(0, 2, 1)).transpose(0, 2, 1)
     if act.name == "identity":
         return z

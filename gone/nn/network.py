@@ -20,6 +20,7 @@ and :class:`~gone.layers_image.Flatten` (which must come before the first Dense)
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from typing import Sequence
 
@@ -169,6 +170,7 @@ class Network:
         activation is then folded into the loss's gradient)."""
         last = self.layers[-1]
         self._dense_top = isinstance(last, Dense) and type(last).backward is Dense.backward
+        self._n_in = int(np.prod(self.layers[0].input_shape))
 
     # --- construction from arrays ----------------------------------------
     @classmethod
@@ -219,11 +221,11 @@ class Network:
     @property
     def sizes(self) -> list[int]:
         """Outputs per sample of each layer, input first, e.g. ``[2, 4, 1]``."""
-        return [self.n_inputs] + [int(np.prod(l.output_shape)) for l in self.layers]
+        return [self.n_inputs] + [math.prod(l.output_shape) for l in self.layers]
 
     @property
     def n_inputs(self) -> int:
-        return int(np.prod(self.layers[0].input_shape))
+        return self._n_in
 
     @property
     def n_outputs(self) -> int:
