@@ -222,7 +222,7 @@ def _activate(act, z: np.ndarray, units_axis: int) -> np.ndarray:
         return act.fn(z.transpose(0, 2, 1)).transpose(0, 2, 1)
     if act.name == "identity":
         return z
-    if isinstance(act.fn, np.ufunc):
+    if isinstance(act.fn, np.ufunc) and z.size >= 1 << 16:  # saves a large temporary
         return act.fn(z, out=z)
     return act.fn(z)
 

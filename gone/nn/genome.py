@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
+from . import operators as _ops
 
 
 def to_vector(net) -> np.ndarray:
@@ -50,3 +51,16 @@ def random_genomes(template, size: int, rng: np.random.Generator) -> np.ndarray:
                 row[start:start + value.size] = np.ravel(value)
                 start += value.size
     return genomes
+
+
+def crossover(a, b, rng: np.random.Generator, method: str = "layer", k=None) -> np.ndarray:
+    """The genome of a child of networks ``a`` and ``b`` (same architecture); see
+    :meth:`gone.Network.crossover`."""
+    bounds = layer_bounds(a)
+    if method == "layer":
+        if k is None:
+            k = _ops.draw_crossover_point(len(bounds) - 1, rng)
+        return _ops.layer_crossover(a.genome(), b.genome(), k, bounds)
+    if method == "uniform":
+        return _ops.uniform_crossover(a.genome(), b.genome(), rng)
+    raise ConfigError(f"unknown crossover method {method!r}; use 'layer' or 'uniform'")

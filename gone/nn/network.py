@@ -27,13 +27,13 @@ from typing import Sequence
 import numpy as np
 
 from . import losses as _losses
+from . import training as _training
 from . import translate as _translate
 from ..errors import ConfigError, InputError, ShapeError
+from . import arrays as _arrays
 from . import genome as _genome
-from . import operators as _ops
-from .layers.base import Layer, build_layer, check_layer_class
+from .layers import Dense, Layer, build_layer, from_spec
 from .layers.pool import as_images, input_shape
-from .layers.dense import Dense
 from .._base.rng import make_rng
 
 _IDENTITY = Layer.activation
@@ -46,33 +46,6 @@ def register_saver(save) -> None:
     """Install ``save(net, path)`` as what :meth:`Network.save` calls (the format layer does)."""
     _SAVERS.append(save)
 
-
-def _instantiate(spec, index: int):
-    """A fresh, unbuilt layer from a constructor entry: an int is ``Dense(n)``; a layer
-    object is copied through its config (so its class, a subclass of Dense too, is kept)."""
-    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
-        return Dense(spec)
-    if isinstance(spec, type):
-        raise ConfigError(f"layer {index}: got the class {spec.__name__}; pass an instance, "
-                          f"e.g. {spec.__name__}(...)")
-    if not isinstance(spec, Layer) and not hasattr(spec, "forward"):
-        raise ConfigError(f"layer {index} must be an int (units of a Dense layer) or a layer "
-                          f"such as gone.Dense(...), got {spec!r}")
-    check_layer_class(type(spec))
-    try:
-        return type(spec).from_config(spec.config())
-    except TypeError as exc:
-        raise ConfigError(f"layer {index}: {type(spec).__name__}.from_config(config()) "
-                          f"failed: {exc}") from None
-
-
-def _build(layer, shape: tuple, index: int, previous: str) -> tuple:
-    """Build ``layer`` on ``shape``; its output shape, or a ConfigError naming the layer."""
-    try:
-        return build_layer(layer, shape)
-    except ConfigError as exc:
-        raise ConfigError(f"layer {index} ({layer!r}) after {previous} with output shape "
-                          f"{shape}: {exc}") from None
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -126,8 +99,12 @@ class Network:
         self.layers: list[Layer] = []
         shape, previous = self.input_shape or (int(layers[0]),), "the input"
         for i, spec in enumerate(layers[1:], start=1):
-            layer = _instantiate(spec, i)
-            shape = _build(layer, shape, i, previous)
+            layer = from_spec(spec, i)
+            try:
+                shape = build_layer(layer, shape)
+            except ConfigError as exc:
+                raise ConfigError(f"layer {i} ({layer!r}) after {previous} with output shape "
+                                  f"{shape}: {exc}") from None
             self.layers.append(layer)
             previous = f"layer {i}"
         if len(shape) != 1:
@@ -184,38 +161,13 @@ class Network:
         ``kwargs`` go to ``Network``. ``Network.from_arrays(*net.to_arrays())``
         rebuilds ``net``'s layers.
         """
-        weights = [np.asarray(w) for w in weights]
-        if not weights:
-            raise ShapeError("from_arrays needs at least one weight matrix")
-        biases = [None] * len(weights) if biases is None else list(biases)
-        single = isinstance(activations, str) or not isinstance(activations, Sequence)
-        acts = [activations] * len(weights) if single else list(activations)
-        if len(biases) != len(weights) or len(acts) != len(weights):
-            raise ShapeError(f"got {len(weights)} weight matrices, {len(biases)} biases "
-                             f"and {len(acts)} activations; these counts must agree")
-        for i, w in enumerate(weights):
-            if w.ndim != 2:
-                raise ShapeError(f"layer {i}: weight must be 2-D (n_out, n_in), got shape {w.shape}")
-            if i and w.shape[1] != weights[i - 1].shape[0]:
-                raise ShapeError(f"layer {i}: weight has shape {w.shape} but layer {i - 1} "
-                                 f"has {weights[i - 1].shape[0]} outputs")
-        specs = [Dense(w.shape[0], a, bias=b is not None) for w, a, b in zip(weights, acts, biases)]
-        net = cls([weights[0].shape[1], *specs], seed=0, **kwargs)
-        for i, (layer, w, b) in enumerate(zip(net.layers, weights, biases)):
-            layer.set_params(w, b, i)
-        return net
+        return _arrays.from_arrays(cls, weights, biases, activations, **kwargs)
 
     def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray | None], list]:
         """``(weights, biases, activations)``: copies of each layer's weight ``(n_out, n_in)``
         and bias ``(n_out,)`` (None if absent), and its activation (a name, or the
         Activation when it has parameters). Dense networks only."""
-        for i, layer in enumerate(self.layers, 1):
-            if not isinstance(layer, Dense):
-                raise ConfigError(f"to_arrays is for dense networks; layer {i} is {layer!r} "
-                                  "(use net.params, or layer.config() and layer.params)")
-        acts = [l.activation if l.activation.params else l.activation.name for l in self.layers]
-        return ([l.weight.copy() for l in self.layers],
-                [None if l.bias is None else l.bias.copy() for l in self.layers], acts)
+        return _arrays.to_arrays(self)
 
     # --- shape facts ------------------------------------------------------
     @property
@@ -386,21 +338,15 @@ class Network:
     # --- training (see gone.training) ----------------------------------------
     def train(self, inputs, targets=None, **kwargs):
         """Train by backprop; see :func:`gone.training.train` for every option."""
-        from .training import train
-
-        return train(self, inputs, targets, **kwargs)
+        return _training.train(self, inputs, targets, **kwargs)
 
     def train_step(self, x, y, optimizer=None) -> float:
         """One update on one sample ``(n_in,)`` or one batch ``(batch, n_in)``; returns the loss."""
-        from .training import train_step
-
-        return train_step(self, x, y, optimizer)
+        return _training.train_step(self, x, y, optimizer)
 
     def evaluate(self, x, y) -> dict:
         """``{"loss": ..., "accuracy": ...}`` on a data set (accuracy when targets are classes)."""
-        from .training import evaluate
-
-        return evaluate(self, x, y)
+        return _training.evaluate(self, x, y)
 
     # --- evolution operators ------------------------------------------------
     def copy(self) -> "Network":
@@ -452,18 +398,7 @@ class Network:
         settings (activations, loss, learning rate).
         """
         self._check_partner(other)
-        rng = make_rng(rng)
-        a, b = self.genome(), other.genome()
-        bounds = _genome.layer_bounds(self)
-        if method == "layer":
-            if k is None:
-                k = _ops.draw_crossover_point(len(bounds) - 1, rng)
-            child = _ops.layer_crossover(a, b, k, bounds)
-        elif method == "uniform":
-            child = _ops.uniform_crossover(a, b, rng)
-        else:
-            raise ConfigError(f"unknown crossover method {method!r}; use 'layer' or 'uniform'")
-        return self.with_genome(child)
+        return self.with_genome(_genome.crossover(self, other, make_rng(rng), method, k))
 
     def mutate(self, mutator, rng) -> "Network":
         """Mutate the parameters in place with ``mutator(genomes, rng)``; returns self."""

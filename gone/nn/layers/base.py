@@ -38,6 +38,7 @@ import math
 import numpy as np
 
 from ..._base.registry import Registry
+from ..._base.rng import make_rng
 from ...errors import ConfigError
 from .. import activations as _act
 
@@ -136,8 +137,6 @@ class Layer:
 
     def _standalone(self, dtype, rng, default_init) -> None:
         """Own parameter arrays for a layer used outside a network (tests, experiments)."""
-        from ..._base.rng import make_rng
-
         values = self.initial_params(make_rng(rng), np.dtype(dtype), default_init or "xavier")
         self.bind([np.ascontiguousarray(v) for v in values])
 
