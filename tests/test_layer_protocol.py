@@ -191,3 +191,26 @@ def test_protocol_random_genomes_draw_the_bits_the_evolution_engine_draws():
                                       engine(net, 5, np.random.default_rng(1)))
     scaled = random_genomes(scale_net(start=0.25), 3, np.random.default_rng(0))
     assert np.all(scaled[:, 16:20] == 0.25)  # the user layer's own starting values
+
+
+def test_an_unregistered_layer_trains_but_saving_it_names_the_fix(tmp_path):
+    class Twice(Scale):
+        kind = "test_twice_unregistered"
+
+    net = gone.Network([2, Twice(2.0), 1], seed=0)
+    np.testing.assert_allclose(net.layers[0].predict(np.ones((1, 2))), [[2.0, 2.0]])
+    with pytest.raises(gone.ConfigError, match="not registered; register Twice with "
+                                               "gone.register_layer"):
+        net.save(tmp_path / "t.gone")
+    assert not (tmp_path / "t.gone").exists()
+
+
+def test_a_file_naming_an_unknown_kind_is_a_format_error(tmp_path):
+    net = scale_net()
+    net.save(tmp_path / "s.gone")
+    data = (tmp_path / "s.gone").read_bytes().replace(b"test_scale", b"test_scalx")
+    from gone.format import network as gio
+
+    body = gio.pb.NeuralNetwork.FromString(data[2:-gio._TRAILER]).SerializeToString()
+    with pytest.raises(gone.GoneFormatError, match="layer kind 'test_scalx' is not known"):
+        gio.loads(gio.seal(body))

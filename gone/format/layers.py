@@ -79,6 +79,9 @@ def _activation_fields(layer, msg) -> None:
 def layer_message(layer, pb, where: str):
     """The ``Layer`` message of a built layer."""
     codec = codec_for(layer.kind)
+    if layer.kind not in LAYERS:
+        raise ConfigError(f"{where}: layer kind {layer.kind!r} is not registered; "
+                          f"register {type(layer).__name__} with gone.register_layer to save it")
     if LAYERS.get(layer.kind) is not type(layer):
         raise ConfigError(f"{where}: {type(layer).__name__} is not the class registered as "
                           f"kind {layer.kind!r}; give it its own kind and gone.register_layer it")
@@ -183,6 +186,9 @@ def read_layer(r, spec, where: str):
         return codec_for(kind).read(r, spec, act, where)
     except (ConfigError, TypeError, ValueError, OverflowError) as exc:
         raise r.fail(f"{where}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a user's from_config may raise anything
+        raise r.fail(f"{where}: {kind} settings {dict(spec.kind_params)} rejected: "
+                     f"{type(exc).__name__}: {exc}") from None
 
 
 def read_params(r, msg, i: int, layer, shapes: list) -> list[np.ndarray]:

@@ -231,7 +231,7 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
         try:
             out = build_layer(layer, shape)
             shapes = [tuple(s) for s in layer.param_shapes()]
-        except (ConfigError, TypeError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a user's layer may raise anything on bad shapes
             raise r.fail(f"{where}: {exc}") from None
         _layers.check_output(r, layer, spec, out, where)
         params.append(_layers.read_params(r, msg, i, layer, shapes))
