@@ -95,8 +95,7 @@ class StackedNetworks:
         """Every network on a batch.
 
         ``x`` is a batch shared by all networks ``(batch, n_in)`` or one batch
-        per network ``(pop, batch, n_in)``; the result is ``(pop, batch, n_out)``
-        (for dense networks a transposed view of a ``(pop, n_out, batch)`` array).
+        per network ``(pop, batch, n_in)``; the result is ``(pop, batch, n_out)``.
         """
         x = np.asarray(x, dtype=self.template.dtype)
         n_in, image = self.n_inputs, self.template.input_shape
@@ -122,25 +121,25 @@ class StackedNetworks:
         A large population is split over a small thread pool (numpy releases the
         GIL inside matmul and ufuncs), so a second core works too.
         """
-        out = np.empty((self.size, self.n_outputs, batch), self.genomes.dtype)
+        out = np.empty((self.size, batch, self.n_outputs), self.genomes.dtype)
         chunks = _chunks(self.size, self._flops(batch))
-        if len(chunks) == 1:
-            self._column_part(x_t, 0, self.size, out)
-        else:
-            list(_pool().map(lambda c: self._column_part(x_t, c[0], c[1], out), chunks))
-        return out.transpose(0, 2, 1)
+        # The caller's thread takes the first slice itself: one hand-off fewer.
+        pending = [_pool().submit(self._column_part, x_t, lo, hi, out) for lo, hi in chunks[1:]]
+        self._column_part(x_t, *chunks[0], out)
+        for job in pending:
+            job.result()
+        return out
 
     def _column_part(self, x_t: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:
-        """Networks ``lo:hi`` of :meth:`_columns`, their outputs written into ``out[lo:hi]``."""
+        """Networks ``lo:hi`` of :meth:`_columns`; their outputs written into ``out[lo:hi]``
+        as ``(batch, n_out)`` rows (the transposing copy happens here, in parallel)."""
         a = x_t if x_t.ndim == 2 else x_t[lo:hi]
-        last = len(self._layers) - 1
-        for i, (w, b, act) in enumerate(self._layers):
-            z = np.matmul(w[lo:hi], a, out=out[lo:hi] if i == last else None)
+        for w, b, act in self._layers:
+            z = np.matmul(w[lo:hi], a)
             if b is not None:
                 z += b[lo:hi, :, None]
             a = _activate(act, z, units_axis=1)
-            if i == last and a is not z:
-                out[lo:hi] = a
+        out[lo:hi] = a.transpose(0, 2, 1)
 
     def _flops(self, batch: int) -> int:
         """Multiply-adds of one forward pass of the whole population on ``batch`` inputs."""
