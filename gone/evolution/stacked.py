@@ -75,6 +75,8 @@ class StackedNetworks:
                         for layer, v in zip(template.layers, views)]
         self._transposed: dict[int, np.ndarray] = {}
         self._all_dense = all(isinstance(layer, tuple) for layer in self._layers)
+        self._weights_per_network = sum(layer[0][0].size for layer in self._layers
+                                        if isinstance(layer, tuple))
 
     @property
     def size(self) -> int:
@@ -104,9 +106,13 @@ class StackedNetworks:
         if x.ndim == 2 and x.shape[1] == n_in:
             if not self._all_dense:
                 return self._run(np.broadcast_to(x, (self.size,) + x.shape), start=0)
+            if self._flops(len(x)) < _THREAD_MIN_FLOPS:  # tiny (XOR): fewest numpy calls
+                return self._run(self._first_shared(x), start=1)
             return self._columns(np.ascontiguousarray(x.T), len(x))
         if x.ndim == 3 and x.shape[0] == self.size and x.shape[2] == n_in:
             if not self._all_dense:
+                return self._run(x, start=0)
+            if self._flops(x.shape[1]) < _THREAD_MIN_FLOPS:
                 return self._run(x, start=0)
             return self._columns(np.ascontiguousarray(x.transpose(0, 2, 1)), x.shape[1])
         raise ShapeError(f"layer 0 (input) expects (batch, {n_in}) or ({self.size}, batch, {n_in}) "
@@ -143,7 +149,7 @@ class StackedNetworks:
 
     def _flops(self, batch: int) -> int:
         """Multiply-adds of one forward pass of the whole population on ``batch`` inputs."""
-        return self.size * batch * sum(w.shape[1] * w.shape[2] for w, _, _ in self._layers)
+        return self.size * batch * self._weights_per_network
 
     def _images(self, x: np.ndarray, shape: tuple) -> np.ndarray:
         """Image input: one shared batch (as ``Network.predict`` takes it) or one per network."""
@@ -162,6 +168,16 @@ class StackedNetworks:
     def network(self, i: int):
         """Network ``i`` as an independent :class:`~gone.Network`."""
         return self.template.with_genome(self.genomes[i])
+
+    def _first_shared(self, x: np.ndarray) -> np.ndarray:
+        """First layer on a small shared batch as ONE matmul ``(batch, n_in) @ (n_in, pop*n_out)``,
+        rearranged to ``(pop, batch, n_out)``."""
+        w, b, act = self._layers[0]
+        pop, n_out, n_in = w.shape
+        z = (x @ w.reshape(pop * n_out, n_in).T).reshape(len(x), pop, n_out)
+        if b is not None:
+            z += b  # in place, in the matmul's own (batch, pop, n_out) layout
+        return _activate(act, z, units_axis=2).transpose(1, 0, 2)
 
     def _weights_t(self, i: int) -> np.ndarray:
         """Layer ``i``'s weights as contiguous ``(pop, n_in, n_out)``, made once.
