@@ -75,8 +75,8 @@ class StackedNetworks:
                         for layer, v in zip(template.layers, views)]
         self._transposed: dict[int, np.ndarray] = {}
         self._all_dense = all(isinstance(layer, tuple) for layer in self._layers)
-        self._weights_per_network = sum(layer[0][0].size for layer in self._layers
-                                        if isinstance(layer, tuple))
+        self._weights_per_network = sum(layer[0].shape[1] * layer[0].shape[2]
+                                        for layer in self._layers if isinstance(layer, tuple))
 
     @property
     def size(self) -> int:
