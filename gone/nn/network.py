@@ -148,6 +148,7 @@ class Network:
         last = self.layers[-1]
         self._dense_top = isinstance(last, Dense) and type(last).backward is Dense.backward
         self._n_in = int(np.prod(self.layers[0].input_shape))
+        self._n_out = self.layers[-1].output_shape[0]
 
     # --- construction from arrays ----------------------------------------
     @classmethod
@@ -208,8 +209,8 @@ class Network:
     def as_batch(self, x, what: str = "input") -> tuple[np.ndarray, bool]:
         """``x`` as ``(batch, n_in)`` (or ``(batch, C, H, W)``) in the network dtype,
         and whether it was one sample."""
-        if type(x) is np.ndarray and x.dtype == self.dtype and x.ndim == 2 \
-                and self.input_shape is None and x.shape[1] == self.n_inputs:
+        if type(x) is np.ndarray and x.dtype is self.dtype and x.ndim == 2 \
+                and x.shape[1] == self._n_in and self.input_shape is None:
             return x, False  # the training loop's case, without the checks below
         try:
             x = np.asarray(x, dtype=self.dtype)
@@ -298,11 +299,16 @@ class Network:
         ``with_output=True`` the training-mode output ``(batch, n_out)`` comes third.
         """
         x, _ = self.as_batch(x)
-        y = self.as_targets(y, len(x))
+        loss, grad, out = self.batch_loss_and_grad(x, self.as_targets(y, len(x)), rng, scale)
+        return (loss, grad, out) if with_output else (loss, grad)
+
+    def batch_loss_and_grad(self, x: np.ndarray, y: np.ndarray, rng=None, scale: float = 1.0):
+        """:meth:`loss_and_grad` without the input checks, for loops that checked once:
+        ``x`` and ``y`` as :meth:`as_batch` and :meth:`as_targets` return them.
+        Returns ``(loss, grad (n_params,), output (batch, n_out))``."""
         out, caches = self._forward_train(x, rng)
         loss, grad_z = self._top_grad(out, y, caches)
-        grad = self._backward(grad_z, caches, scale)
-        return (loss, grad, out) if with_output else (loss, grad)
+        return loss, self._backward(grad_z, caches, scale), out
 
     def gradients(self, x, y, *, rng=None) -> tuple[float, list[np.ndarray]]:
         """Loss and its gradient for every parameter (copies, shaped like ``params``), on a batch.
@@ -314,7 +320,8 @@ class Network:
 
     def as_targets(self, y, batch: int) -> np.ndarray:
         """Targets as ``(batch, n_out)``; 1-D integer labels become one-hot rows."""
-        if type(y) is np.ndarray and y.dtype == self.dtype and y.shape == (batch, self.n_outputs):
+        if type(y) is np.ndarray and y.dtype is self.dtype and y.ndim == 2 \
+                and y.shape[0] == batch and y.shape[1] == self._n_out:
             return y
         y = np.asarray(y)
         n_out = self.n_outputs

@@ -114,8 +114,9 @@ class _Stepper:
         NaN or infinite; the caller, who knows where it is, reports it.
         """
         folded = self.folded_lr is not None
-        loss, grad, out = self.net.loss_and_grad(xb, yb, rng=self.drop_rng, with_output=True,
-                                                 scale=self.folded_lr if folded else 1.0)
+        # xb, yb come checked from dataset() or train_step: no per-batch checks
+        loss, grad, out = self.net.batch_loss_and_grad(xb, yb, self.drop_rng,
+                                                       self.folded_lr if folded else 1.0)
         if not math.isfinite(loss):
             raise _NonFinite(loss)
         if folded:
