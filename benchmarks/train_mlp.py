@@ -197,7 +197,7 @@ class FloorMLP:
     def __init__(self, case: Case, net: gone.Network, bs: int):
         dt = net.dtype
         self.case, self.bs, self.dt = case, bs, dt
-        (self.W1, self.W2), (self.b1, self.b2) = net.to_arrays()
+        (self.W1, self.W2), (self.b1, self.b2), _ = net.to_arrays()
         self.dW1, self.db1 = np.empty_like(self.W1), np.empty_like(self.b1)
         self.dW2, self.db2 = np.empty_like(self.W2), np.empty_like(self.b2)
         n0, n1, n2 = case.sizes

@@ -14,6 +14,7 @@ from .nn.activations import register as register_activation
 from .nn.callbacks import Callback, EarlyStopping, History, LearningRateScheduler
 from .errors import (ConfigError, DatasetError, DependencyMissing, DivergenceError, GoneError,
                      GoneFormatError, GraphError, InputError, PerformanceWarning, ShapeError)
+from .nn.layers.base import Layer, register_layer
 from .nn.layers.conv import Conv2D
 from .nn.layers.pool import Flatten, MaxPool2D
 from .format.population import load_population
@@ -38,7 +39,7 @@ __all__ = [
     "load_population", "vectorized", "GraphError", "GraphNetwork", "TopologyMutation", "graph_io",
     "load_graph", "save_graph",
     "Activation", "Adam", "Callback", "ConfigError", "Conv2D", "DatasetError", "Dense",
-    "Flatten", "MaxPool2D", "DependencyMissing",
+    "Flatten", "Layer", "MaxPool2D", "DependencyMissing", "register_layer",
     "DivergenceError", "EarlyStopping", "GD", "GaussianMutation", "GoneError",
     "GoneFormatError", "History", "InputError", "LearningRateScheduler", "Loss", "MBGD",
     "Momentum", "Nesterov", "Network", "Optimizer", "PerformanceWarning", "RMSprop", "SGD", "ShapeError",

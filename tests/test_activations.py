@@ -53,7 +53,14 @@ def test_aliases_are_case_insensitive(alias, name):
     assert activations.get(alias).name == name
 
 
-@pytest.mark.parametrize("bad", ["sigmoidd", "soft max", "relu6", "tan h"])
+def test_names_follow_the_one_registry_rule():
+    # gone._base.registry: spaces and dashes read as "_", and underscores may be left out
+    assert activations.get("soft max").name == "softmax"
+    assert activations.get("Tan-H").name == "tanh"
+    assert activations.get("binarystep").name == "binary_step"
+
+
+@pytest.mark.parametrize("bad", ["sigmoidd", "soft mux", "relu6", "tan hh"])
 def test_unknown_name_raises_config_error_naming_the_known_ones(bad):
     with pytest.raises(gone.ConfigError) as info:
         activations.get(bad)
@@ -80,8 +87,8 @@ def test_isru_rejects_an_alpha_that_would_take_the_root_of_a_negative():
 
 
 def test_register_custom_activation_with_aliases(monkeypatch):
-    monkeypatch.setattr(activations, "_FACTORIES", dict(activations._FACTORIES))
-    monkeypatch.setattr(activations, "_ALIASES", dict(activations._ALIASES))
+    monkeypatch.setattr(activations.REGISTRY, "_entries", dict(activations.REGISTRY._entries))
+    monkeypatch.setattr(activations.REGISTRY, "_aliases", dict(activations.REGISTRY._aliases))
     cube = gone.Activation("cube", lambda z: z**3, lambda z, a: 3 * z * z)
     gone.register_activation("Cube", cube, aliases=("Third-Power", "x cubed"))
     assert "cube" in activations.names()

@@ -98,7 +98,7 @@ def test_shapes_and_input_forms(rng):
 
 @pytest.mark.parametrize("layers, match", [
     ([(1, 4, 4), gone.Conv2D(2, 3), gone.Dense(3)], "Flatten"),
-    ([(1, 4, 4), gone.Conv2D(2, 3), gone.Flatten()], "output layer must be Dense"),
+    ([(1, 4, 4), gone.Conv2D(2, 3)], "output layer must give flat output"),
     ([16, gone.Conv2D(2, 3), gone.Flatten(), gone.Dense(2)], r"image input \(C, H, W\)"),
     ([(1, 4, 4), gone.Conv2D(2, 5), gone.Flatten(), gone.Dense(2)], "larger than"),
     ([(1, 4), gone.Flatten(), gone.Dense(2)], "three positive ints"),
@@ -202,8 +202,11 @@ def test_random_genomes_and_stacked_networks(rng):
     net = small_cnn()
     genomes = random_genomes(net, 3, rng)
     assert genomes.shape == (3, net.n_params) and np.all(np.isfinite(genomes))
-    with pytest.raises(gone.ConfigError, match="dense networks only"):
-        gone.StackedNetworks(net, genomes)
+    # image layers run network by network inside StackedNetworks (the Layer protocol)
+    x = rng.normal(size=(2,) + net.input_shape)
+    expected = np.stack([net.with_genome(g).predict(x) for g in genomes])
+    np.testing.assert_allclose(gone.StackedNetworks(net, genomes).predict(x), expected,
+                               rtol=1e-12, atol=1e-12)
 
 
 def test_maxpool_ties_share_the_gradient():

@@ -1,5 +1,10 @@
 """Byte-level fuzzing of .gone files: a corrupt file loads or raises GoneFormatError, nothing else."""
 
+import json
+import os
+import subprocess
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -106,9 +111,10 @@ def test_fuzz_load(corpus):
             raise AssertionError(f"case {case} ({names[case % 3]}, {len(data)} bytes): "
                                  f"{type(exc).__name__}: {exc}\n{data!r}") from exc
         outcomes["loaded"] += 1
-        # With a stale checksum only an unchanged file, or one whose mutation
-        # turned it into a checksum-free Go-layout file (format_version 0), loads.
-        assert resealed or data == original or gio.pb.NeuralNetwork.FromString(data).format_version == 0, case
+        # With a stale checksum only an unchanged file, or one whose mutations left
+        # nothing but the Go library's fields (a Go-layout file needs no seal), loads.
+        assert resealed or data == original or gio.go_layout(
+            data, gio.pb.NeuralNetwork.FromString(data)), case
         x = np.linspace(-1.0, 1.0, 2 * net.n_inputs).reshape(2, net.n_inputs)
         with np.errstate(all="ignore"):  # mutated weights may be huge; overflow is fine
             out = net.predict(x)
@@ -119,3 +125,63 @@ def test_fuzz_load(corpus):
     # Both paths must have been exercised, and many different errors reported.
     assert outcomes["loaded"] > N_CASES // 20 and outcomes["rejected"] > N_CASES // 4, outcomes
     assert len(messages) > 10, messages
+
+
+# --- every loader outcome under a memory cap, in a child process ---------------------
+
+CAPPED_CASES = 3000
+MEMORY_CAP = 1 << 30        # bytes of address space for the child
+SECONDS_PER_FILE = 2.0      # generous on a loaded 2-core machine; a real load takes ~1 ms
+
+
+def _cnn():
+    return gone.Network([(1, 6, 6), gone.Conv2D(2, 3, padding="same", activation="relu"),
+                         gone.MaxPool2D(2), gone.Flatten(), gone.Dense(3, "softmax")],
+                        loss="cross_entropy", seed=4)
+
+
+def capped_worker(seed: int, n: int) -> dict:
+    """Load ``n`` mutated or truncated files; only GoneFormatError may come out."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+    rng = np.random.default_rng(seed)
+    files = [gio.dumps(make()) for make in (*BASES.values(), _cnn)]
+    counts, slowest = {"loaded": 0, "rejected": 0}, 0.0
+    for case in range(n):
+        data = files[case % len(files)]
+        if case % 4 == 0:  # a clean cut anywhere
+            data = data[:int(rng.integers(0, len(data)))]
+        else:
+            data = mutate(data, files, rng)
+            data = gio.seal(data[2:-gio._TRAILER]) if case % 4 == 1 else data
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                gio.loads(data, f"case {case}")
+            counts["loaded"] += 1
+        except gone.GoneFormatError:
+            counts["rejected"] += 1
+        except BaseException as exc:  # noqa: BLE001 - the point of the test
+            return {"error": f"case {case}: {type(exc).__name__}: {exc}", "data": data.hex()}
+        slowest = max(slowest, time.perf_counter() - t0)
+    return {**counts, "slowest_s": slowest}
+
+
+def test_fuzz_load_in_a_memory_capped_child():
+    """Thousands of damaged network files (also conv nets) under a 1 GB address-space
+    cap: each loads or raises GoneFormatError, within a per-file time bound."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, __file__, "--capped", "20240602", str(CAPPED_CASES)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "error" not in result, result
+    assert result["loaded"] + result["rejected"] == CAPPED_CASES
+    assert result["loaded"] > CAPPED_CASES // 50 and result["rejected"] > CAPPED_CASES // 2, result
+    assert result["slowest_s"] < SECONDS_PER_FILE, result
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--capped"]:
+    print(json.dumps(capped_worker(int(sys.argv[2]), int(sys.argv[3]))))

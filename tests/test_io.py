@@ -571,7 +571,7 @@ def test_negative_l2(tmp_path):
 def test_unknown_layer_kind(tmp_path):
     m = good_message()
     m.Layers[2].kind = "lstm"
-    assert "layer 2: layer kind 'lstm' is not supported" in load_error(m, tmp_path)
+    assert "layer 2: layer kind 'lstm' is not known" in load_error(m, tmp_path)
 
 
 def test_unknown_loss(tmp_path):
@@ -677,3 +677,64 @@ def test_invalid_utf8_in_name(tmp_path):
     assert b"sigmoid" in data
     msg = load_error(data.replace(b"sigmoid", b"sigm\xffid", 1), tmp_path)
     assert "not a valid .gone file" in msg
+
+
+# --- the seal: format version first, crc32 last (issue 12 item 4) ------------------
+
+def _sealed_file():
+    net = gone.Network([3, gone.Dense(4, "sigmoid"), gone.Dense(2, "relu")], seed=5,
+                       metadata={"notes": "seal"})
+    net.train(np.ones((4, 3)), np.zeros((4, 2)), optimizer=gone.Adam(batch_size=2), epochs=1)
+    return gio.dumps(net)
+
+
+def test_every_single_bit_flip_is_rejected():
+    """CRC-32 catches every one-bit error, so no flip may switch the checksum off
+    (before, flipping format_version 1 -> 0 made the file pass for a Go file)."""
+    data = _sealed_file()
+    assert data[:2] == bytes([8 << 3, gio.FORMAT_VERSION])
+    for i in range(len(data)):
+        for bit in range(8):
+            bad = bytearray(data)
+            bad[i] ^= 1 << bit
+            with pytest.raises(gone.GoneFormatError):
+                gio.loads(bytes(bad), "flipped")
+
+
+def test_every_truncation_is_rejected():
+    """A file cut anywhere (also just before format_version) never loads as a Go file."""
+    data = _sealed_file()
+    for n in range(len(data)):
+        with pytest.raises(gone.GoneFormatError):
+            gio.loads(data[:n], "cut")
+
+
+def test_files_written_before_the_version_prefix_still_load():
+    """Older gone files carry format_version after the Go fields and the crc at the end."""
+    net = gone.Network([2, gone.Dense(3, "tanh"), 1], seed=1)
+    body = gio.to_message(net).SerializeToString()
+    old = body + gio._CRC_TAG + gio.struct.pack("<I", gio.zlib.crc32(body))
+    np.testing.assert_array_equal(gio.loads(old).flat, net.flat)
+    with pytest.raises(gone.GoneFormatError, match="checksum"):
+        gio.loads(body, "unsealed")  # gone-only fields without a seal
+
+
+def test_a_go_layout_file_needs_no_seal_but_any_gone_field_needs_one():
+    m = gio.pb.NeuralNetwork(LearningRate=0.1, Loss="mse")
+    for n in (2, 1):
+        m.Layers.append(gio.pb.Layer(Nodes=n, Activator="sigmoid"))
+    m.Weights.append(gio.pb.Matrix(Rows=1, Columns=2, Data=[0.5, -0.5]))
+    m.Biases.append(gio.pb.Matrix(Rows=1, Columns=1, Data=[0.1]))
+    assert gio.loads(m.SerializeToString()).predict([1.0, 1.0]).shape == (1,)
+    for gone_field in ("dtype", "dropout", "unknown"):
+        g = gio.pb.NeuralNetwork()
+        g.CopyFrom(m)
+        if gone_field == "dtype":
+            g.dtype = "float64"
+        elif gone_field == "dropout":
+            g.Layers[1].no_bias = False
+            g.Layers[1].l2 = 0.5
+        data = g.SerializeToString() + (b"\xa0\x06\x01" if gone_field == "unknown" else b"")
+        with pytest.raises(gone.GoneFormatError, match="no checksum"):
+            gio.loads(data, gone_field)
+        assert gio.loads(gio.seal(data)).n_inputs == 2

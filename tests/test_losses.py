@@ -224,8 +224,8 @@ def _mae():
 @pytest.fixture
 def clean_registry(monkeypatch):
     """Let a test register losses without leaking them into other tests."""
-    monkeypatch.setattr(losses, "_FACTORIES", dict(losses._FACTORIES))
-    monkeypatch.setattr(losses, "_ALIASES", dict(losses._ALIASES))
+    monkeypatch.setattr(losses.REGISTRY, "_entries", dict(losses.REGISTRY._entries))
+    monkeypatch.setattr(losses.REGISTRY, "_aliases", dict(losses.REGISTRY._aliases))
 
 
 def test_custom_loss_works_without_registering(rng):

@@ -18,7 +18,7 @@ def go_forward(weights, biases, acts, x):
 
 def test_predict_matches_reference_forward_pass(rng):
     net = gone.Network([3, gone.Dense(5, "sigmoid"), gone.Dense(4, "relu"), 2], seed=rng)
-    ws, bs = net.to_arrays()
+    ws, bs, _ = net.to_arrays()
     x = rng.normal(size=(7, 3))
     expected = [go_forward(ws, bs, ["sigmoid", "relu", "identity"], row) for row in x]
     np.testing.assert_allclose(net.predict(x), expected, rtol=1e-12, atol=1e-14)
@@ -113,7 +113,7 @@ def test_from_arrays_round_trip_and_validation(rng):
     assert net.sizes == [3, 4, 2] and net.layers[1].bias is None
     x = rng.normal(size=(5, 3))
     np.testing.assert_allclose(net.predict(x), np.tanh(x @ w1.T + b1) @ w2.T)
-    ws, bs = net.to_arrays()
+    ws, bs, _ = net.to_arrays()
     assert np.array_equal(ws[0], w1) and np.array_equal(bs[0], b1) and bs[1] is None
     ws[0][0, 0] = 99.0  # exported arrays are copies
     assert net.layers[0].weight[0, 0] != 99.0

@@ -449,3 +449,25 @@ def test_evolution_callbacks_share_the_training_callback_base():
     assert issubclass(gone.EvolutionCallback, gone.Callback)
     with pytest.raises(gone.ConfigError, match="evolution callback"):
         gone.Population(xor_net(), 6, seed=0).run(flat, 1, callbacks=[gone.EarlyStopping()])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_stacked_forward_split_over_threads_equals_each_network(dtype, rng, monkeypatch):
+    """A pass big enough for the thread pool (and the column layout) gives every
+    network's own output, softmax over its units included."""
+    import gone.evolution.stacked as stacked_mod
+
+    net = gone.Network([64, gone.Dense(32, "tanh"), gone.Dense(10, "softmax")], seed=0, dtype=dtype)
+    genomes = rng.normal(0, 0.5, (40, net.n_params))
+    stacked = StackedNetworks(net, genomes)
+    x = rng.uniform(-1, 1, (256, 64))
+    monkeypatch.setattr(stacked_mod, "_CORES", 2)
+    assert len(stacked_mod._chunks(stacked.size, stacked._flops(len(x)))) == 2
+    out = stacked.predict(x)
+    expected = np.stack([stacked.network(i).predict(x) for i in range(stacked.size)])
+    tol = 1e-12 if dtype == "float64" else 2e-5
+    np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
+    each = rng.uniform(-1, 1, (40, 256, 64))
+    np.testing.assert_allclose(stacked.predict(each),
+                               np.stack([stacked.network(i).predict(each[i]) for i in range(40)]),
+                               rtol=tol, atol=tol)

@@ -21,17 +21,17 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from .._base import atomic as _atomic
-from . import layers as _image
-from ..nn import activations as _act
+from . import layers as _layers
 from ..nn import losses as _losses
 from ..nn import optimizers as _optim
+from ..nn.layers.base import build_layer
+from ..nn.network import Network, register_saver
 from .._proto import gone_pb2 as pb
 from ..errors import ConfigError, GoneError, GoneFormatError, ShapeError
-from ..nn.layers.dense import Dense
 
 FORMAT_VERSION = 1
 MAX_UNITS = 1 << 24          # per layer; far beyond any network gone is for
-GO_ACTIVATIONS = {"identity": "id", "sigmoid": "sigmoid", "relu": "relu"}
+GO_ACTIVATIONS = _layers.GO_ACTIVATIONS
 _METADATA_FIELDS = ("fitness", "generation", "notes")
 
 
@@ -40,8 +40,8 @@ _METADATA_FIELDS = ("fitness", "generation", "notes")
 def go_compatible(net) -> bool:
     """True when the Go library can load and run ``net`` from its ``.gone`` file."""
     return net.loss.name == "mse" and net.input_shape is None and all(
-        layer.kind == "dense" and layer.activation.name in GO_ACTIVATIONS and not layer.activation.params
-        for layer in net.layers
+        layer.kind == "dense" and layer.activation.name in GO_ACTIVATIONS
+        and not layer.activation.params for layer in net.layers
     )
 
 
@@ -52,18 +52,6 @@ def _matrix(array: np.ndarray) -> pb.Matrix:
 
 def _tensor(array: np.ndarray) -> pb.Tensor:
     return pb.Tensor(shape=array.shape, data=np.ravel(array).astype(np.float64))
-
-
-def _layer(layer) -> pb.Layer:
-    act = layer.activation
-    msg = pb.Layer(
-        Nodes=layer.units, Activator=GO_ACTIVATIONS.get(act.name, act.name),
-        activator_params=act.params, no_bias=not layer.use_bias,
-        dropout=layer.dropout, l2=layer.l2, kind=layer.kind,
-    )
-    if layer.kind != "dense":
-        _image.layer_fields(layer, msg)
-    return msg
 
 
 def _optimizer_state(opt) -> pb.OptimizerState:
@@ -86,27 +74,26 @@ def _metadata(meta: dict) -> pb.Metadata:
 
 
 def to_message(net) -> pb.NeuralNetwork:
-    """The protobuf message for ``net``: Go fields 1-7 plus gone's extensions."""
+    """The protobuf message for ``net``: Go fields 1-7 plus gone's extensions.
+
+    Every layer goes through the one table of kinds in :mod:`gone.format.layers`;
+    a flat network keeps the Go library's zero ``Activations`` per layer.
+    """
     msg = pb.NeuralNetwork(
         LearningRate=net.learning_rate, Loss=net.loss.name,
         format_version=FORMAT_VERSION, dtype=net.dtype.name,
     )
+    flat = net.input_shape is None
     msg.Layers.append(pb.Layer(Nodes=net.n_inputs, Activator="id"))
     msg.Activations.append(_matrix(np.zeros(net.n_inputs)))
-    if net.input_shape is not None:
+    if not flat:
         msg.input_shape.extend(net.input_shape)
-    for layer in net.layers:
-        msg.Layers.append(_layer(layer))
-        if net.input_shape is not None:
-            weight, bias = _image.matrices(layer, pb)
-            msg.Weights.append(weight)
-            msg.Biases.append(bias)
-            msg.Activations.append(pb.Matrix())
-            continue
-        msg.Weights.append(_matrix(layer.weight))
-        bias = layer.bias if layer.bias is not None else np.zeros(layer.units)
-        msg.Biases.append(_matrix(bias))
-        msg.Activations.append(_matrix(np.zeros(layer.units)))
+    for i, layer in enumerate(net.layers, 1):
+        msg.Layers.append(_layers.layer_message(layer, pb, f"layer {i}"))
+        weight, bias = _layers.matrices(layer, pb)
+        msg.Weights.append(weight)
+        msg.Biases.append(bias)
+        msg.Activations.append(_matrix(np.zeros(layer.units)) if flat else pb.Matrix())
     if net.optimizer is not None:
         msg.optimizer.CopyFrom(_optimizer_state(net.optimizer))
     if net.metadata:
@@ -117,11 +104,18 @@ def to_message(net) -> pb.NeuralNetwork:
 # Field 15 (crc32), wire type 5 (fixed32): the tag byte that starts the trailer.
 _CRC_TAG = bytes([15 << 3 | 5])
 _TRAILER = len(_CRC_TAG) + 4
+# Field 8 (format_version), varint, first in the file: a file cut anywhere after its
+# first two bytes still shows it is gone's, so it cannot pass for a Go-layout file.
+_VERSION_PREFIX = bytes([8 << 3 | 0, FORMAT_VERSION])
+_GO_FIELDS = range(1, 8)                # NeuralNetwork fields the Go library writes
+_GO_LAYER_FIELDS = {"Nodes", "Activator"}
 
 
 def seal(body: bytes) -> bytes:
-    """``body`` plus the crc32 field over it. Appending an encoded field is valid
-    protobuf (it merges), so readers that do not know the field skip it."""
+    """``body`` between gone's seal: the format version first, the crc32 of everything
+    before it last. Both are valid protobuf fields (fields merge, the last value wins),
+    so readers that do not know them skip them."""
+    body = _VERSION_PREFIX + body
     return body + _CRC_TAG + struct.pack("<I", zlib.crc32(body))
 
 
@@ -184,34 +178,6 @@ class _Reader:
                                 f"(expected {len(sizes) - 1})")
         return sizes
 
-    def layer(self, spec, index: int) -> Dense:
-        where = f"layer {index}"
-        if spec.kind not in ("", "dense"):
-            act = self._activation(spec, where)
-            image_layer = _image.read_layer(self, spec, where, act)
-            if image_layer is not None:
-                return image_layer
-            raise self.fail(f"{where}: layer kind {spec.kind!r} is not supported by gone "
-                            f"{_version()}")
-        numbers = [("dropout", spec.dropout), ("l2", spec.l2), *spec.activator_params.items()]
-        for name, value in numbers:
-            if not math.isfinite(value):
-                raise self.fail(f"{where}: {name} is {value}, not a finite number")
-        try:
-            act = _act.get(spec.Activator, **dict(spec.activator_params))
-            return Dense(spec.Nodes, act, bias=not spec.no_bias, dropout=spec.dropout, l2=spec.l2)
-        except ConfigError as exc:
-            raise self.fail(f"{where}: {exc}") from None
-
-    def _activation(self, spec, where: str):
-        for name, value in spec.activator_params.items():
-            if not math.isfinite(value):
-                raise self.fail(f"{where}: {name} is {value}, not a finite number")
-        try:
-            return _act.get(spec.Activator or "id", **dict(spec.activator_params))
-        except ConfigError as exc:
-            raise self.fail(f"{where}: {exc}") from None
-
     def optimizer(self, state, params):
         slots = {}
         for slot, tensors in state.slots.items():
@@ -226,12 +192,6 @@ class _Reader:
             raise self.fail(str(exc)) from None
 
 
-def _version() -> str:
-    from .._version import __version__
-
-    return __version__
-
-
 def _metadata_dict(meta) -> dict:
     out = dict(meta.extra)
     if meta.HasField("fitness"):
@@ -244,15 +204,18 @@ def _metadata_dict(meta) -> dict:
 
 
 def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
-    """Build a validated :class:`~gone.network.Network` from a decoded message."""
-    from ..nn.network import Network
+    """Build a validated :class:`~gone.Network` from a decoded message.
 
+    Layer by layer: the kind's codec makes the layer, ``build`` gives its
+    output shape, and the declared sizes and every parameter matrix are
+    checked against it before the network allocates anything, so declared
+    sizes alone cost no memory.
+    """
     r = _Reader(source)
     if msg.HasField("graph") and not msg.Layers:
         raise r.fail("holds a graph network (named neurons), not a layered one: "
                      "load it with gone.load_graph")
-    sizes = r.sizes(msg)
-    specs = [r.layer(spec, i) for i, spec in enumerate(msg.Layers[1:], start=1)]
+    r.sizes(msg)
     dtype = msg.dtype or "float64"
     if dtype not in ("float64", "float32"):
         raise r.fail(f"unknown dtype {dtype!r}")
@@ -260,38 +223,29 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
     lr = msg.LearningRate
     if not math.isfinite(lr) or lr < 0:
         raise r.fail(f"learning rate {lr} is not a non-negative number")
-    if _image.is_image(msg):
-        return _image_network(r, msg, specs, dtype, lr)
-    # Check every matrix against the declared sizes before the network
-    # allocates its parameters: declared sizes alone must not cost memory.
-    weights = [r.matrix(msg.Weights[i], sizes[i + 1], sizes[i], f"Weights[{i}]")
-               for i in range(len(specs))]
-    biases = [r.matrix(msg.Biases[i], sizes[i + 1], 1, f"Biases[{i}]") for i in range(len(specs))]
+    shape = _layers.check_input_shape(r, msg)
+    specs, params = [], []
+    for i, spec in enumerate(msg.Layers[1:]):
+        where = f"layer {i + 1}"
+        layer = _layers.read_layer(r, spec, where)
+        try:
+            out = build_layer(layer, shape)
+            shapes = [tuple(s) for s in layer.param_shapes()]
+        except Exception as exc:  # noqa: BLE001 - a user's layer may raise anything on bad shapes
+            raise r.fail(f"{where}: {exc}") from None
+        _layers.check_output(r, layer, spec, out, where)
+        params.append(_layers.read_params(r, msg, i, layer, shapes))
+        specs.append(layer)
+        shape = out
     try:
-        loss = _losses.get(msg.Loss or "mse")
-        net = Network([sizes[0], *specs], loss=loss, learning_rate=lr or 0.1, dtype=dtype,
-                      seed=0, init="uniform")
+        first = tuple(msg.input_shape) if msg.input_shape else msg.Layers[0].Nodes
+        net = Network([first, *specs], loss=_losses.get(msg.Loss or "mse"), learning_rate=lr or 0.1,
+                      dtype=dtype, seed=0, init="zeros")  # the file overwrites them
     except ConfigError as exc:
         raise r.fail(str(exc)) from None
-    for i, (layer, w, b) in enumerate(zip(net.layers, weights, biases)):
-        if not layer.use_bias and np.any(b):
-            raise r.fail(f"Biases[{i}] is non-zero but layer {i + 1} has no bias (no_bias is set)")
-        layer.set_params(w, b if layer.use_bias else None, i + 1)
-    return _finish(r, msg, net)
-
-
-def _image_network(r, msg, specs, dtype: str, lr: float):
-    """A network with image layers; every shape is checked before allocating."""
-    from ..nn.network import Network
-
-    input_shape, params = _image.read_params(r, msg, specs)
-    try:
-        loss = _losses.get(msg.Loss or "mse")
-        net = Network([input_shape, *specs], loss=loss, learning_rate=lr or 0.1, dtype=dtype,
-                      seed=0, init="uniform")
-    except ConfigError as exc:
-        raise r.fail(str(exc)) from None
-    _image.assign(net, params)
+    for layer, values in zip(net.layers, params):
+        for p, v in zip(layer.params, values):
+            p[...] = v
     return _finish(r, msg, net)
 
 
@@ -304,9 +258,56 @@ def _finish(r, msg, net):
     return net
 
 
+def _top_level_fields(data: bytes):
+    """The field numbers at the top level of protobuf ``data``, stopping at the first
+    one the Go library does not write; None if the bytes do not walk as protobuf."""
+    pos, end, seen = 0, len(data), set()
+    while pos < end:
+        tag, pos = _varint(data, pos)
+        if tag is None:
+            return None
+        field, wire = tag >> 3, tag & 7
+        seen.add(field)
+        if field not in _GO_FIELDS:
+            return seen
+        if wire == 0:
+            _, pos = _varint(data, pos)
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            pos = None if size is None else pos + size
+        else:
+            pos += {1: 8, 5: 4}.get(wire, end + 1)
+        if pos is None or pos > end:
+            return None
+    return seen
+
+
+def _varint(data: bytes, pos: int):
+    value, shift = 0, 0
+    while pos < len(data) and shift < 64:
+        byte = data[pos]
+        value |= (byte & 0x7F) << shift
+        pos += 1
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+    return None, None
+
+
+def go_layout(data: bytes, msg: pb.NeuralNetwork) -> bool:
+    """True when the file holds only what the Go library writes (no gone-only field,
+    not even an unknown one, in the message or its layers): then it needs no seal."""
+    fields = _top_level_fields(data)
+    if fields is None or not fields <= set(_GO_FIELDS):
+        return False
+    return all({f.name for f, _ in layer.ListFields()} <= _GO_LAYER_FIELDS
+               for layer in msg.Layers)
+
+
 def _check_seal(data: bytes, msg: pb.NeuralNetwork, source: str) -> None:
-    """Files gone wrote end with a crc32 of the rest; Go's files (version 0) have none."""
-    if msg.format_version == 0:
+    """A file with any gone-only field must end with a valid crc32 of the rest; a
+    Go-layout file (the Go library's own) has none of them and no seal."""
+    if go_layout(data, msg):
         return
     if len(data) < _TRAILER or data[-_TRAILER:-4] != _CRC_TAG or not msg.HasField("crc32"):
         raise GoneFormatError(f"{source}: the file is truncated or incomplete "
@@ -348,6 +349,9 @@ def read_bytes(path) -> bytes:
 def load(path):
     """Load a network from a ``.gone`` file written by gone or by the Go library."""
     return loads(read_bytes(path), str(path))
+
+
+register_saver(save)  # what Network.save calls: the core never imports this layer
 
 
 def load_file(path):

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._base.registry import Registry
 from ..errors import ConfigError
 
 Array = np.ndarray
@@ -202,7 +203,7 @@ def _tanh_scale(z, a, g):
     return g
 
 
-_FACTORIES: dict[str, Callable[..., Activation]] = {
+_BUILTINS: dict[str, Callable[..., Activation]] = {
     "identity": _simple("identity", lambda z: z.copy(), lambda z, a: np.ones_like(z),
                         scale_inplace=_identity_scale),
     "sigmoid": _simple("sigmoid", _sigmoid, _sigmoid_grad, scale_inplace=_sigmoid_scale),
@@ -233,20 +234,24 @@ _ALIASES = {
 }
 
 
-def _normalise(name: str) -> str:
-    """``name`` lower-cased, with ``-`` and spaces as ``_`` (no alias lookup)."""
-    return str(name).strip().lower().replace("-", "_").replace(" ", "_")
+
+# One registry of factories (keyword parameters -> Activation); see gone._base.registry.
+REGISTRY: Registry[Callable[..., Activation]] = Registry("activation")
+_BY_TARGET: dict[str, list[str]] = {}
+for _alias, _target in _ALIASES.items():
+    _BY_TARGET.setdefault(_target, []).append(_alias)
+for _name, _factory in _BUILTINS.items():
+    REGISTRY.register(_name, _factory, aliases=_BY_TARGET.get(_name, ()))
 
 
 def canonical_name(name: str) -> str:
     """The registry key for ``name``: case-insensitive, ``-``/space as ``_``, aliases resolved."""
-    key = _normalise(name)
-    return _ALIASES.get(key, _ALIASES.get(key.replace("_", ""), key))
+    return REGISTRY.key(name)
 
 
 def names() -> list[str]:
     """Canonical names of every registered activation."""
-    return sorted(_FACTORIES)
+    return REGISTRY.names()
 
 
 def get(activation: "str | Activation | None", **params) -> Activation:
@@ -257,12 +262,8 @@ def get(activation: "str | Activation | None", **params) -> Activation:
         return activation
     if activation is None:
         activation = "identity"
-    key = canonical_name(activation)
-    factory = _FACTORIES.get(key)
-    if factory is None:
-        raise ConfigError(
-            f"unknown activation {activation!r}; known: {', '.join(names())}"
-        )
+    factory = REGISTRY.get(activation)
+    key = REGISTRY.key(activation)
     try:
         return factory(**params)
     except TypeError as exc:
@@ -276,10 +277,7 @@ def register(name: str, factory: "Callable[..., Activation] | Activation",
     ``factory`` is an :class:`Activation` or a function of keyword parameters
     returning one.
     """
-    key = canonical_name(name)
     if isinstance(factory, Activation):
         fixed = factory
         factory = lambda: fixed  # noqa: E731
-    _FACTORIES[key] = factory
-    for alias in aliases:
-        _ALIASES[_normalise(alias)] = key  # stored as canonical_name looks it up
+    REGISTRY.register(name, factory, aliases=aliases)

@@ -63,19 +63,29 @@ def check_loss(loss, y_pred: np.ndarray, y: np.ndarray) -> float:
     return rel_error(analytic, numeric)
 
 
-def check_network(net, x: np.ndarray, y: np.ndarray) -> float:
-    """Relative error of ``net.gradients`` (backprop) against finite differences of the loss.
+def check_network(net, x: np.ndarray, y: np.ndarray, dropout_seed: int | None = None) -> float:
+    """Relative error of ``net.loss_and_grad`` (backprop) against finite differences of the loss.
 
     Accounts for the loss's ``grad_scale`` and for L2 decay (the gradient of
-    ``l2/2 * ||W||^2``). Dropout is not active here.
+    ``l2/2 * ||W||^2``). With ``dropout_seed`` dropout is active and every
+    pass draws the same masks (a fresh generator from that seed each time),
+    so the loss is a smooth function of the parameters that backprop must match.
     """
-    _, analytic = net.gradients(x, y)
+    def rng():
+        return None if dropout_seed is None else np.random.default_rng(dropout_seed)
+
+    _, grad = net.loss_and_grad(x, y, rng=rng())
+    grad = grad.copy()
     scale = net.loss.grad_scale
 
     def total_loss():
-        value = net.loss.fn(net.predict(x), net._targets(y, len(np.atleast_2d(x))))
+        value = net.loss_and_grad(x, y, rng=rng())[0]
         return value + sum(0.5 * l.l2 * float(np.vdot(l.weight, l.weight)) / scale
                            for l in net.layers if l.l2)
 
-    numeric = [scale * numeric_grad(total_loss, p) for p in net.params]
-    return max(rel_error(a, n) for a, n in zip(analytic, numeric))
+    errors, start = [], 0
+    for p in net.params:  # views of net.flat, compared parameter by parameter
+        analytic = grad[start:start + p.size].reshape(p.shape)
+        errors.append(rel_error(analytic, scale * numeric_grad(total_loss, p)))
+        start += p.size
+    return max(errors)

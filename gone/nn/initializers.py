@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._base.registry import Registry
 from ..errors import ConfigError
 
 Init = Callable[[np.random.Generator, int, int, np.dtype], "tuple[np.ndarray, np.ndarray]"]
@@ -48,30 +49,35 @@ def he_normal(rng, n_out, n_in, dtype):
     return w.astype(dtype, copy=False), np.zeros(n_out, dtype)
 
 
-_INITS: dict[str, Init] = {
-    "uniform": uniform,
-    "xavier_uniform": xavier_uniform,
-    "xavier_normal": xavier_normal,
-    "he_uniform": he_uniform,
-    "he_normal": he_normal,
-}
-_ALIASES = {
-    "go": "uniform",
-    "xavier": "xavier_uniform", "glorot": "xavier_uniform",
-    "glorot_uniform": "xavier_uniform", "glorot_normal": "xavier_normal",
-    "he": "he_normal", "kaiming": "he_normal",
-    "kaiming_uniform": "he_uniform", "kaiming_normal": "he_normal",
-}
+def zeros(rng, n_out, n_in, dtype):
+    """All zeros (draws nothing): for networks whose parameters are about to be overwritten."""
+    return np.zeros((n_out, n_in), dtype), np.zeros(n_out, dtype)
+
+
+REGISTRY: Registry[Init] = Registry("initialiser")
+REGISTRY.register("zeros", zeros)
+REGISTRY.register("uniform", uniform, aliases=("go",))
+REGISTRY.register("xavier_uniform", xavier_uniform, aliases=("xavier", "glorot", "glorot_uniform"))
+REGISTRY.register("xavier_normal", xavier_normal, aliases=("glorot_normal",))
+REGISTRY.register("he_uniform", he_uniform, aliases=("kaiming_uniform",))
+REGISTRY.register("he_normal", he_normal, aliases=("he", "kaiming", "kaiming_normal"))
 
 
 def canonical_name(name: str) -> str:
-    key = str(name).strip().lower().replace("-", "_")
-    return _ALIASES.get(key, key)
+    return REGISTRY.key(name)
+
+
+def names() -> list[str]:
+    return REGISTRY.names()
 
 
 def get(name: str) -> Init:
     """The initialiser called ``name`` (case-insensitive; ``xavier``, ``he``, ``go`` ...)."""
-    key = canonical_name(name)
-    if key not in _INITS:
-        raise ConfigError(f"unknown initialiser {name!r}; known: {', '.join(sorted(_INITS))}")
-    return _INITS[key]
+    if not isinstance(name, str):
+        raise ConfigError(f"an initialiser is a name, got {name!r}")
+    return REGISTRY.get(name)
+
+
+def register(name: str, init: Init, aliases: tuple[str, ...] = ()) -> Init:
+    """Add an initialiser ``init(rng, n_out, n_in, dtype) -> (weight, bias)`` by name."""
+    return REGISTRY.register(name, init, aliases=aliases)

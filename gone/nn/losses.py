@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._base.registry import Registry
 from ..errors import ConfigError
 
 Array = np.ndarray
@@ -127,53 +128,38 @@ def binary_cross_entropy() -> Loss:
                 fresh_grad=True)
 
 
-_FACTORIES: dict[str, Callable[[], Loss]] = {
-    "mse": mse,
-    "cross_entropy": cross_entropy,
-    "binary_cross_entropy": binary_cross_entropy,
-}
-_ALIASES = {
-    "mean_squared_error": "mse", "": "mse",
-    "crossentropy": "cross_entropy", "ce": "cross_entropy",
-    "categorical_cross_entropy": "cross_entropy", "categorical_crossentropy": "cross_entropy",
-    "bce": "binary_cross_entropy", "binary_crossentropy": "binary_cross_entropy",
-}
-
-
-def _normalise(name: str) -> str:
-    """``name`` lower-cased, with ``-`` and spaces as ``_`` (no alias lookup)."""
-    return str(name).strip().lower().replace("-", "_").replace(" ", "_")
+REGISTRY: Registry[Callable[[], Loss]] = Registry("loss")
+REGISTRY.register("mse", mse, aliases=("mean_squared_error", ""))
+REGISTRY.register("cross_entropy", cross_entropy,
+                  aliases=("crossentropy", "ce", "categorical_cross_entropy",
+                           "categorical_crossentropy"))
+REGISTRY.register("binary_cross_entropy", binary_cross_entropy,
+                  aliases=("bce", "binary_crossentropy"))
 
 
 def canonical_name(name: str) -> str:
     """The registry key for ``name``: case-insensitive, ``-``/space as ``_``, aliases resolved."""
-    key = _normalise(name)
-    return _ALIASES.get(key, key)
+    return REGISTRY.key(name)
 
 
 def names() -> list[str]:
-    return sorted(_FACTORIES)
+    return REGISTRY.names()
 
 
 def get(loss: "str | Loss | None") -> Loss:
     """Look up a loss by (case-insensitive) name, or return a Loss as is."""
     if isinstance(loss, Loss):
         return loss
-    key = canonical_name("mse" if loss is None else loss)
-    if key not in _FACTORIES:
-        raise ConfigError(
-            f"unknown loss {loss!r}; known: {', '.join(names())} "
-            "(register a custom one with gone.register_loss)"
-        )
-    return _FACTORIES[key]()
+    if not isinstance(loss, (str, type(None))):
+        raise ConfigError(f"a loss is a name or a gone.Loss, got {loss!r}")
+    try:
+        return REGISTRY.get("mse" if loss is None else loss)()
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (register a custom one with gone.register_loss)") from None
 
 
 def register(loss: Loss, aliases: tuple[str, ...] = ()) -> None:
     """Register a custom :class:`Loss` so ``.gone`` files naming it can be loaded."""
     if not isinstance(loss, Loss):
         raise ConfigError("register expects a gone.Loss(name, fn, grad)")
-    key = canonical_name(loss.name)
-    _FACTORIES[key] = lambda: loss
-    for alias in aliases:
-        # Normalise only: resolving would re-point the loss an existing alias names.
-        _ALIASES[_normalise(alias)] = key
+    REGISTRY.register(loss.name, lambda: loss, aliases=aliases)

@@ -20,19 +20,32 @@ and :class:`~gone.layers_image.Flatten` (which must come before the first Dense)
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from typing import Sequence
 
 import numpy as np
 
 from . import losses as _losses
+from . import training as _training
 from . import translate as _translate
 from ..errors import ConfigError, InputError, ShapeError
+from . import arrays as _arrays
 from . import genome as _genome
-from . import operators as _ops
-from .layers.pool import _ImageLayer, as_images, input_shape
-from .layers.dense import Dense
+from .layers import Dense, Layer, build_layer, from_spec
+from .layers.pool import as_images, input_shape
 from .._base.rng import make_rng
+
+_IDENTITY = Layer.activation
+# Writers of .gone files, installed by gone.format at import (the core never imports
+# the format layer): Network.save calls the last one registered.
+_SAVERS: list = []
+
+
+def register_saver(save) -> None:
+    """Install ``save(net, path)`` as what :meth:`Network.save` calls (the format layer does)."""
+    _SAVERS.append(save)
+
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -42,6 +55,13 @@ def _as_dtype(dtype) -> np.dtype:
     if name not in _DTYPES:
         raise ConfigError(f"dtype must be float64 or float32, got {dtype!r}")
     return np.dtype(_DTYPES[name])
+
+
+def _copy_rng(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator in the same state (same bit generator type)."""
+    bits = type(rng.bit_generator)()
+    bits.state = rng.bit_generator.state
+    return np.random.Generator(bits)
 
 
 class Network:
@@ -76,98 +96,93 @@ class Network:
         self.rng = make_rng(seed)
         self.optimizer = None  # the last optimizer used, saved with the network
         self.metadata = dict(metadata or {})
-        self.layers: list[Dense] = []
-        shape = self.input_shape or (int(layers[0]),)
+        self.layers: list[Layer] = []
+        shape, previous = self.input_shape or (int(layers[0]),), "the input"
         for i, spec in enumerate(layers[1:], start=1):
-            if isinstance(spec, _ImageLayer):
-                layer = type(spec)(**spec.config())
-                layer.build(shape, self.dtype, self.rng, init)
-                shape = layer.output_shape
-            else:
-                layer = Dense(spec) if not isinstance(spec, Dense) else Dense(**spec.config())
-                if len(shape) != 1:
-                    raise ConfigError(f"layer {i} ({layer!r}) needs flat input but layer {i - 1} "
-                                      f"gives shape {shape}; put gone.Flatten() before it")
-                layer.build(shape[0], self.dtype, self.rng, init)
-                shape = (layer.units,)
+            layer = from_spec(spec, i)
+            try:
+                shape = build_layer(layer, shape)
+            except ConfigError as exc:
+                raise ConfigError(f"layer {i} ({layer!r}) after {previous} with output shape "
+                                  f"{shape}: {exc}") from None
             self.layers.append(layer)
-        if not isinstance(self.layers[-1], Dense):
-            raise ConfigError(f"the output layer must be Dense, got {self.layers[-1]!r}")
-        if self.layers[-1].dropout:
+            previous = f"layer {i}"
+        if len(shape) != 1:
+            raise ConfigError(f"the output layer must give flat output (n_out,), "
+                              f"{self.layers[-1]!r} gives {shape}; end with Flatten() and Dense")
+        if getattr(self.layers[-1], "dropout", 0):
             raise ConfigError("the output layer cannot have dropout")
-        self._pack()
+        self._allocate()
+        for layer, views in zip(self.layers, self._param_views):
+            values = layer.initial_params(self.rng, self.dtype, init)
+            for view, value in zip(views, values):
+                view[...] = value  # in layer order: the same seed draws the same weights
+        self._setup()
 
-    def _pack(self) -> None:
-        """Move every parameter into one flat vector (layers keep views into it).
+    def _allocate(self) -> None:
+        """Put every parameter in one flat vector and bind each layer to views of it.
 
         One vector makes an optimizer step a few operations on a single array
         however deep the network is, and makes the genome a plain copy. A
         second vector of the same layout receives the gradients.
         """
-        n = sum(p.size for layer in self.layers for p in layer.params)
-        self._flat = np.empty(n, self.dtype)
+        shapes = [[tuple(s) for s in layer.param_shapes()] for layer in self.layers]
+        n = sum(int(np.prod(s)) for layer_shapes in shapes for s in layer_shapes)
+        self._flat = np.zeros(n, self.dtype)
         self._grad = np.empty(n, self.dtype)
-        self._grad_views = []
-        start = 0
-        for layer in self.layers:
+        self._param_views, self._grad_views, start = [], [], 0
+        for layer, layer_shapes in zip(self.layers, shapes):
             views, grads = [], []
-            for p in layer.params:
-                views.append(self._flat[start:start + p.size].reshape(p.shape))
-                grads.append(self._grad[start:start + p.size].reshape(p.shape))
-                start += p.size
+            for shape in layer_shapes:
+                size = int(np.prod(shape))
+                views.append(self._flat[start:start + size].reshape(shape))
+                grads.append(self._grad[start:start + size].reshape(shape))
+                start += size
             layer.bind(views)
+            self._param_views.append(views)
             self._grad_views.append(grads)
+
+    def _setup(self) -> None:
+        """Facts the passes use: whether the output layer is a plain Dense (its
+        activation is then folded into the loss's gradient)."""
+        last = self.layers[-1]
+        self._dense_top = isinstance(last, Dense) and type(last).backward is Dense.backward
+        self._n_in = int(np.prod(self.layers[0].input_shape))
+        self._n_out = self.layers[-1].output_shape[0]
 
     # --- construction from arrays ----------------------------------------
     @classmethod
     def from_arrays(cls, weights: Sequence, biases: Sequence | None = None,
                     activations: Sequence | str = "identity", **kwargs) -> "Network":
-        """Build a network from weight matrices ``(n_out, n_in)`` and biases ``(n_out,)``.
+        """Build a dense network from weight matrices ``(n_out, n_in)`` and biases ``(n_out,)``.
 
-        ``activations`` is one name for every layer or one per layer (input
-        excluded); ``biases`` may be ``None`` (no biases) or hold ``None`` entries
-        for layers without bias. Every shape is checked; ``kwargs`` go to ``Network``.
+        ``activations`` is one name (or Activation) for every layer or one per
+        layer (input excluded); ``biases`` may be ``None`` (no biases) or hold
+        ``None`` entries for layers without bias. Every shape is checked;
+        ``kwargs`` go to ``Network``. ``Network.from_arrays(*net.to_arrays())``
+        rebuilds ``net``'s layers.
         """
-        weights = [np.asarray(w) for w in weights]
-        if not weights:
-            raise ShapeError("from_arrays needs at least one weight matrix")
-        biases = [None] * len(weights) if biases is None else list(biases)
-        acts = [activations] * len(weights) if isinstance(activations, str) else list(activations)
-        if len(biases) != len(weights) or len(acts) != len(weights):
-            raise ShapeError(f"got {len(weights)} weight matrices, {len(biases)} biases "
-                             f"and {len(acts)} activations; these counts must agree")
-        for i, w in enumerate(weights):
-            if w.ndim != 2:
-                raise ShapeError(f"layer {i}: weight must be 2-D (n_out, n_in), got shape {w.shape}")
-            if i and w.shape[1] != weights[i - 1].shape[0]:
-                raise ShapeError(f"layer {i}: weight has shape {w.shape} but layer {i - 1} "
-                                 f"has {weights[i - 1].shape[0]} outputs")
-        specs = [Dense(w.shape[0], a, bias=b is not None) for w, a, b in zip(weights, acts, biases)]
-        net = cls([weights[0].shape[1], *specs], seed=0, **kwargs)
-        for i, (layer, w, b) in enumerate(zip(net.layers, weights, biases)):
-            layer.set_params(w, b, i)
-        return net
+        return _arrays.from_arrays(cls, weights, biases, activations, **kwargs)
 
-    def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-        """Copies of the weight matrices ``(n_out, n_in)`` and biases ``(n_out,)`` (None if absent)."""
-        if self.input_shape is not None:
-            raise ConfigError("to_arrays is for dense networks; use net.params for image layers")
-        return ([l.weight.copy() for l in self.layers],
-                [None if l.bias is None else l.bias.copy() for l in self.layers])
+    def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray | None], list]:
+        """``(weights, biases, activations)``: copies of each layer's weight ``(n_out, n_in)``
+        and bias ``(n_out,)`` (None if absent), and its activation (a name, or the
+        Activation when it has parameters). Dense networks only."""
+        return _arrays.to_arrays(self)
 
     # --- shape facts ------------------------------------------------------
     @property
     def sizes(self) -> list[int]:
-        """Units per layer, input first, e.g. ``[2, 4, 1]``."""
-        return [self.layers[0].n_in] + [l.units for l in self.layers]
+        """Outputs per sample of each layer, input first, e.g. ``[2, 4, 1]``."""
+        return [self.n_inputs] + [math.prod(l.output_shape) for l in self.layers]
 
     @property
     def n_inputs(self) -> int:
-        return self.layers[0].n_in
+        return self._n_in
 
     @property
     def n_outputs(self) -> int:
-        return self.layers[-1].units
+        return self.layers[-1].output_shape[0]
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -186,14 +201,17 @@ class Network:
     def architecture(self) -> tuple:
         """What two networks must share to exchange genes: parameter shapes per layer
         (and, for image layers, their kind and output shape)."""
-        return tuple(tuple(p.shape for p in layer.params) if layer.kind == "dense"
+        return tuple(tuple(p.shape for p in layer.params) if type(layer) is Dense
                      else (layer.kind, tuple(p.shape for p in layer.params), layer.output_shape)
                      for layer in self.layers)
 
     # --- forward ----------------------------------------------------------
-    def _as_batch(self, x, what: str = "input") -> tuple[np.ndarray, bool]:
+    def as_batch(self, x, what: str = "input") -> tuple[np.ndarray, bool]:
         """``x`` as ``(batch, n_in)`` (or ``(batch, C, H, W)``) in the network dtype,
         and whether it was one sample."""
+        if type(x) is np.ndarray and x.dtype is self.dtype and x.ndim == 2 \
+                and x.shape[1] == self._n_in and self.input_shape is None:
+            return x, False  # the training loop's case, without the checks below
         try:
             x = np.asarray(x, dtype=self.dtype)
         except (TypeError, ValueError) as exc:
@@ -220,7 +238,7 @@ class Network:
         """
         if translate_in is not None:
             x = _translate.encode(x, translate_in, self.n_inputs)
-        a, single = self._as_batch(x)
+        a, single = self.as_batch(x)
         for layer in self.layers:
             a = layer.predict(a)
         out = a[0] if single else a
@@ -239,8 +257,12 @@ class Network:
         return x, caches
 
     def _top_grad(self, out: np.ndarray, y: np.ndarray, caches) -> tuple[float, np.ndarray]:
-        """The loss and its gradient w.r.t. the output layer's pre-activation ``(batch, n_out)``."""
+        """The loss and its gradient w.r.t. the output layer's pre-activation ``(batch, n_out)``
+        (w.r.t. its output when the output layer is not a plain Dense)."""
         last = self.layers[-1]
+        if not self._dense_top:
+            loss, grad_a = self.loss.value_and_grad(out, y)
+            return loss, grad_a if self.loss.fresh_grad else grad_a.copy()
         # Fusion is keyed by activation name: "softmax"/"sigmoid" are the built-ins
         # (re-registering those names with other maths is not supported).
         fused = self.loss.fused.get(last.activation.name)
@@ -260,26 +282,47 @@ class Network:
         if scale != 1.0:
             grad_z = grad_z * scale
         top = len(self.layers) - 1
-        grad_x = self.layers[top].backward_z(grad_z, caches[top], self._grad_views[top],
-                                             top > 0, scale)
+        last = self.layers[top]
+        backward = last.backward_z if self._dense_top else last.backward
+        grad_x = backward(grad_z, caches[top], self._grad_views[top], top > 0, scale)
         for i in range(top - 1, -1, -1):
             grad_x = self.layers[i].backward(grad_x, caches[i], self._grad_views[i], i > 0, scale)
         return self._grad
+
+    def loss_and_grad(self, x, y, *, rng=None, scale: float = 1.0, with_output: bool = False):
+        """The loss on a batch and its gradient w.r.t. every parameter, ``(loss, grad (n_params,))``.
+
+        ``grad`` is laid out like :attr:`flat` and is the network's own buffer,
+        overwritten by the next call: copy it to keep it. Dropout is applied
+        only if ``rng`` (a Generator) is given. ``scale`` multiplies the
+        gradient (an optimizer that folds its learning rate in). With
+        ``with_output=True`` the training-mode output ``(batch, n_out)`` comes third.
+        """
+        x, _ = self.as_batch(x)
+        loss, grad, out = self.batch_loss_and_grad(x, self.as_targets(y, len(x)), rng, scale)
+        return (loss, grad, out) if with_output else (loss, grad)
+
+    def batch_loss_and_grad(self, x: np.ndarray, y: np.ndarray, rng=None, scale: float = 1.0):
+        """:meth:`loss_and_grad` without the input checks, for loops that checked once:
+        ``x`` and ``y`` as :meth:`as_batch` and :meth:`as_targets` return them.
+        Returns ``(loss, grad (n_params,), output (batch, n_out))``."""
+        out, caches = self._forward_train(x, rng)
+        loss, grad_z = self._top_grad(out, y, caches)
+        return loss, self._backward(grad_z, caches, scale), out
 
     def gradients(self, x, y, *, rng=None) -> tuple[float, list[np.ndarray]]:
         """Loss and its gradient for every parameter (copies, shaped like ``params``), on a batch.
 
         Dropout is applied only if ``rng`` is given.
         """
-        x, _ = self._as_batch(x)
-        y = self._targets(y, len(x))
-        out, caches = self._forward_train(x, rng)
-        loss, grad_z = self._top_grad(out, y, caches)
-        self._backward(grad_z, caches)
+        loss, _ = self.loss_and_grad(x, y, rng=rng)
         return loss, [g.copy() for grads in self._grad_views for g in grads]
 
-    def _targets(self, y, batch: int) -> np.ndarray:
+    def as_targets(self, y, batch: int) -> np.ndarray:
         """Targets as ``(batch, n_out)``; 1-D integer labels become one-hot rows."""
+        if type(y) is np.ndarray and y.dtype is self.dtype and y.ndim == 2 \
+                and y.shape[0] == batch and y.shape[1] == self._n_out:
+            return y
         y = np.asarray(y)
         n_out = self.n_outputs
         if y.ndim == 1 and n_out > 1 and np.issubdtype(y.dtype, np.integer):
@@ -297,37 +340,38 @@ class Network:
                              f"for {batch} samples but targets have shape {y.shape}")
         return y
 
+    _as_batch, _targets = as_batch, as_targets  # the names before they were public
+
     # --- training (see gone.training) ----------------------------------------
     def train(self, inputs, targets=None, **kwargs):
         """Train by backprop; see :func:`gone.training.train` for every option."""
-        from .training import train
-
-        return train(self, inputs, targets, **kwargs)
+        return _training.train(self, inputs, targets, **kwargs)
 
     def train_step(self, x, y, optimizer=None) -> float:
         """One update on one sample ``(n_in,)`` or one batch ``(batch, n_in)``; returns the loss."""
-        from .training import train_step
-
-        return train_step(self, x, y, optimizer)
+        return _training.train_step(self, x, y, optimizer)
 
     def evaluate(self, x, y) -> dict:
         """``{"loss": ..., "accuracy": ...}`` on a data set (accuracy when targets are classes)."""
-        from .training import evaluate
-
-        return evaluate(self, x, y)
+        return _training.evaluate(self, x, y)
 
     # --- evolution operators ------------------------------------------------
     def copy(self) -> "Network":
-        """A deep, independent copy (parameters, settings, optimizer state, metadata)."""
-        import copy as _copy
-
-        twin = object.__new__(Network)
+        """A deep, independent copy (layers of the same classes, parameters, settings,
+        optimizer state, metadata), rebuilt from each layer's config."""
+        twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
-        twin.layers = [layer.copy() for layer in self.layers]
-        twin._pack()
-        twin.rng = _copy.deepcopy(self.rng)
-        twin.optimizer = _copy.deepcopy(self.optimizer)
-        twin.metadata = _copy.deepcopy(self.metadata)
+        twin.layers = []
+        for layer in self.layers:
+            fresh = type(layer).from_config(layer.config())
+            build_layer(fresh, layer.input_shape)
+            twin.layers.append(fresh)
+        twin._allocate()
+        twin._flat[...] = self._flat
+        twin._setup()
+        twin.rng = _copy_rng(self.rng)
+        twin.optimizer = None if self.optimizer is None else self.optimizer.copy()
+        twin.metadata = {k: v.copy() if hasattr(v, "copy") else v for k, v in self.metadata.items()}
         return twin
 
     def genome(self) -> np.ndarray:
@@ -361,18 +405,7 @@ class Network:
         settings (activations, loss, learning rate).
         """
         self._check_partner(other)
-        rng = make_rng(rng)
-        a, b = self.genome(), other.genome()
-        bounds = _genome.layer_bounds(self)
-        if method == "layer":
-            if k is None:
-                k = _ops.draw_crossover_point(len(bounds) - 1, rng)
-            child = _ops.layer_crossover(a, b, k, bounds)
-        elif method == "uniform":
-            child = _ops.uniform_crossover(a, b, rng)
-        else:
-            raise ConfigError(f"unknown crossover method {method!r}; use 'layer' or 'uniform'")
-        return self.with_genome(child)
+        return self.with_genome(_genome.crossover(self, other, make_rng(rng), method, k))
 
     def mutate(self, mutator, rng) -> "Network":
         """Mutate the parameters in place with ``mutator(genomes, rng)``; returns self."""
@@ -380,10 +413,11 @@ class Network:
 
     # --- files ------------------------------------------------------------
     def save(self, path) -> None:
-        """Write a ``.gone`` file atomically (see :mod:`gone.io`)."""
-        from ..format.network import save
-
-        save(self, path)
+        """Write a ``.gone`` file atomically (the same as ``gone.save(net, path)``)."""
+        if not _SAVERS:
+            raise ConfigError("no .gone writer is installed; import gone and use "
+                              "gone.save(net, path)")
+        _SAVERS[-1](self, path)
 
     def summary(self) -> str:
         inputs = f"input {self.input_shape}  " if self.input_shape else ""
@@ -394,7 +428,7 @@ class Network:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        acts = ", ".join(l.activation.name for l in self.layers)
+        acts = ", ".join(getattr(l, "activation", _IDENTITY).name for l in self.layers)
         if self.input_shape:
             return (f"Network(input_shape={self.input_shape}, layers={self.layers}, "
                     f"loss={self.loss.name!r})")

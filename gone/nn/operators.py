@@ -32,10 +32,17 @@ def layer_crossover(a: np.ndarray, b: np.ndarray, k, bounds) -> np.ndarray:
     k = np.asarray(k)
     if np.any(k < 0) or np.any(k > len(bounds)):
         raise ConfigError(f"crossover point k must be in 0..{len(bounds)}, got {k}")
-    cut = starts[k]
-    genes = np.arange(a.shape[-1])
-    from_a = genes < (cut[..., None] if cut.ndim else cut)
-    return np.where(from_a, a, b)
+    if k.ndim == 0 or a.ndim == 1 or a.size < 1 << 16:  # small: one np.where is cheapest
+        genes = np.arange(a.shape[-1])
+        return np.where(genes < starts[k][..., None] if k.ndim else genes < starts[k], a, b)
+    # One child per row: copy a, then each layer's block from b for the rows cut at or
+    # before it (copies of whole blocks; no (pop, n_params) mask to build and read).
+    child = a.copy()
+    for j, (start, end) in enumerate(bounds):
+        rows = np.flatnonzero(k <= j)
+        if rows.size:
+            child[rows, start:end] = b[rows, start:end]
+    return child
 
 
 def uniform_crossover(a: np.ndarray, b: np.ndarray, rng: np.random.Generator,

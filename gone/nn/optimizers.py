@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from .._base.registry import Registry
 from ..errors import ConfigError
 
 
@@ -112,6 +113,13 @@ class Optimizer:
 
     def _extra(self) -> dict[str, float]:
         return {}
+
+    def copy(self) -> "Optimizer":
+        """An independent copy, state arrays included."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin.state = {k: [a.copy() for a in v] for k, v in self.state.items()}
+        return twin
 
     def check_params(self, params: list[np.ndarray]) -> None:
         """Raise ConfigError if existing state does not fit ``params``."""
@@ -267,7 +275,21 @@ class Adam(Optimizer):
             p -= tmp
 
 
-_REGISTRY = {cls.name: cls for cls in (GD, SGD, MBGD, Momentum, Nesterov, RMSprop, Adam)}
+REGISTRY: Registry[type] = Registry("optimizer")
+for _cls in (GD, SGD, MBGD, Momentum, Nesterov, RMSprop, Adam):
+    REGISTRY.register(_cls.name, _cls)
+_REGISTRY = REGISTRY  # the name before the one Registry class
+
+
+def names() -> list[str]:
+    return REGISTRY.names()
+
+
+def register(cls: type, aliases: tuple[str, ...] = ()) -> type:
+    """Add an :class:`Optimizer` subclass under its ``name`` (usable as a decorator)."""
+    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+        raise ConfigError(f"register expects an Optimizer subclass, got {cls!r}")
+    return REGISTRY.register(cls.name, cls, aliases=aliases)
 
 
 def get(optimizer) -> Optimizer:
@@ -276,18 +298,17 @@ def get(optimizer) -> Optimizer:
         return optimizer
     if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
         return optimizer()
-    key = str(optimizer).strip().lower()
-    if key not in _REGISTRY:
-        raise ConfigError(f"unknown optimizer {optimizer!r}; known: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[key]()
+    if not isinstance(optimizer, str):
+        raise ConfigError(f"an optimizer is a name, a class or an instance, got {optimizer!r}")
+    return REGISTRY.get(optimizer)()
 
 
 def from_state(name: str, hyperparams: dict, step: int,
                slots: dict[str, list[np.ndarray]]) -> Optimizer:
     """Rebuild a saved optimizer, state included, so training resumes where it stopped."""
-    cls = _REGISTRY.get(name)
-    if cls is None:
+    if name not in REGISTRY:
         raise ConfigError(f"unknown optimizer {name!r} in saved state")
+    cls = REGISTRY.get(name)
     kwargs = dict(hyperparams)
     kwargs.setdefault("batch_size", None)  # the constructor checks and converts it
     kwargs.setdefault("lr", None)

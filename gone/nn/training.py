@@ -45,8 +45,8 @@ def dataset(net, inputs, targets=None) -> tuple[np.ndarray, np.ndarray]:
     if x.ndim != 2 and net.input_shape is None:
         raise ShapeError(f"layer 0 (input) expects training inputs (batch, {net.n_inputs}), "
                          f"got shape {np.shape(inputs)}")
-    x, _ = net._as_batch(x)
-    return x, net._targets(targets, len(x))
+    x, _ = net.as_batch(x)
+    return x, net.as_targets(targets, len(x))
 
 
 def class_labels(y: np.ndarray) -> np.ndarray | None:
@@ -113,15 +113,16 @@ class _Stepper:
         Raises :class:`_NonFinite` before touching the weights if the loss is
         NaN or infinite; the caller, who knows where it is, reports it.
         """
-        net = self.net
-        out, caches = net._forward_train(xb, self.drop_rng)
-        loss, grad_z = net._top_grad(out, yb, caches)
+        folded = self.folded_lr is not None
+        # xb, yb come checked from dataset() or train_step: no per-batch checks
+        loss, grad, out = self.net.batch_loss_and_grad(xb, yb, self.drop_rng,
+                                                       self.folded_lr if folded else 1.0)
         if not math.isfinite(loss):
             raise _NonFinite(loss)
-        if self.folded_lr is not None:
-            self.opt.step_folded(self.params, [net._backward(grad_z, caches, self.folded_lr)])
+        if folded:
+            self.opt.step_folded(self.params, [grad])
         else:
-            self.opt.step(self.params, [net._backward(grad_z, caches)], self.lr)
+            self.opt.step(self.params, [grad], self.lr)
         return loss, out
 
 
@@ -130,8 +131,8 @@ def train_step(net, x, y, optimizer=None) -> float:
 
     Raises :class:`DivergenceError` (before touching the weights) if the loss is not finite.
     """
-    xb, _ = net._as_batch(x)
-    yb = net._targets(y, len(xb))
+    xb, _ = net.as_batch(x)
+    yb = net.as_targets(y, len(xb))
     opt = resolve_optimizer(net, optimizer)
     step = _Stepper(net, opt, _dropout_rng(net, net.rng))
     try:

@@ -26,6 +26,7 @@ from .. import activations as _act
 from .. import initializers
 from ...errors import ConfigError
 from .dense import Dense
+from .base import register_layer
 from .pool import _ImageLayer, _positive
 
 
@@ -80,17 +81,16 @@ class Conv2D(_ImageLayer):
                               f"input {h + 2 * ph}x{w + 2 * pw}")
         return self.filters, (h + 2 * ph - kh) // s + 1, (w + 2 * pw - kw) // s + 1
 
-    def param_shapes(self, in_shape: tuple) -> list[tuple[int, ...]]:
+    def param_shapes(self, in_shape: tuple | None = None) -> list[tuple[int, ...]]:
+        """``weight (filters, C*kh*kw)`` and ``bias (filters,)``."""
+        in_shape = self.input_shape if in_shape is None else in_shape
         fan_in = in_shape[0] * self.kernel[0] * self.kernel[1]
         return [(self.filters, fan_in)] + ([(self.filters,)] if self.use_bias else [])
 
-    def build(self, in_shape, dtype, rng, default_init: str) -> None:
-        """Draw ``weight (filters, C*kh*kw)`` and ``bias (filters,)``."""
-        super().build(in_shape, dtype, rng, default_init)
+    def initial_params(self, rng, dtype, default_init: str) -> list[np.ndarray]:
         init = initializers.get(self.init or default_init)
-        w, b = init(rng, self.filters, self.param_shapes(in_shape)[0][1], np.dtype(dtype))
-        self._weight = np.ascontiguousarray(w)
-        self._bias = np.ascontiguousarray(b) if self.use_bias else None
+        w, b = init(rng, self.filters, self.param_shapes()[0][1], np.dtype(dtype))
+        return [w, b] if self.use_bias else [w]
 
     # The same (weight, bias) layout in the network's flat vector as a Dense layer.
     bind = Dense.bind
@@ -189,3 +189,6 @@ class Conv2D(_ImageLayer):
         extra += f", padding={self.padding!r}" if self.padding else ""
         extra += "" if self.use_bias else ", bias=False"
         return f"Conv2D({self.filters}, {k}{extra}, activation={self.activation.name!r})"
+
+
+register_layer(Conv2D)

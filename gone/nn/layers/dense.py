@@ -10,9 +10,10 @@ import numpy as np
 from .. import activations as _act
 from .. import initializers
 from ...errors import ConfigError, ShapeError
+from .base import Layer, register_layer
 
 
-class Dense:
+class Dense(Layer):
     """A fully connected layer ``a = f(x W^T + b)``.
 
     ``weight`` has shape ``(units, n_in)`` (the Go library's row layout) and
@@ -29,6 +30,7 @@ class Dense:
     """
 
     kind = "dense"
+    units: int = 0  # set per layer (a plain attribute here, not Layer's derived property)
 
     def __init__(self, units: int, activation="identity", *, bias: bool = True,
                  dropout: float = 0.0, l2: float = 0.0, init: str | None = None):
@@ -79,21 +81,34 @@ class Dense:
             raise ShapeError(f"{what} must have shape {current.shape}, got {value.shape}")
         current[...] = value
 
-    def param_shapes(self, n_in: int) -> list[tuple[int, ...]]:
-        """Shapes of this layer's parameters for ``n_in`` inputs, weight first."""
+    def build(self, input_shape, dtype=None, rng=None, default_init=None) -> tuple[int]:
+        """Input ``(n_in,)`` (or the int ``n_in``) -> output ``(units,)``.
+
+        With ``dtype`` (and ``rng``) the layer also draws its own parameters,
+        for use outside a network; a network binds views of its flat vector instead.
+        """
+        shape = (input_shape,) if np.ndim(input_shape) == 0 else tuple(input_shape)
+        if len(shape) != 1:
+            raise ConfigError(f"{self!r} needs flat input, got shape {shape}; "
+                              "put gone.Flatten() before it")
+        self.input_shape, self.output_shape = (int(shape[0]),), (self.units,)
+        if dtype is not None:
+            self._standalone(dtype, rng, default_init)
+        return self.output_shape
+
+    def param_shapes(self, n_in: int | None = None) -> list[tuple[int, ...]]:
+        """Shapes of this layer's parameters, weight ``(units, n_in)`` first."""
+        n_in = self.input_shape[0] if n_in is None else n_in
         return [(self.units, n_in)] + ([(self.units,)] if self.use_bias else [])
 
-    def build(self, n_in: int, dtype, rng: np.random.Generator, default_init: str) -> None:
-        """Draw ``weight (units, n_in)`` and ``bias (units,)`` with the chosen initialiser."""
+    def initial_params(self, rng, dtype, default_init: str) -> list[np.ndarray]:
+        """``weight (units, n_in)`` and ``bias (units,)`` from the chosen initialiser."""
         init = initializers.get(self.init or default_init)
-        w, b = init(rng, self.units, n_in, np.dtype(dtype))
-        self._weight = np.ascontiguousarray(w)
-        self._bias = np.ascontiguousarray(b) if self.use_bias else None
+        w, b = init(rng, self.units, self.input_shape[0], np.dtype(dtype))
+        return [w, b] if self.use_bias else [w]
 
     def bind(self, views: list[np.ndarray]) -> None:
-        """Move the parameters into ``views`` (slices of the network's flat vector)."""
-        for view, param in zip(views, self.params):
-            view[...] = param
+        """Adopt ``views`` (slices of the network's flat vector) as weight and bias."""
         self._weight = views[0]
         self._bias = views[1] if self.use_bias else None
 
@@ -118,7 +133,7 @@ class Dense:
 
     @property
     def n_in(self) -> int:
-        return self._weight.shape[1]
+        return self._weight.shape[1] if self._weight is not None else self.input_shape[0]
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -130,11 +145,8 @@ class Dense:
         return {"units": self.units, "activation": self.activation, "bias": self.use_bias,
                 "dropout": self.dropout, "l2": self.l2, "init": self.init}
 
-    def copy(self) -> "Dense":
-        twin = Dense(**self.config())
-        twin._weight = self._weight.copy()
-        twin._bias = None if self._bias is None else self._bias.copy()
-        return twin
+    def kind_params(self) -> dict[str, float]:
+        return {}
 
     # --- passes -----------------------------------------------------------
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -150,13 +162,14 @@ class Dense:
         if self._bias is not None:
             z += self._bias
         a = self.activation.fn(z)
-        mask = None
-        if self.dropout and rng is not None:
-            keep = 1.0 - self.dropout
-            mask = (rng.random(a.shape) < keep).astype(a.dtype)
-            mask *= a.dtype.type(1.0 / keep)
-            a = a * mask
-        return a, (x, z, a, mask)
+        if not (self.dropout and rng is not None):
+            return a, (x, z, a, None)
+        keep = 1.0 - self.dropout
+        mask = (rng.random(a.shape) < keep).astype(a.dtype)
+        mask *= a.dtype.type(1.0 / keep)
+        # The cache keeps the activation before the mask: the activation's
+        # derivative (sigmoid' = a(1-a)) needs f(z), not the masked output.
+        return a * mask, (x, z, a, mask)
 
     def backward(self, grad_a: np.ndarray, cache, out: list[np.ndarray],
                  need_input_grad: bool = True, scale: float = 1.0):
@@ -164,8 +177,8 @@ class Dense:
 
         ``grad_a`` is consumed (overwritten): the network passes scratch arrays.
         """
-        x, z, a, mask = cache
-        if mask is not None:
+        x, z, a, mask = cache  # a: the activation before dropout's mask
+        if mask is not None:  # d(a*mask)/da = mask, then the activation's own derivative
             grad_a *= mask
         grad_z = self.activation.backward(z, a, grad_a, overwrite=True)
         return self.backward_z(grad_z, cache, out, need_input_grad, scale)
@@ -187,7 +200,12 @@ class Dense:
         return grad_z @ self._weight if need_input_grad else None
 
     def __repr__(self) -> str:
+        if type(self) is not Dense:
+            return super().__repr__()
         extra = "" if self.use_bias else ", bias=False"
         extra += f", dropout={self.dropout}" if self.dropout else ""
         extra += f", l2={self.l2}" if self.l2 else ""
         return f"Dense({self.units}, {self.activation.name!r}{extra})"
+
+
+register_layer(Dense)

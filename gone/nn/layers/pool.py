@@ -12,10 +12,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .. import activations as _act
 from ...errors import ConfigError, ShapeError
-
-_IDENTITY = _act.get("identity")
+from .base import Layer, register_layer
 
 
 def _positive(value, what: str) -> int:
@@ -24,65 +22,31 @@ def _positive(value, what: str) -> int:
     return int(value)
 
 
-class _ImageLayer:
-    """What image layers share with :class:`~gone.layers.Dense` for the network's sake.
-
-    ``in_shape``/``output_shape`` are per-sample shapes, set by ``build``.
-    """
-
-    kind = ""
-    activation = _IDENTITY
-    dropout = 0.0
-    l2 = 0.0
-    use_bias = False
-    init = None
-
-    def __init__(self):
-        self.in_shape: tuple[int, ...] | None = None
-        self.output_shape: tuple[int, ...] | None = None
+class _ImageLayer(Layer):
+    """What the built-in image layers share: per-sample shapes from ``out_shape``,
+    and the old four-argument ``build`` for layers used outside a network."""
 
     def out_shape(self, in_shape: tuple) -> tuple[int, ...]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def param_shapes(self, in_shape: tuple) -> list[tuple[int, ...]]:
-        return []
-
-    def build(self, in_shape: tuple, dtype, rng, default_init: str) -> None:
-        self.in_shape = tuple(int(n) for n in in_shape)
-        self.output_shape = self.out_shape(self.in_shape)
-
-    def bind(self, views: list[np.ndarray]) -> None:
-        pass
+    def build(self, input_shape: tuple, dtype=None, rng=None, default_init=None) -> tuple:
+        self.input_shape = tuple(int(n) for n in input_shape)
+        self.output_shape = self.out_shape(self.input_shape)
+        if dtype is not None:
+            self._standalone(dtype, rng, default_init)
+        return self.output_shape
 
     @property
-    def params(self) -> list[np.ndarray]:
-        return []
+    def in_shape(self) -> tuple | None:
+        return self.input_shape
 
     weight = bias = None
 
-    @property
-    def n_in(self) -> int:
-        return math.prod(self.in_shape)
-
-    @property
-    def units(self) -> int:
-        """Outputs per sample, ``prod(output_shape)`` (what ``Network.sizes`` shows)."""
-        return math.prod(self.output_shape)
-
-    def kind_params(self) -> dict[str, float]:
-        return {}
-
-    def copy(self):
-        twin = type(self)(**self.config())
-        twin.in_shape, twin.output_shape = self.in_shape, self.output_shape
-        for mine, theirs in zip(("_weight", "_bias"), self.params):
-            setattr(twin, mine, theirs.copy())
-        return twin
-
     def _check_input(self, x: np.ndarray) -> None:
-        if x.shape[1:] != self.in_shape:
-            raise ShapeError(f"{self!r} expects (batch, {', '.join(map(str, self.in_shape))}), "
+        if x.shape[1:] != self.input_shape:
+            raise ShapeError(f"{self!r} expects (batch, {', '.join(map(str, self.input_shape))}), "
                              f"got {x.shape}")
+
 
 class MaxPool2D(_ImageLayer):
     """Max over ``pool x pool`` windows: ``(batch, C, H, W) -> (batch, C, H_out, W_out)``.
@@ -202,6 +166,10 @@ class Flatten(_ImageLayer):
 
     def __repr__(self) -> str:
         return "Flatten()"
+
+
+register_layer(MaxPool2D)
+register_layer(Flatten)
 
 
 def input_shape(first) -> tuple[int, ...] | None:
