@@ -125,7 +125,8 @@ SCALAR_FORMULAS = {
 
 
 def test_every_elementwise_activation_has_a_reference_formula():
-    assert set(SCALAR_FORMULAS) == set(NAMES) - {"softmax"}
+    neat = {n for n in NAMES if n.startswith("neat_")}  # neat-python's own: tests/test_neat_*.py
+    assert set(SCALAR_FORMULAS) == set(NAMES) - {"softmax"} - neat
 
 
 @pytest.mark.parametrize("name", sorted(SCALAR_FORMULAS))
