@@ -23,6 +23,7 @@ from .graph import GraphNetwork
 from .graph_evolution import TopologyMutation
 from .graph_io import load as load_graph
 from .graph_io import save as save_graph
+from .interop import from_onnx, from_torch, to_onnx
 from .io import load, save
 from .layers import Dense
 from .losses import Loss
@@ -33,7 +34,7 @@ from .rng import make_rng
 
 __all__ = [
     "Baldwinian", "ES", "EvolutionCallback", "GA", "Lamarckian", "Population", "StackedNetworks",
-    "load_population", "vectorized", "GraphError", "GraphNetwork", "TopologyMutation", "graph_io",
+    "load_population", "vectorized", "from_onnx", "from_torch", "to_onnx", "GraphError", "GraphNetwork", "TopologyMutation", "graph_io",
     "load_graph", "save_graph",
     "Activation", "Adam", "Callback", "ConfigError", "Conv2D", "DatasetError", "Dense",
     "Flatten", "MaxPool2D", "DependencyMissing",

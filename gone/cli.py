@@ -301,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_play(sub)
     add_serve(sub)
     add_graph(sub)
+    from .cli_interop import add_parser as add_interop
+    add_interop(sub)
     return parser
 
 

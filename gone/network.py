@@ -385,6 +385,18 @@ class Network:
 
         save(self, path)
 
+    def to_onnx(self, path=None):
+        """Export as ONNX (see :func:`gone.interop.to_onnx`); needs the ``onnx`` extra."""
+        from .interop import to_onnx
+
+        return to_onnx(self, path)
+
+    def to_torch(self):
+        """A ``torch.nn.Sequential`` copy (see :func:`gone.interop.to_torch`); needs ``torch``."""
+        from .interop import to_torch
+
+        return to_torch(self)
+
     def summary(self) -> str:
         inputs = f"input {self.input_shape}  " if self.input_shape else ""
         lines = [f"Network {inputs}{self.sizes}  loss={self.loss.name}  lr={self.learning_rate:g}  "
