@@ -1,6 +1,9 @@
 """PyTorch in and out: from_torch / to_torch agree with gone's predict to 1e-6 in float64."""
 
+import re
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,3 +124,15 @@ def test_missing_torch_names_the_extra(monkeypatch):
         net.to_torch()
     with pytest.raises(DependencyMissing, match=r"\[torch\]"):
         gone.from_torch(object())
+
+
+def test_torch_roundtrip_example_runs(tmp_path):
+    example = Path(__file__).resolve().parent.parent / "examples" / "torch_roundtrip.py"
+    out = subprocess.run([sys.executable, str(example)], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    acc = [float(v) for v in re.findall(r"held-out accuracy ([\d.]+)", out.stdout)]
+    before, after = map(float, re.search(r"log-likelihood ([-\d.]+) -> ([-\d.]+)",
+                                         out.stdout).groups())
+    assert len(acc) == 3 and acc[2] > acc[0] + 0.1  # fine-tuning the evolved net worked
+    assert after > before  # evolution improved what it optimised
