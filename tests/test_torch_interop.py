@@ -136,3 +136,12 @@ def test_torch_roundtrip_example_runs(tmp_path):
                                          out.stdout).groups())
     assert len(acc) == 3 and acc[2] > acc[0] + 0.1  # fine-tuning the evolved net worked
     assert after > before  # evolution improved what it optimised
+
+
+def test_modules_for_gone_only_activations_save_with_torch(tmp_path, rng):
+    net = gone.Network([3, gone.Dense(4, "isru"), gone.Dense(2, "gaussian")], seed=0)
+    torch.save(net.to_torch(), tmp_path / "m.pt")
+    module = torch.load(tmp_path / "m.pt", weights_only=False)
+    x = rng.normal(size=(5, 3))
+    np.testing.assert_allclose(run(module, x), net.predict(x), rtol=0, atol=1e-6)
+    assert np.array_equal(gone.from_torch(module).genome(), net.genome())

@@ -54,37 +54,11 @@ def _module(act, torch, where: str, channels_axis: int = -1):
     raise ConfigError(f"{where}: activation {name!r} has no PyTorch form")
 
 
-_ELEMENTWISE = None
-
-
 def _elementwise(torch):
-    """``GoneActivation``: a torch module for the activations torch has no class for."""
-    global _ELEMENTWISE
-    if _ELEMENTWISE is None:
-        class GoneActivation(torch.nn.Module):
-            """gone's ``name`` activation with ``params`` (see gone.activations)."""
+    """``GoneActivation``, the torch module for activations torch has no class for."""
+    from ._torch_modules import GoneActivation
 
-            def __init__(self, name: str, params: dict):
-                super().__init__()
-                self.name, self.params = name, dict(params)
-
-            def forward(self, z):
-                p = self.params
-                if self.name == "swish":
-                    return z * torch.sigmoid(p["beta"] * z)
-                if self.name == "isru":
-                    return z / torch.sqrt(1 + p["alpha"] * z * z)
-                if self.name == "arctan":
-                    return torch.atan(z)
-                if self.name == "gaussian":
-                    return torch.exp(-(z * z))
-                return (z >= 0).to(z.dtype)  # binary_step
-
-            def extra_repr(self) -> str:
-                return f"{self.name!r}, {self.params}"
-
-        _ELEMENTWISE = GoneActivation
-    return _ELEMENTWISE
+    return GoneActivation
 
 
 def to_torch(net):
@@ -148,7 +122,7 @@ def _activation_of(module, torch, where: str):
         return "gelu", {}
     if type(module) is nn.Softmax:
         return "softmax", {}
-    if _ELEMENTWISE is not None and type(module) is _ELEMENTWISE:
+    if type(module).__name__ == "GoneActivation" and type(module) is _elementwise(torch):
         return module.name, dict(module.params)
     return None
 
