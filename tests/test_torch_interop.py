@@ -145,3 +145,24 @@ def test_modules_for_gone_only_activations_save_with_torch(tmp_path, rng):
     x = rng.normal(size=(5, 3))
     np.testing.assert_allclose(run(module, x), net.predict(x), rtol=0, atol=1e-6)
     assert np.array_equal(gone.from_torch(module).genome(), net.genome())
+
+
+def test_gone_reads_the_onnx_torch_writes(rng):
+    pytest.importorskip("onnx", reason="the onnx extra is not installed")
+    import io
+    import warnings
+
+    torch.manual_seed(2)
+    module = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                           nn.Linear(48, 5), nn.LeakyReLU(0.1), nn.Linear(5, 3),
+                           nn.Softmax(dim=1)).eval()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(module, (torch.zeros(2, 1, 8, 8),), buf, dynamo=False,
+                          input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    net = gone.from_onnx(buf.getvalue())
+    assert [l.kind for l in net.layers] == ["conv2d", "maxpool2d", "flatten", "dense", "dense"]
+    x = rng.normal(size=(4, 1, 8, 8)).astype(np.float32)
+    np.testing.assert_allclose(net.predict(x), run(module, x), rtol=0, atol=1e-5)
