@@ -1,6 +1,8 @@
 """ONNX export and import, checked against onnxruntime (and onnx's reference evaluator
 where onnxruntime has no float64 kernel, e.g. Conv)."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -261,3 +263,14 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert err.startswith("gone: error: ") and err.count("\n") == 1
     assert main(["export", str(tmp_path / "bad.onnx"), str(tmp_path / "no" / "x.onnx")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_missing_onnx_names_the_extra(monkeypatch, tmp_path):
+    from gone.errors import DependencyMissing
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    with pytest.raises(DependencyMissing, match=r"\[onnx\]"):
+        gone.Network([2, 1], seed=0).to_onnx(tmp_path / "x.onnx")
+    with pytest.raises(DependencyMissing, match=r"\[onnx\]"):
+        gone.from_onnx(tmp_path / "x.onnx")
+    assert not (tmp_path / "x.onnx").exists()
