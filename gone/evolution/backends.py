@@ -338,7 +338,7 @@ class RayBackend(_Distributed):
                 try:
                     ray.init(**options)
                 except (ConnectionError, RuntimeError, ValueError) as exc:
-                    raise ConfigError(f"cannot connect to the Ray cluster at {self.address}: "
+                    raise ConfigError(f"cannot start or join Ray ({self.address or 'local'}): "
                                       f"{exc}") from None
                 self._owns_ray = True
             # Ray retries crashed tasks itself by default; we retry per individual instead.
