@@ -5,7 +5,8 @@
 imports its third-party library only when called.
 """
 
-from .onnx import from_onnx, to_onnx
+from .onnx import to_onnx
+from .onnx_import import from_onnx
 from .torch import from_torch, to_torch
 
 __all__ = ["from_onnx", "from_torch", "to_onnx", "to_torch"]

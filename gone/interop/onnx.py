@@ -28,6 +28,7 @@ import numpy as np
 from .._atomic import write_bytes
 from .._version import __version__
 from ..errors import GraphError, require
+from ..graph import GraphNetwork
 from ._onnx_ops import GraphBuilder
 
 __all__ = ["to_onnx"]
@@ -40,8 +41,6 @@ def to_onnx(net, path=None):
     ``onnx.checker.check_model(full_check=True)``. Needs the ``onnx`` extra.
     """
     require("onnx", "onnx")
-    from ..graph import GraphNetwork
-
     model = _graph_model(net) if isinstance(net, GraphNetwork) else _network_model(net)
     if path is not None:
         write_bytes(path, model.SerializeToString())
@@ -145,9 +144,3 @@ def _graph_model(graph):
     return b.model("gone_graph", [_value_info(b, "input", ["batch", graph.n_inputs])],
                    [_value_info(b, "output", ["batch", graph.n_outputs])], props)
 
-
-def from_onnx(path):
-    """A :class:`~gone.Network` from an ONNX file or ModelProto; see :mod:`gone.interop.onnx_import`."""
-    from .onnx_import import from_onnx as _from_onnx
-
-    return _from_onnx(path)

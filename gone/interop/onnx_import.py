@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import activations as _act
+from ..conv import Conv2D
 from ..errors import GoneError, GoneFormatError, require
+from ..layers import Dense
+from ..layers_image import Flatten, MaxPool2D
+from ..network import Network
 from ._onnx_ops import COMPOSED, DOMAIN, FLOAT64_COMPOSED, NATIVE
 
 # ONNX operator -> gone activation name (params read from the node's attributes)
@@ -302,8 +307,6 @@ class _Reader:
 
     # --- the network --------------------------------------------------------------
     def _build(self):
-        import gone
-
         if not self.layers or self.layers[-1].kind != "dense":
             raise self.fail("gone networks end in a dense layer (Gemm or MatMul), this model "
                             "does not")
@@ -315,7 +318,7 @@ class _Reader:
         loss = props.get("gone.loss", "cross_entropy" if last_act == "softmax" else "mse")
         first = self.shape if len(self.shape) == 3 else self.shape[0]
         try:
-            net = gone.Network([first, *specs], loss=loss, dtype=self.dtype, seed=0,
+            net = Network([first, *specs], loss=loss, dtype=self.dtype, seed=0,
                                learning_rate=float(props.get("gone.learning_rate", 0.1)),
                                init=props.get("gone.init", "xavier"),
                                metadata=_json(props.get("gone.metadata"), {}))
@@ -327,13 +330,11 @@ class _Reader:
         return net
 
     def _spec(self, layer: _Layer, options: dict):
-        import gone
-
         name, params = layer.config.pop("activation", ("identity", {}))
         try:
-            act = gone.activations.get(name, **params)
+            act = _act.get(name, **params)
             if layer.kind == "dense":
-                return gone.Dense(layer.weight.shape[0], act, bias=layer.bias is not None,
+                return Dense(layer.weight.shape[0], act, bias=layer.bias is not None,
                                   **{k: options[k] for k in ("dropout", "l2", "init")
                                      if k in options})
             if layer.kind == "conv2d":
@@ -341,11 +342,11 @@ class _Reader:
                 if options.get("padding") == "same" and kh % 2 and kw % 2 and pad in (
                         "same", kh // 2 if kh == kw else None):
                     layer.config["padding"] = "same"  # what gone wrote, not its pad count
-                return gone.Conv2D(**layer.config, activation=act, bias=layer.bias is not None,
+                return Conv2D(**layer.config, activation=act, bias=layer.bias is not None,
                                    init=options.get("init"))
         except GoneError as exc:
             raise GoneFormatError(f"{self.where}: node {layer.node!r}: {exc}") from None
-        return gone.MaxPool2D(**layer.config) if layer.kind == "maxpool2d" else gone.Flatten()
+        return MaxPool2D(**layer.config) if layer.kind == "maxpool2d" else Flatten()
 
     def _fill(self, layer, src: _Layer, i: int) -> None:
         if layer.weight.shape != src.weight.shape:

@@ -20,7 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import activations as _act
+from ..conv import Conv2D
 from ..errors import ConfigError, ShapeError, require
+from ..layers import Dense
+from ..layers_image import Flatten, MaxPool2D
+from ..network import Network
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -136,62 +141,60 @@ def from_torch(module, *, layers=None, input_shape=None, loss=None):
     else mse.
     """
     torch = _torch()
-    import gone
-
     if isinstance(module, dict):
         if layers is None:
             raise ConfigError("a state_dict has no architecture: pass layers=[input, Dense(...), "
                               "...] describing it")
-        return _from_state_dict(module, layers, loss, gone)
+        return _from_state_dict(module, layers, loss)
     if not isinstance(module, torch.nn.Sequential):
         raise ConfigError(f"from_torch reads a torch.nn.Sequential (or a state_dict with "
                           f"layers=), got {type(module).__name__}")
-    specs, params = _read_sequential(module, torch, gone)
+    specs, params = _read_sequential(module, torch)
     first = _first_entry(module, input_shape, specs)
     dtype = _dtype_of(params)
     if loss is None:
         loss = "cross_entropy" if specs[-1].activation.name == "softmax" else "mse"
-    net = gone.Network([first, *specs], loss=loss, dtype=dtype, seed=0)
+    net = Network([first, *specs], loss=loss, dtype=dtype, seed=0)
     _fill(net, params)
     return net
 
 
-def _read_sequential(module, torch, gone):
+def _read_sequential(module, torch):
     """gone layer specs and ``[(weight, bias)]`` per parameterised layer."""
     nn, specs, params = torch.nn, [], []
     for k, m in enumerate(module):
         where = f"module {k} ({type(m).__name__})"
         act = _activation_of(m, torch, where)
         if act is not None:
-            _attach(specs, act, where, gone)
+            _attach(specs, act, where)
         elif isinstance(m, nn.Linear):
-            specs.append(gone.Dense(m.out_features, bias=m.bias is not None))
+            specs.append(Dense(m.out_features, bias=m.bias is not None))
             params.append(_tensors(m))
         elif isinstance(m, nn.Conv2d):
-            specs.append(gone.Conv2D(m.out_channels, m.kernel_size, stride=_one(m.stride, where),
+            specs.append(Conv2D(m.out_channels, m.kernel_size, stride=_one(m.stride, where),
                                      padding=_padding(m, where), bias=m.bias is not None))
             params.append(_tensors(m))
         elif isinstance(m, nn.MaxPool2d):
-            specs.append(_maxpool(m, where, gone))
+            specs.append(_maxpool(m, where))
         elif isinstance(m, nn.Flatten):
             if m.start_dim != 1 or m.end_dim != -1:
                 raise ConfigError(f"{where}: gone flattens from dim 1 to the end")
-            specs.append(gone.Flatten())
+            specs.append(Flatten())
         elif not isinstance(m, (nn.Dropout, nn.Identity)):
             raise ConfigError(f"{where}: gone reads Linear, Conv2d, MaxPool2d, Flatten, "
                               f"Dropout, Identity and activation modules, not {type(m).__name__}")
-    if not specs or not isinstance(specs[-1], gone.Dense):
+    if not specs or not isinstance(specs[-1], Dense):
         raise ConfigError("gone networks end in a dense layer: the Sequential must end in a "
                           "Linear (and optionally its activation)")
     return specs, params
 
 
-def _attach(specs, act, where: str, gone) -> None:
+def _attach(specs, act, where: str) -> None:
     last = specs[-1] if specs else None
-    if not isinstance(last, (gone.Dense, gone.Conv2D)) or last.activation.name != "identity":
+    if not isinstance(last, (Dense, Conv2D)) or last.activation.name != "identity":
         raise ConfigError(f"{where}: gone applies an activation only right after a Linear or "
                           f"Conv2d (one per layer)")
-    last.activation = gone.activations.get(act[0], **act[1])
+    last.activation = _act.get(act[0], **act[1])
 
 
 def _one(pair, where: str) -> int:
@@ -217,11 +220,11 @@ def _padding(m, where: str):
     raise ConfigError(f"{where}: gone pads both directions alike, got padding {m.padding}")
 
 
-def _maxpool(m, where: str, gone):
+def _maxpool(m, where: str):
     k, s = _one(m.kernel_size, where), _one(m.stride or m.kernel_size, where)
     if _one(m.padding, where) or _one(m.dilation, where) != 1 or m.ceil_mode or m.return_indices:
         raise ConfigError(f"{where}: gone's MaxPool2D has no padding, dilation 1, floor rounding")
-    return gone.MaxPool2D(k, stride=s)
+    return MaxPool2D(k, stride=s)
 
 
 def _tensors(m):
@@ -257,11 +260,11 @@ def _fill(net, params) -> None:
             layer.bias[...] = b
 
 
-def _from_state_dict(state, layers, loss, gone):
+def _from_state_dict(state, layers, loss):
     """Parameters from ``state`` (name -> tensor, in order) into the network ``layers`` describes."""
     tensors = [v.detach().cpu().numpy() for v in state.values() if hasattr(v, "detach")]
     dtype = _dtype_of([(t, None) for t in tensors])
-    net = gone.Network(list(layers), loss=loss or "mse", dtype=dtype, seed=0)
+    net = Network(list(layers), loss=loss or "mse", dtype=dtype, seed=0)
     want = [l for l in net.layers if l.kind in ("dense", "conv2d")]
     need = sum(1 + (l.bias is not None) for l in want)
     if len(tensors) != need:
