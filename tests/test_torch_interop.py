@@ -166,3 +166,21 @@ def test_gone_reads_the_onnx_torch_writes(rng):
     assert [l.kind for l in net.layers] == ["conv2d", "maxpool2d", "flatten", "dense", "dense"]
     x = rng.normal(size=(4, 1, 8, 8)).astype(np.float32)
     np.testing.assert_allclose(net.predict(x), run(module, x), rtol=0, atol=1e-5)
+
+
+def test_silu_as_torch_exports_it_reads_as_swish(rng):
+    pytest.importorskip("onnx", reason="the onnx extra is not installed")
+    import io
+    import warnings
+
+    module = nn.Sequential(nn.Linear(3, 4), nn.SiLU(), nn.Linear(4, 2)).eval()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (torch.zeros(1, 3),), buf, dynamo=False,
+                          input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    net = gone.from_onnx(buf.getvalue())
+    assert net.layers[0].activation.name == "swish"
+    x = rng.normal(size=(5, 3)).astype(np.float32)
+    np.testing.assert_allclose(net.predict(x), run(module, x), rtol=0, atol=1e-5)

@@ -5,7 +5,8 @@ output: ``Gemm`` or ``MatMul`` (+ ``Add`` for the bias) -> Dense, ``Conv``
 (+ ``Add``) -> Conv2D, ``MaxPool`` -> MaxPool2D, ``Flatten`` or a
 ``Reshape`` to ``(batch, -1)`` -> Flatten, and an activation right after a
 Dense or Conv2D: Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Softsign, Atan,
-Gelu (tanh form), and the ``ai.gone`` functions gone's exporter writes.
+Gelu (tanh form), SiLU written as ``Mul(z, Sigmoid(z))`` (torch.onnx), and the
+``ai.gone`` functions gone's exporter writes.
 Identity and Dropout (inference) pass through. Anything else, or a graph that
 branches, is refused with :class:`~gone.errors.GoneFormatError` naming the node
 and its operator; a file that is not ONNX is refused the same way, never with a
@@ -117,22 +118,33 @@ class _Reader:
 
     # --- the walk -------------------------------------------------------------
     def network(self):
-        cur = self.input.name
+        cur, before, prev = self.input.name, None, None
         for node in self.model.graph.node:
             if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
                 self.consts[node.output[0]] = self._constant(node)
                 continue
             data = [i for i in node.input if i and i not in self.consts]
-            if data != [cur]:
+            if self._is_silu(node, prev, before, cur):
+                self.layers[-1].config["activation"] = ("swish", {"beta": 1.0})
+            elif data != [cur]:
                 raise self.fail(f"reads {data or 'only constants'} but gone follows one chain of "
                                 f"operators from the input (current tensor {cur!r}); branching "
                                 f"graphs are not supported", node)
-            self._node(node, cur)
-            cur = node.output[0]
+            else:
+                self._node(node, cur)
+            before, prev, cur = cur, node, node.output[0]
         if cur != self.output:
             raise self.fail(f"the chain of operators ends at {cur!r}, not at the graph "
                             f"output {self.output!r}")
         return self._build()
+
+    def _is_silu(self, node, prev, before: str | None, cur: str) -> bool:
+        """``Mul(z, Sigmoid(z))`` right after a layer: SiLU as torch.onnx writes it (gone's
+        swish with beta 1). The Sigmoid already became the layer's activation."""
+        return (node.op_type == "Mul" and node.domain in ("", "ai.onnx") and prev is not None
+                and prev.op_type == "Sigmoid" and sorted(node.input) == sorted([before, cur])
+                and bool(self.layers) and self.layers[-1].config.get("activation", ("",))[0]
+                == "sigmoid")
 
     def _constant(self, node):
         attr = node.attribute[0] if node.attribute else None
