@@ -1,6 +1,6 @@
 """``gone export NET.gone NET.onnx`` and ``gone import NET.onnx NET.gone``.
 
-Export reads a layered network (``.gone``) or a feed-forward graph (``.json``
+Export reads a layered network (``.gone``) or a graph (``.json``
 or a graph ``.gone``) and writes ONNX; import reads an ONNX model of the
 operators gone knows (see :mod:`gone.interop.onnx_import`) and writes a
 ``.gone`` network. Both need the ``onnx`` extra.
@@ -19,7 +19,7 @@ EXIT_OK = 0
 def add_parser(sub) -> None:
     """Register ``gone export`` and ``gone import`` on the subcommand parser ``sub``."""
     p = sub.add_parser("export", help="write a network as an ONNX model",
-                       description="Write a .gone network (or a feed-forward graph, .json or "
+                       description="Write a .gone network (or one step of a graph, .json or "
                        ".gone) as an ONNX model that onnxruntime, PyTorch and other tools read. "
                        "The batch dimension is dynamic; the dtype is the network's.")
     p.add_argument("source", help="a .gone network, or a graph (.json or .gone)")

@@ -10,11 +10,13 @@ inference and is not exported as a node; training settings (loss, learning
 rate, per-layer dropout/l2/init) travel in the model's metadata (``gone.*``
 keys) so :func:`gone.from_onnx` rebuilds the same network.
 
-A feed-forward :class:`~gone.GraphNetwork` becomes one ``Gemm`` per level and
+A :class:`~gone.GraphNetwork` becomes one step: one ``Gemm`` per level and
 activation group, over the concatenated values computed so far, then a
 ``Gather`` of the output neurons (float64, as the graph computes). A graph
-with synapses that close a cycle is refused: its output depends on state
-carried between calls, which a stateless ONNX model does not have.
+whose synapses close cycles reads the previous step's values: its model has a
+second input ``state`` and a second output ``new_state``, both ``(batch,
+n_neurons)`` in the graph's neuron order; feed ``new_state`` back as the next
+step's ``state`` (zeros at the start), as ``GraphNetwork.step`` does.
 
 ONNX import is in :mod:`gone.interop.onnx_import`.
 """
@@ -27,7 +29,7 @@ import numpy as np
 
 from .._atomic import write_bytes
 from .._version import __version__
-from ..errors import GraphError, require
+from ..errors import require
 from ..graph import GraphNetwork
 from ._onnx_ops import GraphBuilder
 
@@ -116,31 +118,43 @@ def _network_props(net) -> dict:
 # --- graph networks ---------------------------------------------------------------
 
 def _graph_model(graph):
-    cycles = graph.cycle_closing()
-    if cycles:
-        shown = ", ".join(f"{s}->{n}" for n, s in cycles[:5])
-        raise GraphError(f"cannot export a recurrent graph to ONNX: synapses {shown} read the "
-                         f"previous step's value (state an ONNX model does not keep); only "
-                         f"feed-forward graphs export")
+    """One step of ``graph``: ``input`` -> ``output`` (and, when synapses close cycles,
+    ``state`` -> ``new_state``, the neurons' values ``(batch, n_neurons)``)."""
+    recurrent = bool(graph.cycle_closing())
     b = GraphBuilder(np.float64)
-    parts, cols = ["input"], list(range(graph.n_inputs))
+    n_in, n = graph.n_inputs, graph.n_neurons
+    parts = ["input", "state"] if recurrent else ["input"]
+    # where each node's latest value sits in the concatenated parts: the inputs, then
+    # (recurrent) the previous state, then each group's new values as they are computed
+    where = {c: c for c in range(n_in + (n if recurrent else 0))}
+    width = len(where)
     for k, lvl in enumerate(graph._levels):
         values = parts[0] if len(parts) == 1 else b.node("Concat", parts, f"values{k}", axis=1)
-        w = lvl.W[:, cols]
-        # Feed-forward: nothing in this level reads a value not computed yet.
-        assert np.count_nonzero(w) == np.count_nonzero(lvl.W)
+        w = np.zeros((len(lvl.nodes), width))
+        for c in np.flatnonzero(np.any(lvl.W != 0, axis=0)):
+            w[:, where[int(c)]] = lvl.W[:, c]  # every source read is already in `where`
         for act, lo, hi in lvl.groups:
             hint = f"level{k}_{lo}"
             z = b.node("Gemm", [values, b.const(w[lo:hi], f"{hint}_weight"),
                                 b.const(lvl.b[lo:hi], f"{hint}_bias")], f"{hint}_gemm", transB=1)
             parts.append(z if act.name == "identity" else b.activation(act, z, hint))
-            cols += [int(c) for c in lvl.nodes[lo:hi]]
+        for j, c in enumerate(lvl.nodes):
+            where[int(c)] = width + j
+        width += len(lvl.nodes)
     values = b.node("Concat", parts, "values", axis=1)
-    where = np.array([cols.index(int(c)) for c in graph._out_cols], dtype=np.int64)
-    b.nodes.append(b.onnx.helper.make_node("Gather", [values, b.const(where, "outputs")],
-                                           ["output"], name="output", axis=1))
+    _gather(b, values, [where[int(c)] for c in graph._out_cols], "output")
+    inputs = [_value_info(b, "input", ["batch", n_in])]
+    outputs = [_value_info(b, "output", ["batch", graph.n_outputs])]
+    if recurrent:
+        _gather(b, values, [where[n_in + i] for i in range(n)], "new_state")
+        inputs.append(_value_info(b, "state", ["batch", n]))
+        outputs.append(_value_info(b, "new_state", ["batch", n]))
     props = {"gone.version": __version__, "gone.graph.inputs": json.dumps(list(graph.inputs)),
-             "gone.graph.outputs": json.dumps(list(graph.outputs))}
-    return b.model("gone_graph", [_value_info(b, "input", ["batch", graph.n_inputs])],
-                   [_value_info(b, "output", ["batch", graph.n_outputs])], props)
+             "gone.graph.outputs": json.dumps(list(graph.outputs)),
+             "gone.graph.neurons": json.dumps(list(graph.neuron_names))}
+    return b.model("gone_graph", inputs, outputs, props)
 
+
+def _gather(b: GraphBuilder, values: str, columns: list, name: str) -> None:
+    index = b.const(np.array(columns, dtype=np.int64), f"{name}_columns")
+    b.nodes.append(b.onnx.helper.make_node("Gather", [values, index], [name], name=name, axis=1))
