@@ -1,4 +1,4 @@
-"""ONNX export: ``to_onnx(net, path)`` for layered networks and feed-forward graphs.
+"""ONNX export: ``to_onnx(net, path)`` for layered networks and graph networks (one step).
 
 A layered :class:`~gone.Network` becomes one input ``input`` of shape
 ``(batch, n_in)`` or ``(batch, C, H, W)`` and one output ``output``
@@ -37,7 +37,7 @@ __all__ = ["to_onnx"]
 
 
 def to_onnx(net, path=None):
-    """Export ``net`` (a Network or feed-forward GraphNetwork) as an ONNX ModelProto.
+    """Export ``net`` (a Network, or a GraphNetwork as one step) as an ONNX ModelProto.
 
     With ``path`` the model is also written there atomically. The model passes
     ``onnx.checker.check_model(full_check=True)``. Needs the ``onnx`` extra.
