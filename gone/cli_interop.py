@@ -64,9 +64,10 @@ def cmd_export(args) -> int:
     _check_target(args.target)
     net = _load_any(args.source)
     model = to_onnx(net, args.target)
+    ins = ", ".join(f"{v.name} {_shape(v)}" for v in model.graph.input)
+    outs = ", ".join(f"{v.name} {_shape(v)}" for v in model.graph.output)
     print(f"wrote {args.target}: ONNX opset {model.opset_import[0].version}, "
-          f"{len(model.graph.node)} nodes, input {_shape(model.graph.input[0])} -> "
-          f"output {_shape(model.graph.output[0])}")
+          f"{len(model.graph.node)} nodes, {ins} -> {outs}")
     return EXIT_OK
 
 
