@@ -125,6 +125,11 @@ class Cluster:
     def kill(self, role: str) -> int:
         return kill_marked(f"{self.tag}-{role}")
 
+    def logs(self, pattern: str) -> str:
+        """The tail of the cluster's log files matching ``pattern``, for failure messages."""
+        files = sorted(Path(self.temp).glob(f"session_*/logs/{pattern}"))
+        return "".join(f"\n--- {f.name}\n{f.read_text(errors='replace')[-3000:]}" for f in files)
+
     def stop(self) -> None:
         for role in ("worker", "head"):
             self.kill(role)
@@ -203,6 +208,44 @@ def test_work_spreads_over_both_nodes_with_serial_results(cluster):
     assert np.array_equal(got, want)  # bit for bit
 
 
+def test_a_healthy_run_logs_no_loss(cluster, caplog):
+    # The warning above is about a death, not noise: a healthy run logs no loss.
+    backend = RayBackend(address=cluster.address, chunk_size=4)
+    with caplog.at_level(logging.WARNING, logger="gone.evolution"):
+        backend.map(slow_fitness(0.0), template(), genomes(8), seed=1)
+    backend.close()
+    assert "lost" not in caplog.text
+
+
+def gone_evolve(cluster, *extra, tmp_path):
+    history = tmp_path / f"h{uuid.uuid4().hex[:6]}.json"
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": cluster.env["RAY_AUTH_TOKEN"],
+           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    result = subprocess.run([GONE, "evolve", "xor", "--population", "16", "--generations", "3",
+                             "--seed", "4", "--quiet", "--history", str(history), *extra],
+                            env=env, capture_output=True, text=True, timeout=150, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr + cluster.logs("ray_client_server*.err")
+    return [{k: row[k] for k in ("generation", "best", "mean", "min", "failed")}
+            for row in json.loads(history.read_text())]
+
+
+@pytest.mark.parametrize("scheme", ["address", "ray_client"])
+def test_gone_evolve_on_the_cluster_matches_the_process_backend(cluster, tmp_path, scheme):
+    address = cluster.address if scheme == "address" else cluster.client
+    on_cluster = gone_evolve(cluster, "--backend", "ray", "--address", address, tmp_path=tmp_path)
+    # per-network fitness, like the cluster's (serial runs XOR vectorised, another summation)
+    local = gone_evolve(cluster, "--backend", "process", "--workers", "1", tmp_path=tmp_path)
+    assert on_cluster == local and len(local) == 3
+
+
+def test_address_without_ray_backend_is_a_usage_error(tmp_path):
+    result = subprocess.run([GONE, "evolve", "xor", "--address", "127.0.0.1:1", "--quiet"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--address" in result.stderr and "Traceback" not in result.stderr
+
+
+# Last: it takes the worker node away from the tests that would follow.
 def test_killing_the_worker_node_loses_no_generation(cluster, tmp_path, caplog):
     log_dir = tmp_path / "evals"
     log_dir.mkdir()
@@ -228,40 +271,3 @@ def test_killing_the_worker_node_loses_no_generation(cluster, tmp_path, caplog):
     assert np.array_equal(result["scores"], want)  # every individual scored, as serial
     lost = [r.getMessage() for r in caplog.records if "lost with a worker or node" in r.message]
     assert lost and "re-running them on the nodes that remain" in lost[0], caplog.text
-
-
-def test_a_healthy_run_logs_no_loss(cluster, caplog):
-    # The warning above is about a death, not noise: a healthy run logs no loss.
-    backend = RayBackend(address=cluster.address, chunk_size=4)
-    with caplog.at_level(logging.WARNING, logger="gone.evolution"):
-        backend.map(slow_fitness(0.0), template(), genomes(8), seed=1)
-    backend.close()
-    assert "lost" not in caplog.text
-
-
-def gone_evolve(cluster, *extra, tmp_path):
-    history = tmp_path / f"h{uuid.uuid4().hex[:6]}.json"
-    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": cluster.env["RAY_AUTH_TOKEN"],
-           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
-    result = subprocess.run([GONE, "evolve", "xor", "--population", "16", "--generations", "3",
-                             "--seed", "4", "--quiet", "--history", str(history), *extra],
-                            env=env, capture_output=True, text=True, timeout=150, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    return [{k: row[k] for k in ("generation", "best", "mean", "min", "failed")}
-            for row in json.loads(history.read_text())]
-
-
-@pytest.mark.parametrize("scheme", ["address", "ray_client"])
-def test_gone_evolve_on_the_cluster_matches_the_process_backend(cluster, tmp_path, scheme):
-    address = cluster.address if scheme == "address" else cluster.client
-    on_cluster = gone_evolve(cluster, "--backend", "ray", "--address", address, tmp_path=tmp_path)
-    # per-network fitness, like the cluster's (serial runs XOR vectorised, another summation)
-    local = gone_evolve(cluster, "--backend", "process", "--workers", "1", tmp_path=tmp_path)
-    assert on_cluster == local and len(local) == 3
-
-
-def test_address_without_ray_backend_is_a_usage_error(tmp_path):
-    result = subprocess.run([GONE, "evolve", "xor", "--address", "127.0.0.1:1", "--quiet"],
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert result.returncode == 2
-    assert "--address" in result.stderr and "Traceback" not in result.stderr
