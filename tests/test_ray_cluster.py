@@ -208,6 +208,7 @@ def test_work_spreads_over_both_nodes_with_serial_results(cluster):
     assert np.array_equal(got, want)  # bit for bit
 
 
+@pytest.mark.filterwarnings("ignore::gone.PerformanceWarning")  # a free fitness, on purpose
 def test_a_healthy_run_logs_no_loss(cluster, caplog):
     # The warning above is about a death, not noise: a healthy run logs no loss.
     backend = RayBackend(address=cluster.address, chunk_size=4)
