@@ -40,6 +40,10 @@ class GraphError(GoneError, ValueError):
     """An invalid graph config; the message names the neuron and the field."""
 
 
+class WriteError(GoneError, OSError):
+    """A file cannot be written: ``cannot write PATH: reason`` (an OSError too, for old callers)."""
+
+
 class DependencyMissing(GoneError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 

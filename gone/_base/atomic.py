@@ -19,7 +19,7 @@ import stat
 import time
 from pathlib import Path
 
-from ..errors import GoneError
+from ..errors import WriteError
 
 try:
     import fcntl
@@ -28,10 +28,6 @@ except ImportError:  # pragma: no cover - Windows: leftovers are only removed by
 
 #: A leftover temporary is removed only when older than this (seconds).
 STALE_AFTER = 5.0
-
-
-class WriteError(GoneError, OSError):
-    """A file cannot be written: ``cannot write PATH: reason``."""
 
 
 def write_bytes(path, data: bytes) -> None:

@@ -14,6 +14,7 @@ from typing import Callable
 from ..errors import ConfigError
 
 _WRITERS: dict[type, Callable] = {}
+_EXPORTERS: dict[str, Callable] = {}
 
 
 def register_writer(cls: type, write: Callable) -> None:
@@ -33,3 +34,16 @@ def writer_for(obj) -> Callable:
 def save(obj, path) -> None:
     """Write ``obj`` to ``path`` with its class's writer (atomic, like every gone save)."""
     writer_for(obj)(obj, path)
+
+
+def register_exporter(name: str, export: Callable) -> None:
+    """Make ``export(obj, *args)`` what ``net.to_<name>(...)`` calls (the interop layer does,
+    for ``onnx`` and ``torch``)."""
+    _EXPORTERS[name] = export
+
+
+def export(name: str, obj, *args):
+    """``obj`` converted for another tool by the exporter registered as ``name``."""
+    if name not in _EXPORTERS:
+        raise ConfigError(f"no {name} exporter is installed (import gone)")
+    return _EXPORTERS[name](obj, *args)

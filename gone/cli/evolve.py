@@ -83,6 +83,8 @@ def add_parser(sub) -> None:
     p.add_argument("--backend", choices=["serial", "process", "ray"],
                    help="serial runs the whole population vectorised")
     p.add_argument("--workers", type=positive_int, help="processes or Ray workers")
+    p.add_argument("--address", metavar="HOST:PORT", help="with --backend ray: join the running "
+                   "Ray cluster at HOST:PORT (from `ray start --head`) or ray://HOST:PORT")
     p.add_argument("--checkpoint", metavar="FILE", type=output_file(".gone"), help="save the run here (resumable)")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="N")
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint "
@@ -210,7 +212,19 @@ def _callbacks(s: dict, task) -> list:
     return cbs + task.callbacks(s)
 
 
-def _run(pop, s: dict, task, checkpoint):
+def _ray_cluster(args, s: dict):
+    """A RayBackend joined to ``--address`` (kept out of the run settings: where a run
+    is computed is not part of it), or None."""
+    if not getattr(args, "address", None):
+        return None
+    if s["backend"] != "ray":
+        raise ConfigError("--address is the Ray cluster to join: use it with --backend ray")
+    from ..evolution.backends import RayBackend
+
+    return RayBackend(address=args.address, workers=s.get("workers"))
+
+
+def _run(pop, s: dict, task, checkpoint, cluster=None):
     """Evolve for the generations the settings have left; the result."""
     from ..evolution import EvolutionResult
 
@@ -219,8 +233,8 @@ def _run(pop, s: dict, task, checkpoint):
         reason = "generations" if remaining <= 0 else "target"
         return EvolutionResult(pop.best, pop.best_fitness, pop.generation, reason, pop.history)
     options = dict(target=target, max_time=s.get("max_time"),
-                   stagnation=s.get("stagnation"), backend=s["backend"], workers=s.get("workers"),
-                   callbacks=_callbacks(s, task), progress=not s.get("quiet"),
+                   stagnation=s.get("stagnation"), backend=cluster or s["backend"],
+                   workers=s.get("workers"), callbacks=_callbacks(s, task), progress=not s.get("quiet"),
                    checkpoint=checkpoint, checkpoint_every=s["checkpoint_every"],
                    handle_signals=True)
     if s.get("watch"):
@@ -244,7 +258,12 @@ def cmd_evolve(args) -> int:
     if args.resume and s["generations"] <= pop.generation:
         print(f"gone: {args.resume} already holds {pop.generation} generations; pass "
               f"--generations N with N > {pop.generation} to run more", file=sys.stderr)
-    result = _run(pop, s, task, checkpoint)
+    cluster = _ray_cluster(args, s)
+    try:
+        result = _run(pop, s, task, checkpoint, cluster)
+    finally:
+        if cluster is not None:
+            cluster.close()
     best = result.best
     print(f"stopped after generation {pop.generation} ({result.stop_reason}); "
           f"best fitness {result.best_fitness:.6g} (generation {best.metadata['generation']}), "

@@ -17,11 +17,11 @@ import warnings
 
 from .. import __version__
 from ..errors import GoneError
-from . import completion, evolve, graph, info, play, predict, serve, train
+from . import completion, evolve, graph, info, interop, play, predict, serve, train
 from .args import ExitCode, Parser, Terminated
 
 #: The commands in the order ``gone --help`` lists them.
-COMMANDS = (info, predict, train, evolve, play, serve, graph, completion)
+COMMANDS = (info, predict, train, evolve, play, serve, graph, interop, completion)
 
 
 def build_parser() -> Parser:

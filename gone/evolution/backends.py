@@ -312,22 +312,38 @@ class ProcessBackend(_Distributed):
         return done, dead
 
 
+def _ray_chunk_task(*args) -> tuple:
+    """``_chunk_task`` on a Ray worker; also returns the id of the node that ran it."""
+    import ray
+
+    return _chunk_task(*args), ray.get_runtime_context().get_node_id()
+
+
 class RayBackend(_Distributed):
     """Ray tasks, one per chunk; connects (or starts a local Ray) on first use.
 
-    ``address=None`` starts a local instance unless Ray is already initialised.
-    Ray pickles ``fitness`` with cloudpickle, so lambdas work here.
+    ``address=None`` starts a local instance unless Ray is already initialised;
+    ``"HOST:PORT"`` joins a running cluster (``ray start --head`` and
+    ``ray start --address=HOST:PORT`` on every other machine), and
+    ``"ray://HOST:PORT"`` connects through the Ray client server. Ray pickles
+    ``fitness`` with cloudpickle (lambdas work); what it imports must be
+    importable on every node. ``evaluations_per_node`` counts the individuals
+    each node scored. Chunks lost with a dying worker or node are logged and
+    re-run one individual each on the nodes that remain.
     """
 
     name = "ray"
 
     def __init__(self, address: str | None = None, workers: int | None = None,
                  chunk_size: int | None = None):
+        if address is not None and (not isinstance(address, str) or not address.strip()):
+            raise ConfigError(f"address must be 'HOST:PORT' or 'ray://HOST:PORT', got {address!r}")
         self.address = address
         self.workers = _positive(workers, "workers")
         self.chunk_size = _positive(chunk_size, "chunk_size")
         self._ray = self._remote = self._ref = self._key = None
         self._owns_ray = False
+        self.evaluations_per_node: dict[str, int] = {}
 
     def _connect(self):
         if self._ray is None or not self._ray.is_initialized():
@@ -338,14 +354,21 @@ class RayBackend(_Distributed):
                     options.update(include_dashboard=False, log_to_driver=False)
                     if self.workers:
                         options["num_cpus"] = self.workers
-                ray.init(**options)
+                try:
+                    ray.init(**options)
+                except (ConnectionError, RuntimeError, ValueError) as exc:
+                    raise ConfigError(f"cannot start or join Ray ({self.address or 'local'}): "
+                                      f"{exc}") from None
                 self._owns_ray = True
             # Ray retries crashed tasks itself by default; we retry per individual instead.
-            self._remote = ray.remote(max_retries=0)(_chunk_task)
+            self._remote = ray.remote(max_retries=0)(_ray_chunk_task)
             self._ray, self._ref, self._key = ray, None, None
         return self._ray
 
     def close(self) -> None:
+        if self.evaluations_per_node:
+            logger.info("ray: evaluations per node: %s", ", ".join(
+                f"{node[:8]} {n}" for node, n in sorted(self.evaluations_per_node.items())))
         if self._ray is not None and self._owns_ray:
             self._ray.shutdown()
         self._ray = self._remote = self._ref = self._key = None
@@ -364,21 +387,32 @@ class RayBackend(_Distributed):
             raise ConfigError(f"the ray backend cannot serialise fitness {fitness!r}: {exc}"
                               ) from exc
 
-    def _run(self, ranges, args) -> tuple[list, list]:
+    def _run(self, ranges, args, retry: bool = False) -> tuple[list, list]:
         """Results of the ranges that finished, and the ranges whose worker died."""
         refs = [self._remote.remote(*args(a, b)) for a, b in ranges]
-        done, lost = [], []
+        done, lost, reasons = [], [], set()
         for span, ref in zip(ranges, refs):
             try:
-                done.append(self._ray.get(ref))
+                result, node = self._ray.get(ref)
             except self._ray.exceptions.RayTaskError:
                 raise  # _chunk_task itself failed: a bug or a config error, not a crash
-            except self._ray.exceptions.RayError:
+            except self._ray.exceptions.RayError as exc:
                 lost.append(span)
+                reasons.add(type(exc).__name__)
+                continue
+            done.append(result)
+            self.evaluations_per_node[node] = self.evaluations_per_node.get(node, 0) + len(
+                result[1])
+        if lost:
+            n = sum(b - a for a, b in lost)
+            then = "they score NaN" if retry else "re-running them on the nodes that remain"
+            logger.warning("ray: %d individuals lost with a worker or node that died (%s); %s",
+                           n, ", ".join(sorted(reasons)), then)
         return done, lost
 
-    # Ray isolates crashes, so the retries (one individual each) can run together.
-    _retry = _run
+    def _retry(self, ranges, args) -> tuple[list, list]:
+        # Ray isolates crashes, so the retries (one individual each) can run together.
+        return self._run(ranges, args, retry=True)
 
 
 def _positive(value, what: str):

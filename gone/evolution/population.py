@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._base.rng import make_rng, rng_from_state
+from .._base import persistence
 from ..errors import ConfigError, ShapeError
 from . import selection as _sel
 from .es import ES  # noqa: F401 - registers "es"
@@ -32,14 +33,6 @@ from .strategy import State, get_strategy
 #: Columns of every generation's statistics, in this order (``history`` rows).
 STATS = ("generation", "best", "mean", "min", "std", "failed", "best_ever",
          "evaluations", "seconds", "evals_per_s")
-
-_SAVER = []  # the format layer's save function, registered by gone.format.population
-
-
-def register_saver(save) -> None:
-    """How :meth:`Population.save` writes files: ``save(pop, path)`` (the format layer's)."""
-    _SAVER[:] = [save]
-
 
 def generation_stats(generation: int, fitness: np.ndarray, best_ever: float,
                      evaluations: int, seconds: float) -> dict:
@@ -235,9 +228,7 @@ class Population:
 
         The same as ``gone.save(pop, path)``; the hybrid's data arrays are not saved.
         """
-        if not _SAVER:
-            raise ConfigError("no population file writer is registered; import gone.format")
-        _SAVER[0](self, path)
+        persistence.save(self, path)
 
     def __repr__(self) -> str:
         return (f"Population(size={self.size}, network={self.template.sizes}, "

@@ -23,7 +23,8 @@ from .._base import atomic as _atomic
 from .._proto import gone_pb2 as pb
 from ..errors import GoneFormatError, GraphError
 from ..graph.convert import to_network  # noqa: F401 - kept for gone.graph_io users
-from ..graph.network import GraphNetwork, json_object, register_saver
+from .._base import persistence
+from ..graph.network import GraphNetwork, json_object
 from . import network as _io
 
 from_network = GraphNetwork.from_network  # kept for gone.graph_io users
@@ -118,12 +119,23 @@ def loads(data: bytes, source: str = "<bytes>") -> GraphNetwork:
 
 # --- files ----------------------------------------------------------------------
 
-def _is_json(path: Path, data: bytes) -> bool:
+def is_json(path: Path, data: bytes) -> bool:
     """By extension; without a known one (e.g. ``/dev/fd/63``), by content."""
     suffix = path.suffix.lower()
     if suffix in (".json", ".gone"):
         return suffix == ".json"
     return data.lstrip()[:1] == b"{"
+
+
+def from_file_bytes(data: bytes, source: str) -> GraphNetwork:
+    """A graph from a file's bytes: JSON or ``.gone`` (a layered network becomes its graph)."""
+    if is_json(Path(source), data):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise GraphError(f"{source}: not UTF-8 text: {exc}") from None
+        return from_json(text, source)
+    return loads(data, source)
 
 
 def load(path) -> GraphNetwork:
@@ -135,13 +147,7 @@ def load(path) -> GraphNetwork:
         data = _io.read_bytes(path)
     except MemoryError:
         raise GoneFormatError(f"{path}: too large to read into memory") from None
-    if _is_json(Path(path), data):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise GraphError(f"{path}: not UTF-8 text: {exc}") from None
-        return from_json(text, str(path))
-    return loads(data, str(path))
+    return from_file_bytes(data, str(path))
 
 
 def save(graph: GraphNetwork, path) -> None:
@@ -149,7 +155,7 @@ def save(graph: GraphNetwork, path) -> None:
 
     Refuses a graph with a non-finite weight or bias (:class:`GraphError`), which
     no loader would accept back; an unwritable path is a
-    :class:`~gone._base.atomic.WriteError` naming ``path``.
+    :class:`~gone.errors.WriteError` naming ``path``.
     """
     bad = np.flatnonzero(~np.isfinite(graph.genome()))
     if bad.size:
@@ -163,4 +169,4 @@ def save(graph: GraphNetwork, path) -> None:
     _atomic.write_bytes(path, data)  # a WriteError (a GoneError) names ``path``
 
 
-register_saver(save)
+persistence.register_writer(GraphNetwork, save)

@@ -25,7 +25,8 @@ from . import layers as _layers
 from ..nn import losses as _losses
 from ..nn import optimizers as _optim
 from ..nn.layers.base import build_layer
-from ..nn.network import Network, register_saver
+from .._base import persistence
+from ..nn.network import Network
 from .._proto import gone_pb2 as pb
 from ..errors import ConfigError, GoneError, GoneFormatError, ShapeError
 
@@ -351,7 +352,7 @@ def load(path):
     return loads(read_bytes(path), str(path))
 
 
-register_saver(save)  # what Network.save calls: the core never imports this layer
+persistence.register_writer(Network, save)  # what Network.save calls: the core never imports this layer
 
 
 def load_file(path):

@@ -30,6 +30,7 @@ import numpy as np
 
 from .._base import atomic as _atomic
 from .._base.rng import rng_from_json, state_to_json
+from .._base import persistence
 from ..errors import ConfigError, GoneError, GoneFormatError
 from ..evolution import hybrid as _hybrid
 from ..evolution import population as _population
@@ -99,7 +100,7 @@ def save_population(pop, path) -> None:
     _atomic.write_bytes(path, _io.seal(to_message(pop).SerializeToString()))
 
 
-_population.register_saver(save_population)
+persistence.register_writer(_population.Population, save_population)
 
 
 def is_population(path) -> bool:

@@ -45,26 +45,16 @@ from numbers import Real
 import numpy as np
 
 from .._base.rng import make_rng
+from .._base import persistence
 from ..errors import ConfigError, GoneError, GraphError, InputError, ShapeError
 from . import convert as _convert
 from .config import json_object, parse, suggest
 from .plan import Plan, levels
 
-__all__ = ["GraphNetwork", "json_object", "register_saver", "suggest"]
+__all__ = ["GraphNetwork", "json_object", "suggest"]
 
-_saver = None
 _MOVED = {"crossover": "(a, b, rng, p=0.5)", "add_connection": "(graph, rng, std=1.0)",
           "remove_connection": "(graph, rng)", "add_neuron": "(graph, rng, activation)"}
-
-
-def register_saver(fn) -> None:
-    """Install ``fn(graph, path)`` as what :meth:`GraphNetwork.save` calls.
-
-    The format layer (:mod:`gone.format.graph`) registers its ``save`` when it
-    is imported (``import gone`` does), so graphs know nothing of files.
-    """
-    global _saver
-    _saver = fn
 
 
 class GraphNetwork:
@@ -307,9 +297,7 @@ class GraphNetwork:
     # --- files (the format layer registers the writer) ------------------------------
     def save(self, path) -> None:
         """Write ``.json`` or ``.gone`` (by extension) atomically (:func:`gone.save_graph`)."""
-        if _saver is None:
-            raise GoneError("no graph writer registered: import gone (gone.format.graph)")
-        _saver(self, path)
+        persistence.save(self, path)
 
     def __getattr__(self, name: str):
         # The topology edits were methods once; say where they went.

@@ -29,6 +29,7 @@ import numpy as np
 from . import losses as _losses
 from . import training as _training
 from . import translate as _translate
+from .._base import persistence
 from ..errors import ConfigError, InputError, ShapeError
 from . import arrays as _arrays
 from . import genome as _genome
@@ -37,16 +38,6 @@ from .layers.pool import as_images, input_shape
 from .._base.rng import make_rng
 
 _IDENTITY = Layer.activation
-# Writers of .gone files, installed by gone.format at import (the core never imports
-# the format layer): Network.save calls the last one registered.
-_SAVERS: list = []
-
-
-def register_saver(save) -> None:
-    """Install ``save(net, path)`` as what :meth:`Network.save` calls (the format layer does)."""
-    _SAVERS.append(save)
-
-
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
@@ -413,11 +404,17 @@ class Network:
 
     # --- files ------------------------------------------------------------
     def save(self, path) -> None:
-        """Write a ``.gone`` file atomically (the same as ``gone.save(net, path)``)."""
-        if not _SAVERS:
-            raise ConfigError("no .gone writer is installed; import gone and use "
-                              "gone.save(net, path)")
-        _SAVERS[-1](self, path)
+        """Write a ``.gone`` file atomically (the same as ``gone.save(net, path)``; the
+        format layer registers the writer, so the core never imports it)."""
+        persistence.save(self, path)
+
+    def to_onnx(self, path=None):
+        """Export as ONNX (see :func:`gone.interop.to_onnx`); needs the ``onnx`` extra."""
+        return persistence.export("onnx", self, path)
+
+    def to_torch(self):
+        """A ``torch.nn.Sequential`` copy (see :func:`gone.interop.to_torch`); needs ``torch``."""
+        return persistence.export("torch", self)
 
     def summary(self) -> str:
         inputs = f"input {self.input_shape}  " if self.input_shape else ""
