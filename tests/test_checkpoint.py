@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import gone
+from gone.format import network as gio
 from gone.format import population as checkpoint
 from gone.format.network import seal
 
@@ -118,10 +119,12 @@ def test_checkpoint_option_writes_a_resumable_file(tmp_path):
     assert back.generation == 7 and np.array_equal(back.genomes, pop.genomes)
 
 
-def test_gone_load_of_a_population_file_is_the_best_network(tmp_path):
+def test_gone_load_of_a_population_file_is_the_population_and_its_network_the_best(tmp_path):
     pop = evolved("ga")
-    pop.save(tmp_path / "pop.gone")
-    net = gone.load(tmp_path / "pop.gone")
+    gone.save(pop, tmp_path / "pop.gone")
+    back = gone.load(tmp_path / "pop.gone")           # dispatches on the file's own message
+    assert isinstance(back, gone.Population) and np.array_equal(back.genomes, pop.genomes)
+    net = gio.load(tmp_path / "pop.gone")             # the network reader (gone predict, Go)
     assert isinstance(net, gone.Network)
     assert np.array_equal(net.genome(), pop.best.genome())
     assert net.metadata["fitness"] == pop.best_fitness
