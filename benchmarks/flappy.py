@@ -40,7 +40,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _common import blas_name, git_revision  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone

@@ -35,7 +35,6 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
-
 from _common import blas_name, git_revision  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone  # noqa: E402

@@ -68,7 +68,7 @@ def neat_config(text: str):
 def xor_gone(seed: int) -> tuple[bool, int, float]:
     t0 = time.perf_counter()
     pop = NeatPopulation(xor_config(), seed=seed)
-    result = pop.run(XorFitness(), generations=300)
+    pop.run(XorFitness(), generations=300)
     return pop.solved, pop.history[-1]["generation"] + 1, time.perf_counter() - t0
 
 

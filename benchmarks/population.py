@@ -31,7 +31,6 @@ import tempfile
 import time
 
 import numpy as np
-
 from _common import git_revision  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone

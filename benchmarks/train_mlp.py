@@ -38,7 +38,6 @@ import traceback
 from dataclasses import dataclass
 
 import numpy as np
-
 from _common import blas_name, git_revision  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone

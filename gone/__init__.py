@@ -15,11 +15,30 @@ in the layered packages (``gone.nn``, ``gone.evolution``, ``gone.graph``,
 from . import datasets, format, interop, models, neat
 from ._base.rng import make_rng
 from ._version import __version__
-from .errors import (ConfigError, DatasetError, DependencyMissing, DivergenceError, GoneError,
-                     GoneFormatError, GraphError, InputError, PerformanceWarning, ShapeError,
-                     WriteError)
-from .evolution import (ES, GA, Baldwinian, EvolutionCallback, GaussianMutation, Lamarckian,
-                        Population, StackedNetworks, vectorized)
+from .errors import (
+                     ConfigError,
+                     DatasetError,
+                     DependencyMissing,
+                     DivergenceError,
+                     GoneError,
+                     GoneFormatError,
+                     GraphError,
+                     InputError,
+                     PerformanceWarning,
+                     ShapeError,
+                     WriteError,
+)
+from .evolution import (
+                     ES,
+                     GA,
+                     Baldwinian,
+                     EvolutionCallback,
+                     GaussianMutation,
+                     Lamarckian,
+                     Population,
+                     StackedNetworks,
+                     vectorized,
+)
 from .format import load, save
 from .format.graph import load as load_graph
 from .format.graph import save as save_graph

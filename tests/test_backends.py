@@ -10,8 +10,7 @@ import pytest
 
 import gone
 from gone.errors import ConfigError, PerformanceWarning
-from gone.evolution.backends import (ProcessBackend, RayBackend, SerialBackend, evaluate,
-                                     get_backend)
+from gone.evolution.backends import ProcessBackend, RayBackend, SerialBackend, evaluate, get_backend
 
 # Fitness functions live at module level: spawned workers import this module by name.
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -19,7 +19,6 @@ import time
 import numpy as np
 import pytest
 
-import gone
 from gone.datasets import images
 
 pytest.importorskip("sklearn")
@@ -29,8 +28,9 @@ try:
 except ImportError:
     sync_api = None
 
-from gone.web.app import create_app  # noqa: E402
 from test_images import digit_sets, train  # noqa: E402
+
+from gone.web.app import create_app  # noqa: E402
 
 CANDIDATES = ([os.environ["GONE_CHROMIUM"]] if os.environ.get("GONE_CHROMIUM")
               else ["/usr/bin/chromium", shutil.which("chromium")])

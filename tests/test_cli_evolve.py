@@ -144,18 +144,18 @@ def test_resume_after_sigkill_is_bit_identical(tmp_path):
     assert a.evaluations == b.evaluations == 300 * 10000
 
 
-def test_sigterm_writes_the_checkpoint_and_exits_130(tmp_path):
+def test_sigterm_writes_the_checkpoint_and_exits_143(tmp_path):
     proc = start("t.gone", tmp_path)
     try:
         wait_for_generation(proc, tmp_path / "t.gone", 5)
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 130
+        assert proc.wait(timeout=60) == 143
         stderr = proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert "terminated" in stderr and "Traceback" not in stderr
     pop = gone.load_population(tmp_path / "t.gone")
     assert 5 <= pop.generation < 300 and len(pop.history) == pop.generation
     resumed = run("evolve", "--resume", "t.gone", cwd=tmp_path, timeout=300)

@@ -1,7 +1,6 @@
 """`gone train table`: an MLP on a user's own table, saved to take the raw columns."""
 
 import numpy as np
-import pytest
 
 import gone
 from gone.cli import main

@@ -9,6 +9,7 @@ from gone.cli import main as _main
 from gone.cli.train import _settings
 from gone.models import plot_curve, recipe
 
+
 def main(argv) -> int:
     """The exit code of ``gone ARGV`` run in this process (argparse exits with SystemExit)."""
     try:

@@ -15,13 +15,13 @@ import pytest
 if importlib.util.find_spec("gone_games") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import gone  # noqa: E402
 import gone_games  # noqa: E402
 from gone_games.flappy import rules as R  # noqa: E402
 from gone_games.flappy.evolve import default_brain, evaluate_champion, evolve, make_fitness  # noqa: E402
-from gone_games.flappy.fitness import (HELD_OUT_BASE, FlappyFitness, play, play_generation,  # noqa: E402
-                                  play_network)
+from gone_games.flappy.fitness import HELD_OUT_BASE, FlappyFitness, play, play_generation, play_network  # noqa: E402
 from gone_games.flappy.sim import FlockSim, Game  # noqa: E402
+
+import gone  # noqa: E402
 
 F32 = np.float32
 

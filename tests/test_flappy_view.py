@@ -13,11 +13,12 @@ import pytest
 if importlib.util.find_spec("gone_games") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import gone  # noqa: E402
 from gone_games.flappy import rules as R  # noqa: E402
 from gone_games.flappy.evolve import default_brain, make_population  # noqa: E402
 from gone_games.flappy.fitness import FlappyFitness  # noqa: E402
 from gone_games.flappy.sim import Game, Snapshot  # noqa: E402
+
+import gone  # noqa: E402
 
 
 @pytest.fixture
@@ -203,11 +204,10 @@ def test_a_fitness_target_stops_a_watched_run(pygame):
 
 # --- Gymnasium rendering ------------------------------------------------------------------
 def test_env_rgb_array_draws_the_bird_and_passes_the_checker(pygame):
-    gymnasium = pytest.importorskip("gymnasium", reason="games extra not installed")
-    from gymnasium.utils.env_checker import check_env
-
+    pytest.importorskip("gymnasium", reason="games extra not installed")
     from gone_games.flappy import view
     from gone_games.flappy.env import FlappyBirdEnv
+    from gymnasium.utils.env_checker import check_env
 
     env = FlappyBirdEnv(render_mode="rgb_array")
     env.reset(seed=0)

@@ -14,8 +14,8 @@ import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 import gone
-from gone.format import network as gio
 from gone._proto.gone_pb2 import NeuralNetwork
+from gone.format import network as gio
 
 # --- a protobuf wire encoder, just enough for the Go schema -------------------
 

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gone
-from gone.format import network as gio
 from gone._proto.gone_pb2 import Layer, Matrix, NeuralNetwork
+from gone.format import network as gio
 
 # Non-default settings for every parametrised activation, so a round trip
 # that dropped them would change the predictions.

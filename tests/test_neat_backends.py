@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
+from neat_configs import XOR
 
 from gone.neat import read_config
 from gone.neat.backend import NeatTemplate
 from gone.neat.population import NeatPopulation
 from gone.neat.tasks import XorFitness
-
-from neat_configs import XOR
 
 
 class NoisyXor:

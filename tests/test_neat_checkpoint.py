@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
+from neat_configs import XOR
 
 from gone.errors import GoneFormatError
-from gone.neat import read_config
 from gone.format.neat import load_population, save_champion
+from gone.neat import read_config
 from gone.neat.population import NeatPopulation
 from gone.neat.tasks import XorFitness
-
-from neat_configs import XOR
 
 
 def _config():
@@ -67,7 +66,6 @@ def test_checkpoint_every_generation_then_kill(tmp_path):
 
 
 def test_champion_file_is_a_graph_with_neat_facts(tmp_path):
-    import gone
     from gone.format import graph as graph_io
     from gone.format.network import decode, read_bytes
 

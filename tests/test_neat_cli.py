@@ -1,7 +1,7 @@
 """`gone evolve ... --strategy neat`: XOR, CartPole, flappy, configs, champions, checkpoints."""
 
-import re
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -9,11 +9,10 @@ import time
 
 import numpy as np
 import pytest
+from neat_configs import XOR
 
 from gone.format import graph as graph_io
 from gone.format.neat import load_population
-
-from neat_configs import XOR
 
 GONE = [sys.executable, "-m", "gone"]
 
@@ -56,7 +55,7 @@ def test_ga_flags_are_refused_with_neat(tmp_path):
 
 def test_sigkill_then_resume_gives_the_same_run(tmp_path):
     """Killed mid-run, resumed from its checkpoint: the same generations as a run never stopped."""
-    args = ["evolve", "xor", "--strategy", "neat", "--population", "60", "--target", "none", 
+    args = ["evolve", "xor", "--strategy", "neat", "--population", "60", "--target", "none",
             "--generations", "40", "--seed", "2", "--checkpoint-every", "1", "--quiet"]
     full = run(*args, "--checkpoint", "full.gone", cwd=tmp_path)
     assert full.returncode == 0, full.stderr

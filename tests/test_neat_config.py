@@ -1,13 +1,11 @@
 """neat-python INI configs read unchanged; unknown keys are errors with the line number."""
 
-import numpy as np
 import pytest
+from neat_configs import CTRNN, PENDULUM, XOR
 
 from gone.errors import ConfigError
 from gone.neat import read_config
 from gone.neat.config import GONE_KEYS, IGNORED_KEYS
-
-from neat_configs import CTRNN, PENDULUM, XOR
 
 
 def test_xor_example_config():

@@ -1,18 +1,16 @@
 """Drawing a genome: SVG by hand, PNG through matplotlib."""
 
-import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from neat_configs import XOR
 
 from gone.errors import ConfigError
 from gone.neat import read_config
 from gone.neat.draw import draw, layout, to_svg
 from gone.neat.population import NeatPopulation
 from gone.neat.tasks import XorFitness
-
-from neat_configs import XOR
 
 
 @pytest.fixture(scope="module")

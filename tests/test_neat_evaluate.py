@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 
-from gone.neat import GenomeConfig, Innovations, new_genome
-from gone.neat import mutation
+from gone.errors import GraphError
+from gone.neat import GenomeConfig, Innovations, mutation, new_genome
 from gone.neat.activations import gone_activation, scale
 from gone.neat.compile import compile_population, to_graph
 from gone.neat.evaluate import step
 from gone.neat.genome import ACT_NAMES, AGG_NAMES
-from gone.errors import GraphError
 
 ACTS = ("sigmoid", "tanh", "relu", "identity", "gauss", "sin", "abs", "clamped", "hat", "lelu")
 
@@ -94,7 +93,6 @@ def test_tensorised_aggregations_equal_reference(seed):
 
 
 def test_graph_refuses_non_sum_aggregation():
-    config = _config(True, aggs=("product",))
     g = grown(1, GenomeConfig(num_inputs=3, num_outputs=2, aggregation_default="product",
                               aggregation_options=("product",)), 0, steps=0)[0]
     with pytest.raises(GraphError, match="product"):

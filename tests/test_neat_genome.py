@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from gone.neat import GenomeConfig, Innovations, crossover, distance, new_genome
+from gone.neat import GenomeConfig, Innovations, crossover, distance, mutation, new_genome
 from gone.neat.genome import ACT_NAMES, AGG_NAMES, Genome
-from gone.neat import mutation
 
 
 def _genome(key, nodes, conns, bias=None, fitness=0.0):
@@ -90,7 +89,8 @@ def test_add_connection_feed_forward_never_makes_cycles(rng):
     assert not any(s == d for s, d in edges)
     for s, d in edges:
         others = [e for e in edges if e != (s, d)]
-        src = np.array([e[0] for e in others]); dst = np.array([e[1] for e in others])
+        src = np.array([e[0] for e in others])
+        dst = np.array([e[1] for e in others])
         assert not mutation.creates_cycle(src, dst, s, d)
     assert not any(0 <= s < 2 and 0 <= d < 2 for s, d in edges)
 
@@ -139,7 +139,8 @@ def test_crossover_aligned_by_innovation():
         child = crossover(p2, p1, 99, np.random.default_rng(seed))
         assert child.innov.tolist() == [0, 1, 3] and child.nodes.tolist() == [0, 1]
         assert child.weight[2] == 3.0 and child.bias[1] == 0.2   # p1-only genes from p1
-        seen[0].add(child.weight[0]); seen[1].add(child.weight[1])
+        seen[0].add(child.weight[0])
+        seen[1].add(child.weight[1])
         assert child.key == 99 and np.isnan(child.fitness)
     assert seen[0] == {1.0, -1.0} and seen[1] == {2.0, -2.0}
     # on equal fitness the second parent is the fitter one (neat-python)

@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
+from neat_configs import XOR
 
 from gone.neat import GenomeConfig, Innovations, NeatConfig, new_genome, read_config
 from gone.neat.population import NeatPopulation
 from gone.neat.reproduction import compute_spawn, reproduce
 from gone.neat.species import SpeciesSet, stagnation
 from gone.neat.tasks import XorFitness
-
-from neat_configs import XOR
 
 
 def _population(weights_by_group, fitness):

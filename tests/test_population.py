@@ -123,7 +123,7 @@ def test_all_failed_generation_is_survivable():
     stats = pop.tell(np.full(6, np.nan))
     assert stats["failed"] == 6 and np.isnan(stats["best"]) and pop.best_fitness == -np.inf
     with pytest.raises(gone.ConfigError):
-        pop.best
+        _ = pop.best
     assert pop.ask().shape == (6, pop.template.n_params)
 
 

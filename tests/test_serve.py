@@ -27,12 +27,13 @@ with warnings.catch_warnings():  # starlette 1.x would rather drive its TestClie
     warnings.filterwarnings("ignore", message=".*httpx2")
     from starlette.testclient import TestClient  # noqa: E402
 
-from gone.web import app as serve  # noqa: E402
+from test_images import digit_sets, train  # noqa: E402
+
 from gone.cli.serve import add_parser  # noqa: E402
 from gone.datasets import images  # noqa: E402
+from gone.web import app as serve  # noqa: E402
 from gone.web import models as web_models  # noqa: E402
 from gone.web import server as web_server  # noqa: E402
-from test_images import digit_sets, train  # noqa: E402
 
 AGREEMENT = 0.97  # /guess on an upload must read as the network reads the original
 

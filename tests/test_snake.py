@@ -12,10 +12,10 @@ try:
 except ImportError:  # the repo root is not on sys.path under every pytest import mode
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-import gone
 from gone_games.snake import rules as R
-from gone_games.snake.sim import (SnakeGame, SnakeSim, default_brain, food_rngs, play,
-                             play_generation)
+from gone_games.snake.sim import SnakeGame, SnakeSim, default_brain, food_rngs, play, play_generation
+
+import gone
 
 START = [(5, 5), (5, 4), (5, 3)]  # a hand-built snake, head first
 FAR = (0, 0)                      # food out of the way
@@ -241,9 +241,8 @@ def test_watch_shows_the_champion_games_in_a_window(pygame_dummy):
 
 def test_env_passes_check_env_and_rewards_as_documented(pygame_dummy):
     gym = pytest.importorskip("gymnasium", reason="the env needs gymnasium (the games extra)")
+    from gone_games.snake.env import ENV_ID
     from gymnasium.utils.env_checker import check_env
-
-    from gone_games.snake.env import ENV_ID, SnakeEnv
 
     if ENV_ID not in gym.registry:
         gym.register(ENV_ID, entry_point="gone_games.snake.env:SnakeEnv")

@@ -74,6 +74,10 @@ def signals_blocked():
         mask(signal.SIG_SETMASK, old)
 
 
+#: A run stopped by Ctrl-C or SIGTERM (its ``stop_reason``) ends with the shell's code for it.
+STOPPED_BY_SIGNAL = {"interrupted": ExitCode.INTERRUPTED, "terminated": ExitCode.TERMINATED}
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line (``gone evolve: error: ...``) and exit 2."""
 

@@ -14,8 +14,18 @@ import sys
 
 from ..errors import ConfigError
 from ..evolution.tasks import get_task
-from .args import (ExitCode, layer_sizes, non_negative_int, output_file, output_problem,
-                   positive_float, positive_int, probability, seed)
+from .args import (
+    STOPPED_BY_SIGNAL,
+    ExitCode,
+    layer_sizes,
+    non_negative_int,
+    output_file,
+    output_problem,
+    positive_float,
+    positive_int,
+    probability,
+    seed,
+)
 
 #: Defaults of every run; a task's own defaults override them, and flags override both.
 COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "tournament_size": 3, "elitism": 2,
@@ -85,15 +95,18 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=positive_int, help="processes or Ray workers")
     p.add_argument("--address", metavar="HOST:PORT", help="with --backend ray: join the running "
                    "Ray cluster at HOST:PORT (from `ray start --head`) or ray://HOST:PORT")
-    p.add_argument("--checkpoint", metavar="FILE", type=output_file(".gone"), help="save the run here (resumable)")
+    p.add_argument("--checkpoint", metavar="FILE", type=output_file(".gone"),
+                   help="save the run here (resumable)")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="N")
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint "
                    "(and save it there, or to --checkpoint); honours --generations, --target, "
                    "--max-time, --stagnation, --backend, --workers, the output flags and --quiet, "
                    "and refuses flags that would change the run")
     p.add_argument("--save", metavar="FILE", type=output_file(".gone"), help="save the best network (.gone)")
-    p.add_argument("--plot", metavar="FILE", type=output_file(".png", ".svg", ".pdf"), help="plot best/mean/min fitness per generation")
-    p.add_argument("--history", metavar="FILE", type=output_file(".csv", ".json"), help="write per-generation stats (.csv or .json)")
+    p.add_argument("--plot", metavar="FILE", type=output_file(".png", ".svg", ".pdf"),
+                   help="plot best/mean/min fitness per generation (the extension picks the format)")
+    p.add_argument("--history", metavar="FILE", type=output_file(".csv", ".json"),
+                   help="write per-generation stats (.csv or .json)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--watch", action="store_true", help="games: watch every generation play "
                    "in a window (speed keys 1-9, S skips drawing, P pauses, C saves the champion)")
@@ -275,10 +288,11 @@ def cmd_evolve(args) -> int:
         print(f"saved {s['save']}")
     if checkpoint:
         print(f"checkpoint {checkpoint} (resume with: gone evolve --resume {checkpoint})")
-    if result.stop_reason == "interrupted":
+    if result.stop_reason in STOPPED_BY_SIGNAL:
         kept = ("the checkpoint holds the run so far" if checkpoint else
                 "nothing of the run was saved but what is printed above "
                 "(--checkpoint FILE makes a run resumable)")
-        print(f"gone: interrupted after generation {pop.generation}; {kept}", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        print(f"gone: {result.stop_reason} after generation {pop.generation}; {kept}",
+              file=sys.stderr)
+        return STOPPED_BY_SIGNAL[result.stop_reason]
     return ExitCode.OK

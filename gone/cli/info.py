@@ -7,9 +7,9 @@ import json
 from ..errors import GoneError, GoneFormatError
 from ..format.graph import from_message as graph_from_message
 from ..format.graph import load as load_graph
+from ..format.neat import describe as describe_neat
 from ..format.network import decode, go_compatible, load_file, read_bytes
 from ..format.population import describe as describe_population
-from ..format.neat import describe as describe_neat
 from .args import ExitCode
 
 

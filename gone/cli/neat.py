@@ -21,6 +21,7 @@ from ..format.neat import is_neat, load_population, save_champion
 from ..neat.config import read_config
 from ..neat.population import NeatPopulation
 from ..neat.reporters import StdOutReporter
+from .args import STOPPED_BY_SIGNAL, ExitCode
 
 SETTINGS_KEY = "gone evolve"
 _GA_ONLY = ("selection", "tournament_size", "elitism", "crossover_rate", "crossover",
@@ -198,10 +199,12 @@ def evolve(args) -> int:
         print(f"saved {s['save']} (a graph network: gone info {s['save']})")
     if checkpoint:
         print(f"checkpoint {checkpoint} (resume with: gone evolve --resume {checkpoint})")
-    if reason == "interrupted":
-        print("gone: interrupted; the checkpoint holds the run so far", file=sys.stderr)
-        return 130
-    return 0
+    if reason in STOPPED_BY_SIGNAL:
+        kept = ("the checkpoint holds the run so far" if checkpoint else
+                "nothing of the run was saved but what is printed above")
+        print(f"gone: {reason}; {kept}", file=sys.stderr)
+        return STOPPED_BY_SIGNAL[reason]
+    return ExitCode.OK
 
 
 def _summary(pop, reason: str, result) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..evolution.plugins import TASKS, load_plugins
 from ..format.network import load
-from .args import ExitCode, positive_int, seed
+from .args import ExitCode, positive_int, seed, sigterm_raises
 
 MAX_FPS = 1000
 
@@ -45,5 +45,6 @@ def add_parser(sub) -> None:
 
 def cmd_play(args) -> int:
     net = load(args.model) if args.model else None
-    print(TASKS[args.game]().play(net, seed=args.seed, fps=args.fps, frames=args.frames))
+    with sigterm_raises():  # SIGTERM closes the window and exits 143, like every command
+        print(TASKS[args.game]().play(net, seed=args.seed, fps=args.fps, frames=args.frames))
     return ExitCode.OK

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError, ShapeError, require
 from .._base.rng import make_rng
-from .mnist import (load_kaggle_csv, load_idx, load_mnist, read_idx,  # noqa: F401
-                    write_submission)
-from .table import load_table  # noqa: F401
+from ..errors import ConfigError, ShapeError, require
 from . import preprocessing  # noqa: F401  (gone.datasets.preprocessing after `import gone`)
+from .mnist import load_idx, load_kaggle_csv, load_mnist, read_idx, write_submission  # noqa: F401
+from .table import load_table  # noqa: F401
 
 __all__ = ["xor", "load_digits", "one_hot", "split", "load_table", "load_mnist", "load_idx",
            "read_idx", "load_kaggle_csv", "write_submission"]

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from .._base import atomic as _atomic
-from ..errors import DatasetError
 from .._base.text import is_number
+from ..errors import DatasetError
 
 # IDX: 2 zero bytes, a type code, the number of dimensions, then big-endian uint32 sizes.
 _IDX_TYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DatasetError
 from .._base.text import is_number
+from ..errors import DatasetError
 
 _AUTO = "auto"
 

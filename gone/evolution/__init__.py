@@ -1,15 +1,21 @@
 """Neuroevolution: genomes, operators, selection, strategies, populations and evaluation."""
 
+from ..nn.genome import assign, layer_bounds, to_vector
+from ..nn.operators import GaussianMutation, layer_crossover, uniform_crossover
 from .es import ES, ESState
 from .fitness import vectorized
 from .ga import GA, GAState
-from ..nn.genome import assign, layer_bounds, to_vector
 from .hall_of_fame import HallOfFame
 from .hybrid import Baldwinian, Lamarckian
-from ..nn.operators import GaussianMutation, layer_crossover, uniform_crossover
 from .population import Population
-from .reporters import (Checkpointer, EvolutionCallback, FitnessPlot, HistoryWriter,
-                        ProgressReporter, plot_history)
+from .reporters import (
+                        Checkpointer,
+                        EvolutionCallback,
+                        FitnessPlot,
+                        HistoryWriter,
+                        ProgressReporter,
+                        plot_history,
+)
 from .run import EvolutionResult
 from .stacked import StackedNetworks, predict_population
 from .strategy import STRATEGIES, State, Strategy, get_strategy

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base.rng import make_rng, rng_from_state
 from .._base import persistence
+from .._base.rng import make_rng, rng_from_state
 from ..errors import ConfigError, ShapeError
 from . import selection as _sel
+from .backends import get_backend
 from .es import ES  # noqa: F401 - registers "es"
 from .fitness import takes_rng
 from .ga import GA  # noqa: F401 - registers "ga"
 from .hall_of_fame import HallOfFame
-from .stacked import StackedNetworks
-from .backends import get_backend
 from .run import run
+from .stacked import StackedNetworks
 from .strategy import State, get_strategy
 
 #: Columns of every generation's statistics, in this order (``history`` rows).

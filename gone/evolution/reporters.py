@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 from .._base.atomic import write_bytes
-from ..errors import ConfigError, require
 from .._base.progress import ProgressBar
+from ..errors import ConfigError, require
 from ..nn.callbacks import Callback
 
 

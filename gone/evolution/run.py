@@ -10,7 +10,8 @@ The loop is exactly::
 With ``handle_signals=True`` (the ``gone`` command asks for it), Ctrl-C or
 SIGTERM finishes the current generation, lets every callback see the end of
 the run (a checkpoint is written then) and returns with
-``stop_reason == "interrupted"``; a second Ctrl-C interrupts at once. By
+``stop_reason == "interrupted"`` (``"terminated"`` for SIGTERM); a second
+signal interrupts at once. By
 default a library call leaves the process's signal handlers alone.
 """
 
@@ -78,7 +79,7 @@ class _Interrupts:
     """Turn the first SIGINT/SIGTERM into a flag checked between generations."""
 
     def __init__(self, install: bool = True):
-        self.caught, self.install = False, install
+        self.caught, self.install = 0, install   # caught: the signal's number, 0 for none
         self._old = {}
 
     def __enter__(self):
@@ -90,7 +91,14 @@ class _Interrupts:
     def _handle(self, signum, frame):
         if self.caught:  # second signal: stop now
             raise KeyboardInterrupt
-        self.caught = True
+        self.caught = signum
+
+    @property
+    def reason(self) -> str | None:
+        """``"interrupted"`` (Ctrl-C), ``"terminated"`` (SIGTERM) or None."""
+        if not self.caught:
+            return None
+        return "terminated" if self.caught == signal.SIGTERM else "interrupted"
 
     def __exit__(self, *exc):
         for sig, old in self._old.items():
@@ -140,7 +148,8 @@ def run(pop, fitness, generations: int | None = None, *, target: float | None = 
                 stats = pop.tell(values, seconds=time.perf_counter() - t0)
                 done += 1
                 stopped = [cb.on_generation(pop, stats) for cb in cbs]
-                reason = ("interrupted" if interrupts.caught else "callback" if any(stopped)
+                reason = (interrupts.reason if interrupts.caught
+                          else "callback" if any(stopped)
                           else stop_reason(pop, stats, done, generations, target, max_time,
                                            stagnation, started))
             result = EvolutionResult(pop.best if len(pop.hall_of_fame) else None,

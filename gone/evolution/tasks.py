@@ -28,6 +28,7 @@ from ..nn.network import Network
 from . import gym
 from .plugins import TASKS, load_plugins, register_task
 
+
 def get_task(name: str):
     """The task object for ``name``: a registered task, else a Gymnasium environment."""
     load_plugins()

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from .._base import atomic as _atomic
+from .._base import persistence
 from .._proto import gone_pb2 as pb
 from ..errors import GoneFormatError, GraphError
 from ..graph.convert import to_network  # noqa: F401 - kept for gone.graph_io users
-from .._base import persistence
 from ..graph.network import GraphNetwork, json_object
 from . import network as _io
 

@@ -21,16 +21,16 @@ import numpy as np
 
 from .._base import atomic as _atomic
 from .._base import persistence
-from . import graph as _graph_io
-from . import network as _io
+from .._base.rng import rng_from_json, state_to_json
 from .._proto import gone_pb2 as pb
 from ..errors import GoneError, GoneFormatError
-from .._base.rng import rng_from_json, state_to_json
 from ..neat.config import FloatGene, GenomeConfig, NeatConfig
 from ..neat.genome import ACT_NAMES, AGG_NAMES, Genome
 from ..neat.innovation import Innovations
 from ..neat.population import NeatPopulation
 from ..neat.species import Species, SpeciesSet
+from . import graph as _graph_io
+from . import network as _io
 
 STRATEGY = "neat"
 

@@ -21,14 +21,14 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from .._base import atomic as _atomic
-from . import layers as _layers
+from .._base import persistence
+from .._proto import gone_pb2 as pb
+from ..errors import ConfigError, GoneError, GoneFormatError, ShapeError
 from ..nn import losses as _losses
 from ..nn import optimizers as _optim
 from ..nn.layers.base import build_layer
-from .._base import persistence
 from ..nn.network import Network
-from .._proto import gone_pb2 as pb
-from ..errors import ConfigError, GoneError, GoneFormatError, ShapeError
+from . import layers as _layers
 
 FORMAT_VERSION = 1
 MAX_UNITS = 1 << 24          # per layer; far beyond any network gone is for

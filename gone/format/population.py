@@ -29,8 +29,8 @@ import json
 import numpy as np
 
 from .._base import atomic as _atomic
-from .._base.rng import rng_from_json, state_to_json
 from .._base import persistence
+from .._base.rng import rng_from_json, state_to_json
 from ..errors import ConfigError, GoneError, GoneFormatError
 from ..evolution import hybrid as _hybrid
 from ..evolution import population as _population

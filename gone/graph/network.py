@@ -44,9 +44,9 @@ from numbers import Real
 
 import numpy as np
 
-from .._base.rng import make_rng
 from .._base import persistence
-from ..errors import ConfigError, GoneError, GraphError, InputError, ShapeError
+from .._base.rng import make_rng
+from ..errors import ConfigError, GraphError, InputError, ShapeError
 from . import convert as _convert
 from .config import json_object, parse, suggest
 from .plan import Plan, levels

@@ -221,5 +221,6 @@ def _atan_coef(k: int) -> float:
     return (-1) ** k / (2 * k + 1)
 
 
-_FUNCTIONS = {"Softsign": _softsign, "LeakyRelu": _leaky_relu, "Elu": _elu, "Atan": _atan, "GeluTanh": _gelu, "Swish": _swish, "Isru": _isru, "Gaussian": _gaussian,
+_FUNCTIONS = {"Softsign": _softsign, "LeakyRelu": _leaky_relu, "Elu": _elu, "Atan": _atan,
+              "GeluTanh": _gelu, "Swish": _swish, "Isru": _isru, "Gaussian": _gaussian,
               "BinaryStep": _binary_step}

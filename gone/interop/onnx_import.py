@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import GoneError, GoneFormatError, require
 from ..nn import activations as _act
 from ..nn.layers.conv import Conv2D
-from ..errors import GoneError, GoneFormatError, require
 from ..nn.layers.dense import Dense
 from ..nn.layers.pool import Flatten, MaxPool2D
 from ..nn.network import Network

@@ -17,12 +17,11 @@ Both directions copy the parameters: the two objects are independent.
 
 from __future__ import annotations
 
-
 import numpy as np
 
+from ..errors import ConfigError, ShapeError, require
 from ..nn import activations as _act
 from ..nn.layers.conv import Conv2D
-from ..errors import ConfigError, ShapeError, require
 from ..nn.layers.dense import Dense
 from ..nn.layers.pool import Flatten, MaxPool2D
 from ..nn.network import Network

@@ -35,7 +35,6 @@ from ..nn.network import Network
 from ..nn.optimizers import Adam
 from .linear import least_squares, linear_predict, logistic_regression
 
-
 _SAME = 1e-9  # scores closer than this are equal (the linear fit, computed twice)
 
 

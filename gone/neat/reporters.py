@@ -57,7 +57,8 @@ class StdOutReporter(EvolutionCallback):
                            f"{_num(r['fitness'], '9.3f'):>9}  {_num(r['adjusted'], '7.3f'):>7}  "
                            f"{r['stagnation']:>4}")
         out.append(f"Total extinctions: {pop.extinctions}")
-        out.append(f"Generation time: {stats['evaluate_s'] + stats['speciate_s'] + stats['reproduce_s']:.4f} s "
+        total = stats["evaluate_s"] + stats["speciate_s"] + stats["reproduce_s"]
+        out.append(f"Generation time: {total:.4f} s "
                    f"(evaluate {stats['evaluate_s']:.4f}, speciate {stats['speciate_s']:.4f}, "
                    f"reproduce {stats['reproduce_s']:.4f})")
         print("\n".join(out), file=self.stream, flush=True)

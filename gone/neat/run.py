@@ -75,7 +75,7 @@ def run(pop, fitness, generations: int | None = None, *, max_time: float | None 
                 stats = pop.tell(values, evaluate_seconds=time.perf_counter() - t0)
                 done += 1
                 stopped = [cb.on_generation(pop, stats) for cb in cbs]
-                reason = ("interrupted" if interrupts.caught else "target" if pop.solved
+                reason = (interrupts.reason if interrupts.caught else "target" if pop.solved
                           else "callback" if any(stopped)
                           else _evo_run.stop_reason(pop, stats, done, generations, target,
                                                     max_time, stagnation, started))

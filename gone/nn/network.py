@@ -26,16 +26,16 @@ from typing import Sequence
 
 import numpy as np
 
-from . import losses as _losses
-from . import training as _training
-from . import translate as _translate
 from .._base import persistence
+from .._base.rng import make_rng
 from ..errors import ConfigError, InputError, ShapeError
 from . import arrays as _arrays
 from . import genome as _genome
+from . import losses as _losses
+from . import training as _training
+from . import translate as _translate
 from .layers import Dense, Layer, build_layer, from_spec
 from .layers.pool import as_images, input_shape
-from .._base.rng import make_rng
 
 _IDENTITY = Layer.activation
 _DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -214,7 +214,8 @@ class Network:
             return x[None, :], True
         if x.ndim == 2 and x.shape[1] == n:
             return x, False
-        got = f"({x.shape[0]},)" if x.ndim == 1 else f"(batch, {x.shape[-1]})" if x.ndim == 2 else str(x.shape)
+        got = (f"({x.shape[0]},)" if x.ndim == 1 else f"(batch, {x.shape[-1]})" if x.ndim == 2
+               else str(x.shape))
         raise ShapeError(f"layer 0 (input) expects ({n},) or (batch, {n}), got {got}")
 
     def predict(self, x, *, translate_in=None, translate_out=None):

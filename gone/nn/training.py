@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 
-from . import optimizers as _optim
-from .callbacks import History, Run, as_callbacks
-from ..errors import ConfigError, DivergenceError, InputError, ShapeError
 from .._base.progress import ProgressBar
 from .._base.rng import make_rng
+from ..errors import ConfigError, DivergenceError, InputError, ShapeError
+from . import optimizers as _optim
+from .callbacks import History, Run, as_callbacks
 
 
 def _from_samples(samples) -> tuple[np.ndarray, np.ndarray]:

@@ -96,7 +96,8 @@ def held_out_report(test: dict, target: float | None) -> str:
 
 def main(argv=None) -> int:
     """Command line: evolve, report the champion, optionally save and watch it."""
-    parser = argparse.ArgumentParser(prog="python -m gone_games.snake.evolve", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m gone_games.snake.evolve",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--population", type=int, default=SETTINGS["population"])
     parser.add_argument("--generations", type=int, default=SETTINGS["generations"])
     parser.add_argument("--food", type=int, default=None,

@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ...errors import ConfigError
 from .. import activations as _act
 from .. import initializers
-from ...errors import ConfigError
-from .dense import Dense
 from .base import register_layer
+from .dense import Dense
 from .pool import _ImageLayer, _positive
 
 

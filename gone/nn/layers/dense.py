@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...errors import ConfigError, ShapeError
 from .. import activations as _act
 from .. import initializers
-from ...errors import ConfigError, ShapeError
 from .base import Layer, register_layer
 
 
