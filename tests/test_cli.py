@@ -178,5 +178,7 @@ def test_info_and_load_of_a_graph_file(tmp_path, capsys):
     assert main(["info", str(tmp_path / "g.gone"), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["kind"] == "graph" and d["inputs"] == ["a"] and d["recurrent_synapses"] == [["q", "q"]]
+    back = gone.load(tmp_path / "g.gone")              # gone.load dispatches on the file
+    assert isinstance(back, gone.GraphNetwork) and back.to_config() == graph.to_config()
     with pytest.raises(gone.GoneFormatError, match="load_graph"):
-        gone.load(tmp_path / "g.gone")
+        gone.format.network.load(tmp_path / "g.gone")  # the network reader points the way

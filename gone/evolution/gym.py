@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, DependencyMissing, require
+from ..nn.layers.dense import Dense
+from ..nn.network import Network
 from .plugins import load_plugins
 from .stacked import StackedNetworks
 
@@ -100,9 +102,6 @@ def space_sizes(env_id: str, env_kwargs: dict | None = None) -> tuple[int, int]:
 def default_network(env_id: str, hidden=(16,), seed=None, env_kwargs: dict | None = None,
                     dtype="float64"):
     """``Network([n_in, Dense(h, "tanh")..., Dense(n_out)])`` sized for ``env_id``."""
-    from ..nn.layers.dense import Dense
-    from ..nn.network import Network
-
     n_in, n_out = space_sizes(env_id, env_kwargs)
     layers = [n_in, *(Dense(int(h), "tanh") for h in hidden), Dense(n_out)]
     return Network(layers, seed=seed, dtype=dtype)

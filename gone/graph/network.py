@@ -152,6 +152,19 @@ class GraphNetwork:
             raise GraphError(f"no neuron {name!r}{suggest(name, self.neuron_names)}")
         return self._acts[self._index[name]]
 
+    def dense_levels(self):
+        """The compiled step as dense pieces, level by level: ``(nodes, W, b, groups)``
+        with node columns (inputs first, then neurons in definition order), ``W`` of shape
+        ``(k, n_inputs + n_neurons)``, biases ``(k,)`` and ``(activation, start, stop)``
+        groups. For exporting the graph (``gone.to_onnx``); a step never needs it."""
+        self._sync()
+        return self._plan.dense_levels(self.n_inputs + self.n_neurons)
+
+    @property
+    def output_columns(self) -> np.ndarray:
+        """Node columns of the outputs ``(n_outputs,)``."""
+        return self._out_cols.copy()
+
     def neuron_levels(self) -> dict:
         """``{neuron: level}``: the longest feed-forward path from the inputs
         (0 for a neuron that reads only inputs and previous-step values)."""

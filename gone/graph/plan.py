@@ -192,6 +192,15 @@ class Plan:
             if L.W is not None:
                 L.W[self.rows[L.slo:L.shi], self.cols[L.slo:L.shi]] = self.w[L.slo:L.shi]
 
+    def dense_levels(self, n_nodes: int):
+        """Per level ``(nodes, W, b, groups)``: its members' node columns ``(k,)``, their
+        weights as a dense ``(k, n_nodes)`` matrix over the node vector, biases ``(k,)`` and
+        activation groups. For exports (ONNX): O(k x nodes) memory a level."""
+        for L in self.levels:
+            W = np.zeros((L.hi - L.lo, n_nodes))
+            W[self.rows[L.slo:L.shi], self.cols[L.slo:L.shi]] = self.w[L.slo:L.shi]
+            yield self.nodes[L.lo:L.hi], W, self.b[L.lo:L.hi], L.groups
+
     # --- running ----------------------------------------------------------------
     def _z(self, L: Level, xs: np.ndarray) -> np.ndarray:
         """Pre-activations ``(batch, k)`` of level ``L`` from its gathered sources ``xs``."""

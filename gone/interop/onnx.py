@@ -128,21 +128,21 @@ def _graph_model(graph):
     # (recurrent) the previous state, then each group's new values as they are computed
     where = {c: c for c in range(n_in + (n if recurrent else 0))}
     width = len(where)
-    for k, lvl in enumerate(graph._levels):
+    for k, (nodes, W, bias, groups) in enumerate(graph.dense_levels()):
         values = parts[0] if len(parts) == 1 else b.node("Concat", parts, f"values{k}", axis=1)
-        w = np.zeros((len(lvl.nodes), width))
-        for c in np.flatnonzero(np.any(lvl.W != 0, axis=0)):
-            w[:, where[int(c)]] = lvl.W[:, c]  # every source read is already in `where`
-        for act, lo, hi in lvl.groups:
+        w = np.zeros((len(nodes), width))
+        for c in np.flatnonzero(np.any(W != 0, axis=0)):
+            w[:, where[int(c)]] = W[:, c]  # every source read is already in `where`
+        for act, lo, hi in groups:
             hint = f"level{k}_{lo}"
             z = b.node("Gemm", [values, b.const(w[lo:hi], f"{hint}_weight"),
-                                b.const(lvl.b[lo:hi], f"{hint}_bias")], f"{hint}_gemm", transB=1)
+                                b.const(bias[lo:hi], f"{hint}_bias")], f"{hint}_gemm", transB=1)
             parts.append(z if act.name == "identity" else b.activation(act, z, hint))
-        for j, c in enumerate(lvl.nodes):
+        for j, c in enumerate(nodes):
             where[int(c)] = width + j
-        width += len(lvl.nodes)
+        width += len(nodes)
     values = b.node("Concat", parts, "values", axis=1)
-    _gather(b, values, [where[int(c)] for c in graph._out_cols], "output")
+    _gather(b, values, [where[int(c)] for c in graph.output_columns], "output")
     inputs = [_value_info(b, "input", ["batch", n_in])]
     outputs = [_value_info(b, "output", ["batch", graph.n_outputs])]
     if recurrent:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .._base.registry import suggest
 from ..errors import ConfigError
+from .activations import names as activation_names
 
 #: Keys neat-python knows that change nothing here, and why.
 IGNORED_KEYS = {
@@ -258,8 +259,6 @@ def _initial(r: _Reader) -> tuple[str, float]:
 
 
 def _check_genome(g: GenomeConfig, r: _Reader) -> None:
-    from .activations import names as activation_names
-
     def bad(key, what):
         return r.fail(key, what) if key in r.items else ConfigError(f"{r.source}: {key}: {what}")
 

@@ -27,12 +27,14 @@ import numpy as np
 
 from .._base import persistence
 from .._base.rng import make_rng
+from ..errors import ShapeError
 from .compile import compile_population, to_graph
 from .config import NeatConfig
 from .evaluate import GenomeBatch
 from .genome import Genome, new_genome
 from .innovation import Innovations
 from .reproduction import CompleteExtinction, reproduce
+from .run import run
 from .species import SpeciesSet
 
 _CRITERIA = {"max": np.max, "min": np.min, "mean": np.mean}
@@ -151,8 +153,6 @@ class NeatPopulation:
 
     def run(self, fitness, generations: int | None = None, **options):
         """Evolve until solved or ``generations``; see :func:`gone.neat.run.run`."""
-        from .run import run
-
         return run(self, fitness, generations, **options)
 
     def save(self, path) -> None:
@@ -166,7 +166,6 @@ class NeatPopulation:
 
 def _clean(fitness, n: int) -> np.ndarray:
     """Fitness as float64 ``(n,)``; NaN (failed) ranks below every genome that evaluated."""
-    from ..errors import ShapeError
 
     fitness = np.asarray(fitness, dtype=np.float64).ravel()
     if fitness.shape != (n,):

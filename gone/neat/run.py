@@ -20,9 +20,11 @@ from __future__ import annotations
 import time
 
 from ..evolution import run as _evo_run
+from ..evolution.backends import get_backend
 from ..evolution.fitness import takes_rng
 from ..evolution.reporters import Checkpointer, ProgressReporter, as_callbacks
 from ..evolution.run import EvolutionResult
+from .backend import NeatTemplate
 
 
 def _evaluator(pop, fitness, backend, workers, vectorized):
@@ -30,8 +32,6 @@ def _evaluator(pop, fitness, backend, workers, vectorized):
     if vectorized or getattr(fitness, "vectorized", False):
         with_rng = takes_rng(fitness)
         return (lambda batch: fitness(batch, pop.rng) if with_rng else fitness(batch)), None
-    from ..evolution.backends import get_backend
-    from .backend import NeatTemplate
 
     runner = get_backend(backend, workers)
     template = NeatTemplate.of(pop.config)
