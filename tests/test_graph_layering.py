@@ -36,8 +36,8 @@ def test_save_goes_through_the_hook_the_format_layer_registers(tmp_path):
     from gone._base import persistence
     from gone.format import graph as graph_format
 
-    assert persistence.writer_for(gone.GraphNetwork([], ["y"], {"y": {}})) is graph_format.save
     g = gone.GraphNetwork(["x"], ["y"], {"y": {"synapses": {"x": 2.0}}})
+    assert persistence.writer_for(g) is graph_format.save
     g.save(tmp_path / "g.gone")
     assert gone.load_graph(tmp_path / "g.gone").to_config() == g.to_config()
 
