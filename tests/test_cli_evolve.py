@@ -255,3 +255,13 @@ def test_ctrl_c_without_a_checkpoint_does_not_claim_one(tmp_path):
     assert "interrupted" in err and "checkpoint holds" not in err
     assert "--checkpoint FILE" in err
     assert "checkpoint" not in out
+
+
+@pytest.mark.parametrize("name, magic", [("f.svg", b"<?xml"), ("f.pdf", b"%PDF"),
+                                         ("f.png", b"\x89PNG")])
+def test_plot_extension_picks_the_format(tmp_path, name, magic):
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    result = run("evolve", "xor", "--generations", "3", "--target", "none", "--quiet",
+                 "--plot", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / name).read_bytes().startswith(magic)

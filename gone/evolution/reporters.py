@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .._base.atomic import write_bytes
+from .._base.figures import check_path, new_figure, save_figure
 from .._base.progress import ProgressBar
 from ..errors import ConfigError, require
 from ..nn.callbacks import Callback
@@ -116,12 +117,10 @@ class HistoryWriter(EvolutionCallback):
 
 
 def plot_history(history: list[dict], path, title: str = "fitness") -> None:
-    """Best, mean and min fitness per generation as a PNG (needs the ``plot`` extra)."""
-    matplotlib = require("matplotlib", "plot")
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7, 4), dpi=100)
+    """Best, mean and min fitness per generation as a PNG, SVG or PDF by ``path``'s extension
+    (needs the ``plot`` extra)."""
+    check_path(path)
+    fig = new_figure(figsize=(7, 4), dpi=100)
     ax = fig.add_subplot()
     gens = [row["generation"] for row in history]
     for key, style in (("best", "-"), ("mean", "--"), ("min", ":")):
@@ -131,9 +130,7 @@ def plot_history(history: list[dict], path, title: str = "fitness") -> None:
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    write_bytes(path, buf.getvalue())
+    save_figure(fig, path)
 
 
 class FitnessPlot(EvolutionCallback):

@@ -7,14 +7,12 @@
 
 from __future__ import annotations
 
-import io
 import time
-from pathlib import Path
 
 import numpy as np
 
-from .._base import atomic
-from ..errors import ConfigError, require
+from .._base.figures import FORMATS, check_path, new_figure, save_figure
+from ..errors import ConfigError
 from ..nn.layers.conv import Conv2D
 from ..nn.layers.dense import Dense
 from ..nn.layers.pool import Flatten, MaxPool2D
@@ -43,7 +41,7 @@ def recipe(task: str, kind: str, *, epochs: int | None = None, batch_size: int |
     return {k: DEFAULTS[(task, kind)][k] if v is None else v for k, v in given.items()}
 
 
-PLOT_FORMATS = (".png", ".svg", ".pdf")  # the file's extension picks the format
+PLOT_FORMATS = FORMATS  # the file's extension picks the format
 
 
 def build_model(kind: str, input_shape: tuple, n_classes: int = 10, *, seed=0,
@@ -121,18 +119,10 @@ def plot_curve(curve: dict, path, title: str) -> None:
     Needs matplotlib (the ``plot`` extra). Raises :class:`~gone.ConfigError`
     for any other extension, before drawing anything.
     """
-    fmt = Path(path).suffix.lower()
-    if fmt not in PLOT_FORMATS:
-        raise ConfigError(f"{path}: a plot must end in {', '.join(PLOT_FORMATS)} "
-                          "(the extension picks the format)")
-    require("matplotlib", "plot")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    check_path(path)
     epochs = np.arange(1, len(curve["loss"]) + 1)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = new_figure(figsize=(10, 4))
+    ax1, ax2 = fig.subplots(1, 2)
     ax1.plot(epochs, curve["loss"])
     ax1.set(xlabel="epoch", ylabel="training loss (cross-entropy)", yscale="log")
     ax2.plot(epochs, curve["train_accuracy"], label="training")
@@ -141,7 +131,4 @@ def plot_curve(curve: dict, path, title: str) -> None:
     ax2.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=100, format=fmt[1:])
-    plt.close(fig)
-    atomic.write_bytes(path, buffer.getvalue())  # all of the plot or none of it
+    save_figure(fig, path)  # all of the plot or none of it

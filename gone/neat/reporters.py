@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import sys
 
-from .._base.atomic import write_bytes
+from .._base.figures import new_figure, save_figure
 from ..errors import require
 from ..evolution.reporters import EvolutionCallback
 
@@ -66,26 +66,20 @@ class StdOutReporter(EvolutionCallback):
 
 def plot_species(history: list[dict], path, title: str = "species sizes") -> None:
     """Members per species per generation as a stacked area PNG (the ``plot`` extra)."""
-    import io
     import json
 
-    matplotlib = require("matplotlib", "plot")
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
 
     sizes = [json.loads(row["species_sizes"]) for row in history]
     keys = sorted({k for row in sizes for k in row}, key=int)
     gens = [row["generation"] for row in history]
-    fig = Figure(figsize=(7, 4), dpi=100)
+    fig = new_figure(figsize=(7, 4), dpi=100)
     ax = fig.add_subplot()
     if keys:
         ax.stackplot(gens, [[row.get(k, 0) for row in sizes] for k in keys])
     ax.set_xlabel("generation")
     ax.set_ylabel("genomes per species")
     ax.set_title(title)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    write_bytes(path, buf.getvalue())
+    save_figure(fig, path)
 
 
 class SpeciesPlot(EvolutionCallback):
