@@ -85,6 +85,10 @@ class StackedNetworks:
     def __len__(self) -> int:
         return self.size
 
+    def select(self, rows) -> "StackedNetworks":
+        """The networks at ``rows`` (indices, repeats allowed) as a new stack (a copy)."""
+        return StackedNetworks(self.template, self.genomes[np.asarray(rows, dtype=np.intp)])
+
     @property
     def n_inputs(self) -> int:
         return self.template.n_inputs

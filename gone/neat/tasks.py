@@ -52,22 +52,9 @@ def play(batch: GenomeBatch, env_id: str, seeds, pool=None, max_steps=None) -> n
                                            t.n_inputs, t.n_outputs))
     pool = pool or gym.EnvPool(env_id)
     envs = pool.take(P * E)
-    n_in, n_out = gym.check_spaces(envs[0], [t.n_inputs, t.n_outputs], env_id)
+    gym.check_spaces(envs[0], [t.n_inputs, t.n_outputs], env_id)
     decode = gym.action_decoder(envs[0].action_space)
-    obs = np.stack([np.asarray(env.reset(seed=int(s))[0], np.float64).ravel()
-                    for env, s in zip(envs, np.tile(seeds, P))])
-    returns, live, steps, running = np.zeros(P * E), np.arange(P * E), 0, pairs
-    while live.size and (max_steps is None or steps < max_steps):
-        actions = decode(running.predict_each(obs[live]))
-        playing = np.ones(live.size, bool)
-        for k, i in enumerate(live):
-            o, reward, terminated, truncated, _ = envs[i].step(actions[k])
-            returns[i] += float(reward)
-            playing[k] = not (terminated or truncated)
-            obs[i] = np.asarray(o, np.float64).ravel()
-        if not playing.all():
-            running, live = running.subset(np.flatnonzero(playing)), live[playing]
-        steps += 1
+    returns = gym.play_lockstep(pairs, envs, np.tile(seeds, P), max_steps, decode)
     return returns.reshape(P, E)
 
 

@@ -56,7 +56,7 @@ def play(stacked: gone.StackedNetworks, seeds, max_score: int | None = None,
             break
         if sim.n_alive != n:   # birds died: keep only the living brains (a copy of their rows)
             n = sim.n_alive
-            brains = _subset(birds, sim.alive_ids)
+            brains = birds.select(sim.alive_ids)
         sim.step_alive(R.flaps(brains.predict_each(sim.observe_alive())))
         if on_frame is not None and on_frame(sim):
             break
@@ -68,13 +68,6 @@ def _repeat(brains, k: int):
     if hasattr(brains, "repeat"):
         return brains.repeat(k)
     return gone.StackedNetworks(brains.template, np.repeat(brains.genomes, k, axis=0))
-
-
-def _subset(brains, ids: np.ndarray):
-    """The brains ``ids`` (increasing) of a population: stacked networks or a NEAT batch."""
-    if hasattr(brains, "select"):  # gone.neat's GenomeBatch
-        return brains.select(ids)
-    return gone.StackedNetworks(brains.template, brains.genomes[ids])
 
 
 def _fingerprint(genome) -> bytes:
@@ -172,7 +165,7 @@ class FlappyFitness:
                 continue
             self._tested.add(key)
             seeds = held_out_seeds(rng, self.held_out)
-            played = play(_subset(stacked, np.array([i])), seeds, self.max_score)
+            played = play(stacked.select([i]), seeds, self.max_score)
             scores = played["score"][0]
             test = {"generation": self._generation, "seeds": seeds.tolist(),
                     "scores": scores.tolist(), "passed": int((scores >= self.max_score).sum())}
