@@ -25,3 +25,23 @@ def blas_name() -> str:
         return f"{cfg.get('name')} {cfg.get('version')}"
     except Exception:  # noqa: BLE001 - only informative
         return ""
+
+
+def import_reference(name: str):
+    """Import a reference library, or None when it is missing or broken.
+
+    This folder is kept off ``sys.path`` meanwhile: ``benchmarks/neat.py`` would
+    otherwise shadow neat-python's ``neat`` in every script run from here.
+    """
+    import importlib
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    try:
+        return importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - missing or broken: reported as not installed
+        return None
+    finally:
+        sys.path[:] = saved

@@ -30,16 +30,9 @@ import tempfile
 import time
 
 import numpy as np
+from _common import blas_name, git_revision, import_reference  # noqa: E402
 
-# This file is named neat.py: keep its folder off sys.path while importing neat-python.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-try:
-    import neat
-except ImportError:  # reported, not fatal
-    neat = None
-sys.path.append(_HERE)
-from _common import blas_name, git_revision  # noqa: E402
+neat = import_reference("neat")  # neat-python, not this file (which is named neat.py)
 
 from gone.neat import Innovations, mutation, new_genome  # noqa: E402
 from gone.neat.compile import compile_population  # noqa: E402

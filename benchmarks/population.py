@@ -19,7 +19,6 @@ missing one is reported as "not installed". See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import math
@@ -31,18 +30,11 @@ import tempfile
 import time
 
 import numpy as np
-from _common import git_revision  # noqa: E402 (benchmarks/ is on sys.path)
+from _common import git_revision, import_reference  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone
 
-
-def _optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except Exception:  # noqa: BLE001 - missing or broken: reported as not installed
-        return None
-
-
+_optional = import_reference  # missing or broken: reported as not installed
 torch = _optional("torch")
 pygad = _optional("pygad")
 pygad_nn = _optional("pygad.nn")
