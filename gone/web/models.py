@@ -16,6 +16,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..datasets import load_digits
+from ..format.network import load
+from ..models import build_model
+from ..nn.optimizers import Adam
+
 DIGITS_EPOCHS = 30  # 64-128-10 MLP, Adam 1e-3, batch 32: a few seconds
 
 
@@ -28,8 +33,6 @@ def mnist_model_path() -> Path:
 def load_model(path=None) -> tuple:
     """``(network, name, note)`` to serve: the file at ``path``, else the MNIST model, else
     a digits network trained now. ``note`` (or None) tells the user which and why."""
-    from ..format.network import load
-
     if path is not None:
         return load(path), os.path.basename(str(path)), None
     mnist = mnist_model_path()
@@ -42,11 +45,9 @@ def load_model(path=None) -> tuple:
 
 
 def digits_model(seed: int = 0):
-    """A 64-128-10 MLP trained on all of scikit-learn's digits (seeded: same seed, same bits)."""
-    import gone
-
-    x, y = gone.datasets.load_digits()
-    net = gone.Network([64, gone.Dense(128, "relu"), gone.Dense(10, "softmax")],
-                       loss="cross_entropy", init="he", seed=seed)
-    net.train(x, y, optimizer=gone.Adam(lr=1e-3, batch_size=32), epochs=DIGITS_EPOCHS)
+    """The digits MLP recipe (:func:`gone.models.build_model`, 64-128-10) trained on all of
+    scikit-learn's digits (seeded: same seed, same bits)."""
+    x, y = load_digits()
+    net = build_model("mlp", (64,), seed=seed)
+    net.train(x, y, optimizer=Adam(lr=1e-3, batch_size=32), epochs=DIGITS_EPOCHS)
     return net
