@@ -5,9 +5,10 @@ be a Ray driver of a cluster that the cases start and kill (a driver whose
 cluster goes away can be ended by Ray itself), and nothing of the cluster may
 outlive the run. Skipped only where Ray is not installed, never under CI=true.
 
-The ``ray://`` client case starts Ray's client server, which intermittently fails to
-start in time on a loaded 2-core machine (a grpc timeout inside Ray); it runs when
-``GONE_TEST_RAY_CLIENT=1`` is set, not in CI.
+The ``ray://`` client case is not part of the default run: Ray's client server
+(a process the head starts per client) failed to start within Ray's 30 s in 3
+of 5 runs on this 2-core machine, even on a cluster of its own, inside Ray. It
+runs, on a cluster of its own, when ``GONE_TEST_RAY_CLIENT=1`` is set.
 """
 
 import importlib.util
@@ -21,16 +22,19 @@ import pytest
 CASES = Path(__file__).with_name("ray_cluster_cases.py")
 
 
-def test_the_cluster_cases_pass_in_a_process_of_their_own():
+RUNS = [("not ray_client", 5)] + ([("ray_client", 1)]
+                                  if os.environ.get("GONE_TEST_RAY_CLIENT") == "1" else [])
+
+
+@pytest.mark.parametrize("select, expected", RUNS, ids=[s for s, _ in RUNS])
+def test_the_cluster_cases_pass_in_a_process_of_their_own(select, expected):
     if importlib.util.find_spec("ray") is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("ray is not installed, and CI must run the cluster test")
         pytest.skip("ray is not installed (pip install 'gone-nn[ray]')")
-    client = os.environ.get("GONE_TEST_RAY_CLIENT") == "1"
-    select = [] if client else ["-k", "not ray_client"]
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             str(CASES), *select], capture_output=True, text=True, timeout=900,
-                            cwd=CASES.parent.parent)
+                             str(CASES), "-k", select], capture_output=True, text=True,
+                            timeout=900, cwd=CASES.parent.parent)
     tail = (result.stdout + result.stderr)[-6000:]
     assert result.returncode == 0, tail
-    assert f"{6 if client else 5} passed" in result.stdout, tail
+    assert f"{expected} passed" in result.stdout, tail
