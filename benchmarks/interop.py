@@ -6,7 +6,7 @@
 Cases:
   1  export (``net.to_onnx``) and import (``gone.from_onnx``) time for the digit MLP
      (64-128-10) and CNN (``gone train digits`` models, built by
-     ``gone.cli_train.build_model``), and the largest difference between gone's and
+     ``gone.models.build_model``), and the largest difference between gone's and
      onnxruntime's outputs on 256 random images (float32).
   2  predict time, gone vs onnxruntime (one thread, the same model, float32), batch 1
      and 256: median of ``--repeats`` timed calls after warm-up, the two sides taking
@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 from _common import blas_name, git_revision  # noqa: E402 (benchmarks/ is on sys.path)
 
 import gone  # noqa: E402
-from gone.cli_train import build_model  # noqa: E402
+from gone.models import build_model  # noqa: E402
 
 
 def models() -> dict:
