@@ -101,7 +101,9 @@ class Cluster:
                     "RAY_USAGE_STATS_ENABLED": "0",
                     # a dead node is declared dead within ~2 s, not the default ~30 s
                     "RAY_health_check_period_ms": "500", "RAY_health_check_timeout_ms": "500",
-                    "RAY_health_check_failure_threshold": "3"}
+                    "RAY_health_check_failure_threshold": "3",
+                    # the head starts a server per ray:// client: give it time on 2 cores
+                    "RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "120"}
         self._ports = ports
 
     def start(self) -> None:
