@@ -1,4 +1,4 @@
-"""Flappy Bird on screen (games/flappy/view.py, watch.py): pixels of hand-made frames,
+"""Flappy Bird on screen (gone_games/flappy/view.py, watch.py): pixels of hand-made frames,
 the play loops driven by scripted events, and a watched evolution that must
 equal a headless one. Everything runs under SDL's dummy video driver."""
 

@@ -1,4 +1,4 @@
-"""The digit page's HTTP API (gone.serve) through Starlette's TestClient: every path, every error;
+"""The digit page's HTTP API (gone.web.app) through Starlette's TestClient: every path, every error;
 uploads of held-out digits read as the network reads the originals; a real uvicorn server
 against idle sockets, pixel bombs, broken models and clients that hang up mid-upload."""
 

@@ -23,12 +23,8 @@ from .._base import atomic as _atomic
 from .._base import persistence
 from .._proto import gone_pb2 as pb
 from ..errors import GoneFormatError, GraphError
-from ..graph.convert import to_network  # noqa: F401 - kept for gone.graph_io users
 from ..graph.network import GraphNetwork, json_object
 from . import network as _io
-
-from_network = GraphNetwork.from_network  # kept for gone.graph_io users
-
 
 # --- JSON -------------------------------------------------------------------
 
@@ -76,7 +72,7 @@ def to_message(graph: GraphNetwork) -> pb.NeuralNetwork:
 def from_message(msg: pb.NeuralNetwork, source: str = "<message>") -> GraphNetwork:
     """A graph from a decoded message; a layered network's file gives its graph."""
     if not msg.HasField("graph"):
-        return from_network(_io.from_message(msg, source))
+        return GraphNetwork.from_network(_io.from_message(msg, source))
     neurons: dict = {}
     for spec in msg.graph.neurons:
         if spec.name in neurons:

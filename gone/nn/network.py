@@ -10,8 +10,8 @@ later entry is a ``Dense`` layer or a plain int, meaning ``Dense(n)`` with the
 identity activation (the Go library's default).
 
 For images the first entry is the per-sample shape ``(C, H, W)`` and the
-layers may include :class:`~gone.conv.Conv2D`, :class:`~gone.layers_image.MaxPool2D`
-and :class:`~gone.layers_image.Flatten` (which must come before the first Dense)::
+layers may include :class:`~gone.Conv2D`, :class:`~gone.MaxPool2D`
+and :class:`~gone.Flatten` (which must come before the first Dense)::
 
     net = gone.Network([(1, 8, 8), gone.Conv2D(8, 3, padding="same", activation="relu"),
                         gone.MaxPool2D(2), gone.Flatten(), gone.Dense(10, "softmax")],

@@ -1,4 +1,5 @@
-"""Flappy Bird as a Gymnasium environment, ``gone/FlappyBird-v0`` (after ``import games``).
+"""Flappy Bird as a Gymnasium environment, ``gone/FlappyBird-v0`` (registered through gone's
+``gone.plugins`` entry point, :func:`gone_games.register`).
 
 - observation: ``Box(rules.INPUT_LOW, rules.INPUT_HIGH)`` float32, the 5 brain
   inputs of ``rules.observation`` (bounds from the game's geometry: input 4,
