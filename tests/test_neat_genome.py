@@ -20,6 +20,22 @@ def _genome(key, nodes, conns, bias=None, fitness=0.0):
                   np.array(c[4], dtype=bool), fitness).sort()
 
 
+def creates_cycle(src, dst, source, target) -> bool:
+    """Reference: whether ``source -> target`` closes a cycle over edges ``src -> dst``."""
+    if source == target:
+        return True
+    reached, frontier = {target}, [target]
+    while frontier:
+        node = frontier.pop()
+        for a, b in zip(src.tolist(), dst.tolist()):
+            if a == node and b not in reached:
+                if b == source:
+                    return True
+                reached.add(b)
+                frontier.append(b)
+    return False
+
+
 def test_minimal_full_genome_shares_innovations():
     config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="full_direct")
     inn = Innovations(config.num_outputs)
@@ -91,16 +107,27 @@ def test_add_connection_feed_forward_never_makes_cycles(rng):
         others = [e for e in edges if e != (s, d)]
         src = np.array([e[0] for e in others])
         dst = np.array([e[1] for e in others])
-        assert not mutation.creates_cycle(src, dst, s, d)
+        assert not creates_cycle(src, dst, s, d)
     assert not any(0 <= s < 2 and 0 <= d < 2 for s, d in edges)
 
 
-def test_creates_cycle_by_hand():
-    src, dst = np.array([-1, 2, 3]), np.array([2, 3, 0])
-    assert mutation.creates_cycle(src, dst, 3, 2)
-    assert mutation.creates_cycle(src, dst, 0, 2)
-    assert not mutation.creates_cycle(src, dst, -1, 3)
-    assert mutation.creates_cycle(src, dst, 4, 4)
+def test_creates_cycles_by_hand_over_a_pool():
+    from gone.neat.pool import GenePool
+
+    # genome 0: -1 -> 2 -> 3 -> 0; genome 1: -1 -> 0 only
+    a = _genome(0, [0, 2, 3], [(-1, 2, 0, 1.0, True), (2, 3, 1, 1.0, False), (3, 0, 2, 1.0, True)])
+    b = _genome(1, [0, 2, 3], [(-1, 0, 3, 1.0, True)])
+    pool = GenePool.from_genomes([a, b])
+    rows = np.array([0, 0, 0, 0, 1, 1])
+    source = np.array([3, 0, -1, 2, 3, 2])
+    target = np.array([2, 2, 3, 2, 2, 3])
+    # 3 -> 2 closes 2 -> 3 (disabled connections count); 0 -> 2 closes 2 -> 3 -> 0;
+    # an input never does; a self-link always does; genome 1 has no path 2 -> 3
+    expected = [True, True, False, True, False, False]
+    assert mutation.creates_cycles(pool, rows, source, target).tolist() == expected
+    for r, s_, t, e in zip(rows, source, target, expected):
+        g = [a, b][r]
+        assert creates_cycle(g.src, g.dst, s_, t) == e      # the reference agrees
 
 
 def test_delete_node_removes_its_connections(rng):
@@ -163,8 +190,8 @@ def test_compatibility_distance_by_hand():
     assert distance(a, a, config) == 0.0
 
 
-def test_gene_table_distances_equal_pairwise_distance():
-    from gone.neat.genome import GeneTable
+def test_pool_distances_equal_pairwise_distance():
+    from gone.neat import GenePool, distances
 
     config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="partial_direct",
                           connection_fraction=0.6, activation_options=("sigmoid", "tanh"),
@@ -175,7 +202,9 @@ def test_gene_table_distances_equal_pairwise_distance():
         for g in genomes:
             mutation.mutate_structure(g, config, inn, rng)
         mutation.mutate_attributes(genomes, config, rng)
-    table = GeneTable(genomes, config)
-    for r in (0, 5, 11):
-        expected = [distance(genomes[r], g, config) for g in genomes]
-        np.testing.assert_allclose(table.distances(r), expected, rtol=1e-12, atol=1e-12)
+    assert len({g.n_connections for g in genomes}) > 2        # the genomes really differ
+    pool = GenePool.from_genomes(genomes)
+    reps = [0, 5, 11, 5]
+    got = distances(pool, pool.take(reps), config)
+    expected = [[distance(genomes[r], g, config) for g in genomes] for r in reps]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

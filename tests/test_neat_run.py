@@ -5,6 +5,7 @@ import pytest
 from neat_configs import XOR
 
 from gone.neat import GenomeConfig, Innovations, NeatConfig, new_genome, read_config
+from gone.neat.pool import GenePool
 from gone.neat.population import NeatPopulation
 from gone.neat.reproduction import compute_spawn, reproduce
 from gone.neat.species import SpeciesSet, stagnation
@@ -17,15 +18,16 @@ def _population(weights_by_group, fitness):
                                             initial_connection="full_direct"),
                         compatibility_threshold=1.0, pop_size=sum(map(len, weights_by_group)))
     inn, rng = Innovations(1), np.random.default_rng(0)
-    genomes, key = {}, 0
+    genomes, key = [], 0
     for group in weights_by_group:
         for w in group:
             g = new_genome(key, config.genome, inn, rng)
             g.weight[:] = w
             g.bias[:] = 0.0
             g.fitness = fitness[key]
-            genomes[key], key = g, key + 1
-    return config, genomes, inn
+            genomes.append(g)
+            key += 1
+    return config, GenePool.from_genomes(genomes), inn
 
 
 def test_speciation_groups_by_distance_and_keeps_representatives():
@@ -34,16 +36,18 @@ def test_speciation_groups_by_distance_and_keeps_representatives():
     s = SpeciesSet(config.compatibility_threshold)
     s.speciate(genomes, 0, config)
     assert sorted(sorted(sp.members) for sp in s.species.values()) == [[0, 1, 2], [3, 4], [5]]
-    first = {sid: sp.representative.key for sid, sp in s.species.items()}
+    first = {sid: sp.representative for sid, sp in s.species.items()}
     assert sorted(first.values()) == [0, 3, 5]  # founders, in key order
     # next generation: the old representatives pick their closest genome; a newcomer founds a species
-    genomes[6] = genomes[0].copy(6)
-    genomes[6].weight[:] = 40.0
+    nxt = genomes.genomes()
+    newcomer = nxt[0].copy(6)
+    newcomer.weight[:] = 40.0
     for k in (0, 3, 5):
-        genomes[k].weight[:] += 0.05
-    s.speciate(genomes, 1, config)
+        nxt[k].weight[:] += 0.05
+    s.speciate(GenePool.from_genomes(nxt + [newcomer]), 1, config)
     assert len(s.species) == 4
-    assert {sid: sp.representative.key for sid, sp in s.species.items() if sid in first} == first
+    assert {sid: sp.representative for sid, sp in s.species.items() if sid in first} == first
+    assert sorted(s.species[max(s.species)].members) == [6]
 
 
 def test_dynamic_threshold_moves_toward_target():
@@ -80,11 +84,13 @@ def test_fitness_sharing_and_spawn_counts():
     assert strong.adjusted_fitness == pytest.approx(1.0)
     assert weak.adjusted_fitness == pytest.approx(0.5 / 10)
     assert len(new) == 8 and not dropped
-    assert 0 in new and 7 in new        # each species' best survives unchanged (elitism 1)
-    assert new[0] is genomes[0]
+    keys = new.keys.tolist()
+    assert 0 in keys and 7 in keys      # each species' best survives unchanged (elitism 1)
+    kept, old = new.genome(keys.index(0)), genomes.genome(0)
+    assert np.array_equal(kept.weight, old.weight) and np.array_equal(kept.innov, old.innov)
     # goals 8*1/1.05 and max(1, 8*0.05/1.05); half-way from size 4: 4+2, 4-2 (round half to even)
     assert compute_spawn([1.0, 0.05], [4, 4], 8, 1) == [6, 2]
-    children = [g for k, g in new.items() if k >= 8]
+    children = [k for k in keys if k >= 8]
     assert len(children) == 6 and next_key == 14
 
 

@@ -27,8 +27,9 @@ from ..errors import GoneError, GoneFormatError
 from ..neat.config import FloatGene, GenomeConfig, NeatConfig
 from ..neat.genome import ACT_NAMES, AGG_NAMES, Genome
 from ..neat.innovation import Innovations
+from ..neat.pool import GenePool
 from ..neat.population import NeatPopulation
-from ..neat.species import Species, SpeciesSet
+from ..neat.species import Species, SpeciesSet, rows_of
 from . import graph as _graph_io
 from . import network as _io
 
@@ -111,7 +112,7 @@ def to_message(pop) -> pb.NeuralNetwork:
         s = pop.species.species[sid]
         run.species.append(pb.NeatSpecies(
             key=sid, created=s.created, last_improved=s.last_improved,
-            representative=s.representative.key, members=s.members,
+            representative=s.representative, members=s.members,
             fitness_history=s.fitness_history, fitness=s.fitness,
             adjusted_fitness=s.adjusted_fitness))
     run.compatibility_threshold = pop.species.threshold
@@ -154,12 +155,10 @@ def from_message(msg, source: str = "<message>"):
         pop.rng = rng_from_json(p.rng_state)
     except GoneError as exc:
         raise GoneFormatError(f"{source}: {exc}") from None
-    pop.genomes = {}
-    for m in run.genomes:
-        g = _genome(m, acts, aggs, source)
-        pop.genomes[g.key] = g
+    genomes = sorted((_genome(m, acts, aggs, source) for m in run.genomes), key=lambda g: g.key)
+    pop.pool = GenePool.from_genomes(genomes)
     pop.best = _genome(run.best, acts, aggs, source) if run.HasField("best") else None
-    pop.species = _species(run, pop.genomes, config, source)
+    pop.species = _species(run, pop.pool, source)
     pop.innovations = Innovations.from_arrays({
         "counters": [run.next_node, run.next_innovation], "conn_pairs": list(run.connection_pairs),
         "conn_numbers": list(run.connection_innovations), "splits": list(run.splits)})
@@ -172,16 +171,18 @@ def from_message(msg, source: str = "<message>"):
     return pop
 
 
-def _species(run, genomes: dict, config: NeatConfig, source: str) -> SpeciesSet:
+def _species(run, pool: GenePool, source: str) -> SpeciesSet:
     s = SpeciesSet(run.compatibility_threshold)
     s.next_key = int(run.next_species)
+    keys = set(pool.keys.tolist())
     for m in run.species:
-        if m.representative not in genomes or any(k not in genomes for k in m.members):
+        if m.representative not in keys or any(k not in keys for k in m.members):
             raise GoneFormatError(f"{source}: species {m.key} names a genome the file lacks")
-        s.species[int(m.key)] = Species(int(m.key), int(m.created), genomes[m.representative],
+        s.species[int(m.key)] = Species(int(m.key), int(m.created), int(m.representative),
                                         list(m.members), int(m.last_improved), m.fitness,
                                         m.adjusted_fitness, list(m.fitness_history))
-    s.genome_to_species = {g: sid for sid, sp in s.species.items() for g in sp.members}
+    reps = [s.species[sid].representative for sid in sorted(s.species)]
+    s.reps = pool.take(rows_of(pool, reps))
     return s
 
 

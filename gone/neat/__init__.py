@@ -16,18 +16,21 @@ from . import mutation
 from .compile import compile_population, to_graph
 from .config import FloatGene, GenomeConfig, NeatConfig, read_config
 from .crossover import crossover, crossover_many
+from .distance import distance, distances
 from .draw import draw
 from .evaluate import GenomeBatch, forward, step
-from .genome import Genome, distance, new_genome
+from .genome import Genome, new_genome
 from .innovation import Innovations
+from .pool import GenePool
 from .population import NeatPopulation
 from .reporters import StdOutReporter, species_table
 from .reproduction import CompleteExtinction
 from .tasks import GymFitness, XorFitness, XorOne
 
-__all__ = ["CompleteExtinction", "FloatGene", "Genome", "GenomeBatch", "GenomeConfig",
+__all__ = ["CompleteExtinction", "FloatGene", "GenePool", "Genome", "GenomeBatch",
+           "GenomeConfig",
            "GymFitness", "Innovations", "NeatConfig", "NeatPopulation", "StdOutReporter",
            "XorFitness", "XorOne", "compile_population", "crossover", "crossover_many",
-           "distance", "draw", "forward", "mutation", "new_genome",
+           "distance", "distances", "draw", "forward", "mutation", "new_genome",
            "read_config", "species_table", "step",
            "to_graph"]

@@ -6,13 +6,17 @@ innovation) each attribute comes from either parent with probability 1/2, and
 a matching connection disabled in either parent is disabled in the child with
 probability 3/4 (the NEAT paper's rule, which neat-python 2 applies too). On
 equal fitness the second parent counts as the fitter, as in neat-python.
+
+:func:`crossover_pool` breeds a whole generation's children at once over the
+flat gene tables of :mod:`gone.neat.pool`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .genome import Genome, _dense, cut_at
+from .genome import Genome
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, find, pointers, spans
 
 
 def crossover(g1: Genome, g2: Genome, key: int, rng: np.random.Generator) -> Genome:
@@ -21,44 +25,48 @@ def crossover(g1: Genome, g2: Genome, key: int, rng: np.random.Generator) -> Gen
 
 
 def crossover_many(pairs: list, keys: list, rng: np.random.Generator) -> list[Genome]:
-    """Children of ``pairs`` of genomes, all at once over dense gene tables.
+    """Children of ``pairs`` [(Genome, Genome)] with ids ``keys``, all at once."""
+    parents = GenePool.from_genomes([g for pair in pairs for g in pair])
+    rows = np.arange(2 * len(pairs)).reshape(-1, 2)
+    return crossover_pool(parents, rows[:, 0], rows[:, 1], keys, rng).genomes()
 
-    Parents are laid out as rows over the union of their genes (by
-    innovation, by node id); a child row takes the fitter parent's genes and,
-    where the other parent has the gene too, each attribute from it with
-    probability 1/2. Returns the children, keys ``keys``, fitness NaN.
+
+def crossover_pool(pool: GenePool, first: np.ndarray, second: np.ndarray, keys,
+                   rng: np.random.Generator) -> GenePool:
+    """The children of genome rows ``first[c]`` and ``second[c]`` of ``pool``, ids ``keys``.
+
+    Returns a pool of ``C = len(keys)`` children (fitness NaN). Each child's
+    genes are its fitter parent's rows, in that parent's order; the matching
+    rows of the other parent are found by one ``searchsorted`` on
+    ``(genome, gene id)`` keys over the whole pool.
     """
-    ordered = [(a, b) if a.fitness > b.fitness else (b, a) for a, b in pairs]
-    parents = list({id(g): g for pair in ordered for g in pair}.values())
-    row = {id(g): i for i, g in enumerate(parents)}
-    r1 = np.array([row[id(a)] for a, _ in ordered])
-    r2 = np.array([row[id(b)] for _, b in ordered])
-    conn, attrs = _dense(parents, "innov", ("weight", "enabled", "src", "dst", "innov"))
-    conns = _inherit(conn, attrs, r1, r2, ("weight", "enabled"), rng)
-    both = conn[r1] & conn[r2]
-    off = both & ~(attrs[1][r1] & attrs[1][r2]) & (rng.random(both.shape) < 0.75)
-    conns[1][off[conn[r1]]] = False
-    node, nattrs = _dense(parents, "nodes", ("bias", "response", "act", "agg", "nodes"))
-    nodes = _inherit(node, nattrs, r1, r2, ("bias", "response", "act", "agg"), rng)
-    c_cut = np.cumsum(conn[r1].sum(1))[:-1]
-    n_cut = np.cumsum(node[r1].sum(1))[:-1]
-    split = cut_at
-    weight, enabled, src, dst, innov = (split(v, c_cut) for v in conns)
-    bias, response, act, agg, ids = (split(v, n_cut) for v in nodes)
-    return [Genome(int(k), ids[i], bias[i], response[i], act[i], agg[i], src[i], dst[i],
-                   innov[i], weight[i], enabled[i]) for i, k in enumerate(keys)]
+    first, second = np.asarray(first, dtype=np.intp), np.asarray(second, dtype=np.intp)
+    keep = pool.fitness[first] > pool.fitness[second]        # ties: the second is fitter
+    fit, other = np.where(keep, first, second), np.where(keep, second, first)
+    c_rows, c_match = _aligned(pool.conn_ptr, pool.innov, fit, other)
+    n_rows, n_match = _aligned(pool.node_ptr, pool.nodes, fit, other)
+    conn = {f: getattr(pool, f)[c_rows] for f in CONN_FIELDS}
+    node = {f: getattr(pool, f)[n_rows] for f in NODE_FIELDS}
+    both = c_match >= 0
+    m = c_match[both]
+    for name in ("weight", "enabled"):
+        take = rng.random(len(m)) < 0.5
+        conn[name][np.flatnonzero(both)[take]] = getattr(pool, name)[m[take]]
+    # either parent's copy disabled: the child's is disabled with probability 3/4
+    off = ~(pool.enabled[c_rows[both]] & pool.enabled[m]) & (rng.random(len(m)) < 0.75)
+    conn["enabled"][np.flatnonzero(both)[off]] = False
+    both = n_match >= 0
+    m = n_match[both]
+    for name in ("bias", "response", "act", "agg"):
+        take = rng.random(len(m)) < 0.5
+        node[name][np.flatnonzero(both)[take]] = getattr(pool, name)[m[take]]
+    return GenePool(np.asarray(keys, dtype=np.int64), pointers(pool.node_counts[fit]),
+                    *(node[f] for f in NODE_FIELDS), pointers(pool.conn_counts[fit]),
+                    *(conn[f] for f in CONN_FIELDS), np.full(len(fit), np.nan))
 
 
-def _inherit(present, attrs, r1, r2, mixed, rng) -> list[np.ndarray]:
-    """Flat values of each attribute for the genes of rows ``r1`` (child order, gene order);
-    attributes named in ``mixed`` come from row ``r2`` where a coin says so and it has the gene."""
-    mine = present[r1]
-    both = mine & present[r2]
-    out = []
-    for k, values in enumerate(attrs):
-        chosen = values[r1]
-        if k < len(mixed):
-            take = both & (rng.random(both.shape) <= 0.5)
-            chosen = np.where(take, values[r2], chosen)
-        out.append(chosen[mine])
-    return out
+def _aligned(ptr: np.ndarray, ids: np.ndarray, fit: np.ndarray, other: np.ndarray):
+    """``(rows, match)``: the fitter parents' gene rows, child after child, and for each
+    the row of the same gene id in the other parent (-1 where it has none)."""
+    rows = spans(ptr, fit)
+    return rows, find(ptr, ids, np.repeat(other, np.diff(ptr)[fit]), ids[rows])

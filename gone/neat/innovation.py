@@ -36,19 +36,38 @@ class Innovations:
             self.next_innovation += 1
         return number
 
-    def split(self, innovation: int, taken) -> int:
-        """The node id for splitting connection ``innovation`` this generation.
+    def numbers(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Innovation numbers of connections ``source[i] -> target[i]``; -1 for pairs never grown."""
+        get = self.connections.get
+        return np.array([get(k, -1) for k in zip(source.tolist(), target.tolist())],
+                        dtype=np.int64)
 
-        ``taken`` are the genome's own node ids: a genome that already holds the
-        id (it split the same connection before, then re-enabled it) gets a
-        fresh one.
+    def connections_for(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Innovation numbers of ``source[i] -> target[i]``, numbering new pairs in order."""
+        return np.array([self.connection(a, b) for a, b in zip(source.tolist(), target.tolist())],
+                        dtype=np.int64)
+
+    def split_many(self, innovations: np.ndarray, holds) -> np.ndarray:
+        """Node ids ``(n,)`` for splitting connection ``innovations[i]`` in genome ``i``.
+
+        Within one generation the same split gets the same id, except in a
+        genome that already holds that id (it split the same connection
+        before, then re-enabled it): that genome gets a fresh one.
+        ``holds(ids) -> (n,) bool`` says whether genome ``i`` has node ``ids[i]``.
         """
-        node = self.splits.get(int(innovation))
-        if node is None or node in taken:
-            node = self.next_node
-            self.next_node += 1
-            self.splits.setdefault(int(innovation), node)
-        return node
+        innovations = innovations.tolist()
+        known = np.array([self.splits.get(k, -1) for k in innovations], dtype=np.int64)
+        held = holds(known).tolist()
+        out = []
+        for innovation, candidate, taken in zip(innovations, known.tolist(), held):
+            node = self.splits.get(innovation)
+            # a split first made earlier in this same call is new to every genome
+            if node is None or (node == candidate and taken):
+                node = self.next_node
+                self.next_node += 1
+                self.splits.setdefault(innovation, node)
+            out.append(node)
+        return np.array(out, dtype=np.int64)
 
     def new_generation(self) -> None:
         self.splits.clear()

@@ -1,19 +1,29 @@
-"""NEAT mutations: structural ones per genome, attribute ones over a whole batch at once.
+"""NEAT mutations over a whole generation's gene tables at once.
 
 Structural (as neat-python's ``DefaultGenome.mutate``): add node (split a
 connection: the old one is disabled, ``in -> new`` gets weight 1 and ``new ->
-out`` the old weight), add connection (from an input or hidden node to a
-hidden or output node; feed-forward only unless ``feed_forward = False``),
-delete node (a hidden one,
-with its connections), delete connection. With ``single_structural_mutation``
-at most one of them happens, chosen in proportion to the four probabilities.
+out`` the old weight), delete node (a hidden one, with its connections), add
+connection (from an input or hidden node to any node gene; feed-forward only
+unless ``feed_forward = False``), delete connection. With
+``single_structural_mutation`` at most one of them happens per genome, chosen
+in proportion to the four probabilities.
 
-Attributes (:func:`mutate_attributes`, one set of draws for all genomes):
+:func:`mutate_structure_pool` draws which genomes get which mutation, then
+applies each kind to all of its genomes in one pass over the flat tables of
+:mod:`gone.neat.pool`, in neat-python's order (add node, delete node, add
+connection, delete connection), so each genome sees its earlier mutations.
+Only the bookkeeping of innovation numbers is a Python loop, over the new
+genes.
+
+Attributes (:func:`mutate_attributes_pool`, one set of draws for all genes):
 bias/response/weight perturbed by ``Normal(0, mutate_power)`` with probability
 ``mutate_rate``, else replaced by a fresh value with probability
 ``replace_rate``, clamped to ``[min_value, max_value]``; enabled flags flipped
 to a coin toss with probability ``enabled_mutate_rate`` (+ the ``_add``
 rates); activation and aggregation replaced by a random option.
+
+``add_node(genome, ...)`` and friends run the same code on one
+:class:`~gone.neat.genome.Genome` (a pool of one), changing it in place.
 """
 
 from __future__ import annotations
@@ -21,129 +31,178 @@ from __future__ import annotations
 import numpy as np
 
 from .config import FloatGene, GenomeConfig
-from .genome import ACT_NAMES, AGG_NAMES, Genome, cut_at, init_float, new_nodes
+from .genome import ACT_NAMES, AGG_NAMES, Genome, init_float, new_nodes
 from .innovation import Innovations
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, find, pointers, replace
+
+_NONE = np.iinfo(np.int64).min   # a node id no genome has
 
 
-def creates_cycle(src: np.ndarray, dst: np.ndarray, source: int, target: int) -> bool:
-    """Whether adding ``source -> target`` to the connections ``src -> dst`` closes a cycle."""
-    if source == target:
-        return True
-    edges = list(zip(src.tolist(), dst.tolist()))  # plain Python: genomes are small
-    reached = {target}
-    while True:
-        grew = False
-        for a, b in edges:
-            if a in reached and b not in reached:
-                if b == source:
-                    return True
-                reached.add(b)
-                grew = True
-        if not grew:
-            return False
+def _pick(ptr_start: np.ndarray, count: np.ndarray, rng) -> np.ndarray:
+    """A uniformly random flat row in each segment ``[start, start + count)`` (count > 0)."""
+    return ptr_start + np.minimum((rng.random(len(count)) * count).astype(np.int64), count - 1)
 
 
-def _append(g: Genome, pairs: list, weights: list, innovations: Innovations) -> None:
-    """Add enabled connections ``pairs`` [(source, target)] with ``weights``."""
-    g.src = np.concatenate([g.src, [a for a, _ in pairs]]).astype(np.int64)
-    g.dst = np.concatenate([g.dst, [b for _, b in pairs]]).astype(np.int64)
-    g.innov = np.concatenate([g.innov, [innovations.connection(a, b) for a, b in pairs]]
-                             ).astype(np.int64)
-    g.weight = np.concatenate([g.weight, weights])
-    g.enabled = np.concatenate([g.enabled, np.ones(len(pairs), dtype=bool)])
+# --- structural, whole pool -----------------------------------------------------------------
+
+def mutate_structure_pool(pool: GenePool, config: GenomeConfig, innovations: Innovations,
+                          rng) -> GenePool:
+    """The structural part of neat-python's ``mutate`` for every genome of ``pool``."""
+    c = config
+    probs = np.array([c.node_add_prob, c.node_delete_prob, c.conn_add_prob, c.conn_delete_prob])
+    if c.single_structural_mutation:
+        r = rng.random(pool.size) * max(1.0, probs.sum())
+        choice = np.searchsorted(np.cumsum(probs), r, side="right")
+        draws = choice[:, None] == np.arange(4)
+    else:
+        draws = rng.random((pool.size, 4)) < probs
+    pool = add_nodes(pool, np.flatnonzero(draws[:, 0]), c, innovations, rng)
+    pool = delete_nodes(pool, np.flatnonzero(draws[:, 1]), c, rng)
+    pool = add_connections(pool, np.flatnonzero(draws[:, 2]), c, innovations, rng)
+    return delete_connections(pool, np.flatnonzero(draws[:, 3]), rng)
 
 
-def add_connection(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> bool:
-    """Try to grow one connection between random nodes; True if the genome changed.
+def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
+              innovations: Innovations, rng) -> GenePool:
+    """Split one random connection in each genome ``rows`` with a new node."""
+    counts = pool.conn_counts[rows]
+    if config.surer and (counts == 0).any():    # nothing to split: grow a connection instead
+        pool = add_connections(pool, rows[counts == 0], config, innovations, rng)
+    rows, counts = rows[counts > 0], counts[counts > 0]
+    if len(rows) == 0:
+        return pool
+    k = _pick(pool.conn_ptr[rows], counts, rng)
+    split = pool.innov[k]
+    ids = innovations.split_many(split, lambda cand: find(pool.node_ptr, pool.nodes, rows,
+                                                         cand) >= 0)
+    enabled = pool.enabled.copy()
+    enabled[k] = False
+    source, target, weight = pool.src[k], pool.dst[k], pool.weight[k]
+    pool = insert_nodes(replace(pool, enabled=enabled), rows, new_nodes(config, ids, rng))
+    # in -> new with weight 1, new -> out with the old weight, genome by genome
+    pairs = lambda a, b: np.column_stack([a, b]).ravel()  # noqa: E731
+    return insert_connections(pool, np.repeat(rows, 2), pairs(source, ids), pairs(ids, target),
+                              pairs(np.ones(len(rows)), weight), innovations)
+
+
+def delete_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig, rng) -> GenePool:
+    """Remove one random hidden node, with its connections, from each genome ``rows``."""
+    n_out = config.num_outputs
+    hidden = pool.node_counts[rows] - n_out       # outputs are always the first node genes
+    rows, hidden = rows[hidden > 0], hidden[hidden > 0]
+    if len(rows) == 0:
+        return pool
+    pick = _pick(pool.node_ptr[rows] + n_out, hidden, rng)
+    doomed = np.full(pool.size, _NONE)
+    doomed[rows] = pool.nodes[pick]
+    keep = np.ones(len(pool.nodes), dtype=bool)
+    keep[pick] = False
+    d = doomed[pool.conn_owner]
+    return pool.with_nodes(keep).with_connections((pool.src != d) & (pool.dst != d))
+
+
+def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
+                    innovations: Innovations, rng) -> GenePool:
+    """Try to grow one connection between random nodes in each genome ``rows``.
 
     Targets: any node gene; sources: hidden nodes and inputs (neat-python 2: an
-    output never feeds another node).
+    output never feeds another node). An existing connection is left alone
+    (re-enabled when ``surer``); a new one that would close a cycle in a
+    feed-forward run is dropped.
     """
-    n_out = config.num_outputs
-    hidden = g.n_nodes - n_out            # nodes are sorted, outputs (always kept) first
-    target = int(g.nodes[rng.integers(g.n_nodes)])
-    j = int(rng.integers(hidden + config.num_inputs))
-    source = int(g.nodes[n_out + j]) if j < hidden else -(j - hidden) - 1
-    existing = np.flatnonzero((g.src == source) & (g.dst == target))
-    if existing.size:
-        if config.surer and not g.enabled[existing[0]]:
-            g.enabled[existing[0]] = True
-            return True
-        return False
-    if 0 <= source < n_out and 0 <= target < n_out:
-        return False
-    if config.feed_forward and creates_cycle(g.src, g.dst, source, target):
-        return False
-    _append(g, [(source, target)], init_float(config.weight, 1, rng), innovations)
-    return True
+    if len(rows) == 0:
+        return pool
+    n_out, n_in = config.num_outputs, config.num_inputs
+    n = pool.node_counts[rows]
+    hidden = n - n_out
+    target = pool.nodes[_pick(pool.node_ptr[rows], n, rng)]
+    j = np.minimum((rng.random(len(rows)) * (hidden + n_in)).astype(np.int64), hidden + n_in - 1)
+    at = np.minimum(pool.node_ptr[rows] + n_out + j, len(pool.nodes) - 1)
+    source = np.where(j < hidden, pool.nodes[at], -(j - hidden) - 1)
+    known = innovations.numbers(source, target)
+    existing = find(pool.conn_ptr, pool.innov, rows, known)
+    has = existing >= 0
+    if config.surer and has.any():
+        enabled = pool.enabled.copy()
+        enabled[existing[has]] = True
+        pool = replace(pool, enabled=enabled)
+    fresh = ~has & ~((source >= 0) & (source < n_out) & (target >= 0) & (target < n_out))
+    if config.feed_forward:
+        fresh[fresh] = ~creates_cycles(pool, rows[fresh], source[fresh], target[fresh])
+    m = int(fresh.sum())
+    return insert_connections(pool, rows[fresh], source[fresh], target[fresh],
+                              init_float(config.weight, m, rng), innovations)
 
 
-def add_node(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> bool:
-    """Split a random connection with a new node; True if the genome changed."""
-    if g.n_connections == 0:
-        return add_connection(g, config, innovations, rng) if config.surer else False
-    k = int(rng.integers(g.n_connections))
-    node = innovations.split(int(g.innov[k]), set(g.nodes.tolist()))
-    at = int(np.searchsorted(g.nodes, node))       # keep the nodes sorted by id
-    for name, values in new_nodes(config, [node], rng).items():
-        old = getattr(g, name)
-        setattr(g, name, np.concatenate([old[:at], values, old[at:]]).astype(old.dtype))
-    g.enabled[k] = False
-    source, target = int(g.src[k]), int(g.dst[k])
-    _append(g, [(source, node), (node, target)], [1.0, float(g.weight[k])], innovations)
-    return True
+def delete_connections(pool: GenePool, rows: np.ndarray, rng) -> GenePool:
+    """Remove one random connection from each genome ``rows`` that has one."""
+    counts = pool.conn_counts[rows]
+    rows, counts = rows[counts > 0], counts[counts > 0]
+    if len(rows) == 0:
+        return pool
+    keep = np.ones(len(pool.innov), dtype=bool)
+    keep[_pick(pool.conn_ptr[rows], counts, rng)] = False
+    return pool.with_connections(keep)
 
 
-def _keep_connections(g: Genome, keep: np.ndarray) -> None:
-    g.src, g.dst, g.innov = g.src[keep], g.dst[keep], g.innov[keep]
-    g.weight, g.enabled = g.weight[keep], g.enabled[keep]
+def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
+                   target: np.ndarray) -> np.ndarray:
+    """Whether adding ``source[i] -> target[i]`` to genome ``rows[i]`` closes a cycle ``(n,)``.
+
+    It does when ``source`` is reachable from ``target`` along the genome's
+    connections (enabled or not). All genomes' searches run together: a
+    reached-flag per node gene, spread along every connection until it stops
+    growing (at most the longest path's length of rounds).
+    """
+    cycle = source == target
+    ask = ~cycle & (source >= 0)                # an input has no incoming connections
+    if not ask.any():
+        return cycle
+    rows, source, target = rows[ask], source[ask], target[ask]
+    if len(np.unique(rows)) < len(rows):    # one search per genome copy: reached-flags are per node
+        pool, rows = pool.take(rows), np.arange(len(rows))
+    mine = np.isin(pool.conn_owner, rows)
+    owner = pool.conn_owner[mine]
+    s = find(pool.node_ptr, pool.nodes, owner, pool.src[mine])
+    t = find(pool.node_ptr, pool.nodes, owner, pool.dst[mine])
+    between = (s >= 0) & (t >= 0)                 # inputs are not node genes
+    s, t = s[between], t[between]
+    reached = np.zeros(len(pool.nodes), dtype=bool)
+    reached[find(pool.node_ptr, pool.nodes, rows, target)] = True
+    while True:
+        grow = t[reached[s] & ~reached[t]]
+        if grow.size == 0:
+            break
+        reached[grow] = True
+    cycle[ask] = reached[find(pool.node_ptr, pool.nodes, rows, source)]
+    return cycle
 
 
-def delete_node(g: Genome, config: GenomeConfig, rng) -> bool:
-    """Remove a random hidden node and its connections; True if there was one."""
-    hidden = g.nodes[g.nodes >= config.num_outputs]
-    if hidden.size == 0:
-        return False
-    node = hidden[rng.integers(hidden.size)]
-    keep = g.nodes != node
-    g.nodes, g.bias, g.response = g.nodes[keep], g.bias[keep], g.response[keep]
-    g.act, g.agg = g.act[keep], g.agg[keep]
-    _keep_connections(g, (g.src != node) & (g.dst != node))
-    return True
+def insert_nodes(pool: GenePool, rows: np.ndarray, genes: dict) -> GenePool:
+    """``pool`` with new node genes ``genes`` (field -> (n,)) added to genomes ``rows``."""
+    owner = np.concatenate([pool.node_owner, rows])
+    ids = np.concatenate([pool.nodes, genes["nodes"]])
+    order = np.lexsort((ids, owner))              # keep each genome's nodes sorted by id
+    fields = {f: np.concatenate([getattr(pool, f), genes[f]])[order] for f in NODE_FIELDS}
+    return replace(pool, node_ptr=pointers(np.bincount(owner, minlength=pool.size)), **fields)
 
 
-def delete_connection(g: Genome, rng) -> bool:
-    """Remove a random connection; True if there was one."""
-    if g.n_connections == 0:
-        return False
-    keep = np.ones(g.n_connections, dtype=bool)
-    keep[rng.integers(g.n_connections)] = False
-    _keep_connections(g, keep)
-    return True
+def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
+                       target: np.ndarray, weight: np.ndarray,
+                       innovations: Innovations) -> GenePool:
+    """``pool`` with enabled connections ``source -> target`` added to genomes ``rows``."""
+    if len(rows) == 0:
+        return pool
+    new = {"src": source, "dst": target, "innov": innovations.connections_for(source, target),
+           "weight": weight, "enabled": np.ones(len(rows), dtype=bool)}
+    owner = np.concatenate([pool.conn_owner, rows])
+    innov = np.concatenate([pool.innov, new["innov"]])
+    order = np.lexsort((innov, owner))            # keep each genome's connections by innovation
+    fields = {f: np.concatenate([getattr(pool, f), new[f]])[order] for f in CONN_FIELDS}
+    return replace(pool, conn_ptr=pointers(np.bincount(owner, minlength=pool.size)), **fields)
 
 
-def mutate_structure(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> None:
-    """The structural part of neat-python's ``mutate``, in its order."""
-    c = config
-    if c.single_structural_mutation:
-        probs = np.array([c.node_add_prob, c.node_delete_prob, c.conn_add_prob, c.conn_delete_prob])
-        r = rng.random() * max(1.0, probs.sum())
-        choice = int(np.searchsorted(np.cumsum(probs), r, side="right"))
-        draws = [choice == i for i in range(4)]
-    else:
-        draws = list(rng.random(4) < [c.node_add_prob, c.node_delete_prob,
-                                      c.conn_add_prob, c.conn_delete_prob])
-    if draws[0]:
-        add_node(g, c, innovations, rng)
-    if draws[1]:
-        delete_node(g, c, rng)
-    if draws[2]:
-        add_connection(g, c, innovations, rng)
-    if draws[3]:
-        delete_connection(g, rng)
-
-
-# --- attributes, vectorised over many genomes -------------------------------------------
+# --- attributes, whole pool -----------------------------------------------------------------
 
 def mutate_float(values: np.ndarray, gene: FloatGene, rng) -> np.ndarray:
     """neat-python's FloatAttribute.mutate_value for every value at once."""
@@ -165,27 +224,73 @@ def _mutate_choice(values: np.ndarray, rate: float, options: tuple, names: tuple
     return np.where(hit, pick, values)
 
 
-def mutate_attributes(genomes: list[Genome], config: GenomeConfig, rng) -> None:
-    """Mutate every attribute of every gene of ``genomes`` in place, one draw per gene."""
-    if not genomes:
-        return
-    node_cut = np.cumsum([g.n_nodes for g in genomes])[:-1]
-    conn_cut = np.cumsum([g.n_connections for g in genomes])[:-1]
-    cat = lambda name: np.concatenate([getattr(g, name) for g in genomes])  # noqa: E731
-    weight = mutate_float(cat("weight"), config.weight, rng)
-    enabled = cat("enabled")
+def mutate_attributes_pool(pool: GenePool, config: GenomeConfig, rng) -> GenePool:
+    """Every attribute of every gene of ``pool`` mutated, one draw per gene."""
+    weight = mutate_float(pool.weight, config.weight, rng)
+    enabled = pool.enabled
     rate = config.enabled_mutate_rate + np.where(enabled, config.enabled_rate_to_false_add,
                                                  config.enabled_rate_to_true_add)
     flip = rng.random(len(enabled)) < rate
     enabled = np.where(flip, rng.random(len(enabled)) < 0.5, enabled)
-    bias = mutate_float(cat("bias"), config.bias, rng)
-    response = mutate_float(cat("response"), config.response, rng)
-    act = _mutate_choice(cat("act"), config.activation_mutate_rate, config.activation_options,
+    bias = mutate_float(pool.bias, config.bias, rng)
+    response = mutate_float(pool.response, config.response, rng)
+    act = _mutate_choice(pool.act, config.activation_mutate_rate, config.activation_options,
                          ACT_NAMES, rng)
-    agg = _mutate_choice(cat("agg"), config.aggregation_mutate_rate, config.aggregation_options,
+    agg = _mutate_choice(pool.agg, config.aggregation_mutate_rate, config.aggregation_options,
                          AGG_NAMES, rng)
-    for name, values, cut in (("weight", weight, conn_cut), ("enabled", enabled, conn_cut),
-                              ("bias", bias, node_cut), ("response", response, node_cut),
-                              ("act", act, node_cut), ("agg", agg, node_cut)):
-        for g, part in zip(genomes, cut_at(values, cut)):
-            setattr(g, name, part)
+    return replace(pool, weight=weight, enabled=enabled, bias=bias, response=response,
+                   act=act, agg=agg)
+
+
+# --- the same on single genomes (in place) ---------------------------------------------------
+
+def _apply(genomes: list[Genome], change) -> GenePool:
+    """Run ``change(pool) -> pool`` on ``genomes`` and write the results back into them."""
+    pool = change(GenePool.from_genomes(genomes))
+    for p, g in enumerate(genomes):
+        new = pool.genome(p)
+        for name in NODE_FIELDS + CONN_FIELDS:
+            setattr(g, name, getattr(new, name))
+    return pool
+
+
+def _one(g: Genome, change) -> bool:
+    """Apply a one-genome pool change to ``g``; True if any gene changed."""
+    before = (g.nodes.copy(), g.innov.copy(), g.enabled.copy())
+    _apply([g], change)
+    after = (g.nodes, g.innov, g.enabled)
+    return not all(len(a) == len(b) and np.array_equal(a, b) for a, b in zip(before, after))
+
+
+_ROW = np.zeros(1, dtype=np.intp)
+
+
+def add_node(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> bool:
+    """Split a random connection of ``g`` with a new node; True if the genome changed."""
+    return _one(g, lambda p: add_nodes(p, _ROW, config, innovations, rng))
+
+
+def delete_node(g: Genome, config: GenomeConfig, rng) -> bool:
+    """Remove a random hidden node of ``g`` and its connections; True if there was one."""
+    return _one(g, lambda p: delete_nodes(p, _ROW, config, rng))
+
+
+def add_connection(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> bool:
+    """Try to grow one connection of ``g``; True if the genome changed."""
+    return _one(g, lambda p: add_connections(p, _ROW, config, innovations, rng))
+
+
+def delete_connection(g: Genome, rng) -> bool:
+    """Remove a random connection of ``g``; True if there was one."""
+    return _one(g, lambda p: delete_connections(p, _ROW, rng))
+
+
+def mutate_structure(g: Genome, config: GenomeConfig, innovations: Innovations, rng) -> None:
+    """:func:`mutate_structure_pool` on one genome, in place."""
+    _apply([g], lambda p: mutate_structure_pool(p, config, innovations, rng))
+
+
+def mutate_attributes(genomes: list[Genome], config: GenomeConfig, rng) -> None:
+    """:func:`mutate_attributes_pool` on ``genomes``, in place."""
+    if genomes:
+        _apply(genomes, lambda p: mutate_attributes_pool(p, config, rng))

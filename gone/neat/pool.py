@@ -138,13 +138,13 @@ class GenePool:
     def with_nodes(self, keep: np.ndarray) -> "GenePool":
         """The pool keeping only node genes ``keep (Nn,) bool``; connections unchanged."""
         counts = np.bincount(self.node_owner[keep], minlength=self.size)
-        return _replace(self, node_ptr=pointers(counts),
+        return replace(self, node_ptr=pointers(counts),
                         **{f: getattr(self, f)[keep] for f in NODE_FIELDS})
 
     def with_connections(self, keep: np.ndarray) -> "GenePool":
         """The pool keeping only connection genes ``keep (Nc,) bool``; nodes unchanged."""
         counts = np.bincount(self.conn_owner[keep], minlength=self.size)
-        return _replace(self, conn_ptr=pointers(counts),
+        return replace(self, conn_ptr=pointers(counts),
                         **{f: getattr(self, f)[keep] for f in CONN_FIELDS})
 
     @classmethod
@@ -162,7 +162,27 @@ class GenePool:
                 f"connection genes={len(self.innov)})")
 
 
-def _replace(pool: GenePool, **changes) -> GenePool:
+def replace(pool: GenePool, **changes) -> GenePool:
+    """A new pool with the arrays ``changes`` (field -> array) swapped in; the rest shared."""
     values = {f: getattr(pool, f) for f in pool.__dataclass_fields__}
     values.update(changes)
     return GenePool(**values)
+
+
+def find(ptr: np.ndarray, ids: np.ndarray, rows: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """The flat row of gene id ``want[i]`` in genome ``rows[i]``, or -1 where it has none.
+
+    ``ids (ptr[-1],)`` are sorted within each genome (node ids, innovation
+    numbers), so ``(genome, id)`` keys are sorted across the pool and one
+    ``searchsorted`` answers every query.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    want = np.asarray(want, dtype=np.int64)
+    if len(ids) == 0 or len(want) == 0:
+        return np.full(len(want), -1, dtype=np.int64)
+    lo = min(int(ids.min()), int(want.min()))
+    span = np.int64(max(int(ids.max()), int(want.max())) - lo + 1)
+    table = owners(ptr) * span + (ids - lo)
+    key = rows * span + (want - lo)
+    at = np.minimum(np.searchsorted(table, key), len(table) - 1)
+    return np.where(table[at] == key, at, -1)

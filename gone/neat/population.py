@@ -33,6 +33,7 @@ from .config import NeatConfig
 from .evaluate import GenomeBatch
 from .genome import Genome, new_genome
 from .innovation import Innovations
+from .pool import GenePool
 from .reproduction import CompleteExtinction, reproduce
 from .run import run
 from .species import SpeciesSet
@@ -48,10 +49,10 @@ class NeatPopulation:
         self.rng = make_rng(config.seed if seed is None else seed)
         g = config.genome
         self.innovations = Innovations(g.num_outputs + g.num_hidden)
-        self.genomes = self._fresh(0)
+        self.pool = self._fresh(0)
         self.next_key = config.pop_size
         self.species = SpeciesSet(config.compatibility_threshold)
-        self.species.speciate(self.genomes, 0, config)
+        self.species.speciate(self.pool, 0, config)
         self.generation = 0
         self.best: Genome | None = None
         self.history: list[dict] = []
@@ -60,24 +61,30 @@ class NeatPopulation:
         self.evaluations = 0
         self.settings: dict[str, str] = {}
 
-    def _fresh(self, first_key: int) -> dict[int, Genome]:
+    def _fresh(self, first_key: int) -> GenePool:
         g = self.config.genome
-        return {k: new_genome(k, g, self.innovations, self.rng)
-                for k in range(first_key, first_key + self.config.pop_size)}
+        return GenePool.from_genomes(
+            new_genome(k, g, self.innovations, self.rng)
+            for k in range(first_key, first_key + self.config.pop_size))
 
     # --- ask / tell ----------------------------------------------------------------
     @property
     def size(self) -> int:
-        return len(self.genomes)
+        return self.pool.size
+
+    @property
+    def genomes(self) -> dict[int, Genome]:
+        """This generation's genomes by key (copies: change the run through :attr:`pool`)."""
+        return {g.key: g for g in self.pool.genomes()}
 
     def members(self) -> list[Genome]:
-        """This generation's genomes in key order."""
-        return [self.genomes[k] for k in sorted(self.genomes)]
+        """This generation's genomes in key order (copies)."""
+        return self.pool.genomes()
 
     def ask(self) -> GenomeBatch:
-        """This generation as a :class:`GenomeBatch` (padded tensors, ready to run)."""
-        members = self.members()
+        """This generation as a :class:`GenomeBatch` (compiled, ready to run)."""
         g = self.config.genome
+        members = self.pool.genomes()
         return GenomeBatch(members, compile_population(members, g.num_inputs, g.num_outputs))
 
     def tell(self, fitness, evaluate_seconds: float = 0.0) -> dict:
@@ -86,18 +93,19 @@ class NeatPopulation:
         Returns the generation's statistics. When the fitness threshold is reached
         the population is marked :attr:`solved` and not bred further.
         """
-        members = self.members()
+        P = self.pool.size
         failed = int(np.count_nonzero(~np.isfinite(np.asarray(fitness, dtype=np.float64))))
-        fitness = _clean(fitness, len(members))
-        for genome, value in zip(members, fitness):
-            genome.fitness = float(value)
-        self.evaluations += len(members)
-        champion = members[int(np.argmax(fitness))]
-        if self.best is None or champion.fitness > self.best.fitness:
-            self.best = champion.copy()
+        fitness = _clean(fitness, P)
+        self.pool.fitness = fitness
+        self.evaluations += P
+        top = int(np.argmax(fitness))
+        if self.best is None or fitness[top] > self.best.fitness:
+            self.best = self.pool.genome(top)
+            key = int(self.pool.keys[top])
             self.best.extra = {"generation": self.generation,
-                               "species": self.species.genome_to_species.get(champion.key, 0)}
-        stats = self._stats(fitness, champion)
+                               "species": next((sid for sid, s in self.species.species.items()
+                                                if key in s.members), 0)}
+        stats = self._stats(fitness, top)
         criterion = float(_CRITERIA[self.config.fitness_criterion](fitness))
         if not self.config.no_fitness_termination and criterion >= self.config.fitness_threshold:
             self.solved = True
@@ -106,36 +114,38 @@ class NeatPopulation:
             self._breed()
             t1 = time.perf_counter()
             self.innovations.new_generation()
-            self.species.speciate(self.genomes, self.generation + 1, self.config)
+            self.species.speciate(self.pool, self.generation + 1, self.config)
             stats["reproduce_s"], stats["speciate_s"] = t1 - t0, time.perf_counter() - t1
             self.generation += 1
         stats["evaluate_s"] = float(evaluate_seconds)
         stats["failed"] = failed
-        stats["evals_per_s"] = len(members) / evaluate_seconds if evaluate_seconds > 0 else 0.0
+        stats["evals_per_s"] = P / evaluate_seconds if evaluate_seconds > 0 else 0.0
         stats["solved"] = self.solved
         self.history.append(stats)
         return stats
 
     def _breed(self) -> None:
-        new, self.next_key, _ = reproduce(self.species, self.genomes, self.generation, self.config,
+        new, self.next_key, _ = reproduce(self.species, self.pool, self.generation, self.config,
                                           self.innovations, self.next_key, self.rng)
-        if not new:
+        if new is None:
             self.extinctions += 1
             if not self.config.reset_on_extinction:
                 raise CompleteExtinction(f"generation {self.generation}: every species stagnated "
                                          "(set reset_on_extinction = True to start over)")
             new = self._fresh(self.next_key)
             self.next_key += self.config.pop_size
-        self.genomes = new
+        self.pool = new
 
-    def _stats(self, fitness: np.ndarray, champion: Genome) -> dict:
+    def _stats(self, fitness: np.ndarray, top: int) -> dict:
         sizes = [len(s.members) for s in self.species.species.values()]
         by_species = {str(sid): len(s.members) for sid, s in sorted(self.species.species.items())}
         return {"generation": self.generation, "best": float(fitness.max()),
                 "mean": float(fitness.mean()), "min": float(fitness.min()),
                 "std": float(fitness.std()), "best_ever": float(self.best.fitness),
                 "species": len(sizes), "largest_species": max(sizes, default=0),
-                "best_nodes": champion.size()[0], "best_connections": champion.size()[1],
+                "best_nodes": int(self.pool.node_counts[top]),
+                "best_connections": int(self.pool.enabled[self.pool.conn_ptr[top]:
+                                                          self.pool.conn_ptr[top + 1]].sum()),
                 "threshold": self.species.threshold, "reproduce_s": 0.0, "speciate_s": 0.0,
                 "species_sizes": json.dumps(by_species)}
 

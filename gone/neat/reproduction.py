@@ -8,8 +8,8 @@
    then rescaled to ``pop_size`` (:func:`compute_spawn`).
 4. Per species: the ``elitism`` best are copied unchanged; the rest are
    children of two parents drawn from the best ``survival_threshold`` share
-   (at least 2), crossed over by innovation number, then mutated: structure
-   per child, attributes for all children at once.
+   (at least 2), crossed over by innovation number, then mutated; crossover
+   and mutation run for all children of all species at once.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import math
 import numpy as np
 
 from ..errors import GoneError
-from .crossover import crossover_many
-from .genome import Genome
-from .mutation import mutate_attributes, mutate_structure
-from .species import SpeciesSet, stagnation
+from .crossover import crossover_pool
+from .mutation import mutate_attributes_pool, mutate_structure_pool
+from .pool import GenePool
+from .species import SpeciesSet, rows_of, stagnation
 
 
 class CompleteExtinction(GoneError):
@@ -44,50 +44,54 @@ def compute_spawn(adjusted: list[float], sizes: list[int], pop_size: int,
     return [max(min_size, int(round(n * norm))) for n in spawn]
 
 
-def _adjust(survivors: list, genomes: dict[int, Genome]) -> list[float]:
-    fit = np.array([genomes[g].fitness for s in survivors for g in s.members])
+def _adjust(survivors: list, pool: GenePool) -> list[float]:
+    """Each surviving species' mean member fitness, rescaled by the survivors' fitness range."""
+    rows = [rows_of(pool, s.members) for s in survivors]
+    fit = pool.fitness[np.concatenate(rows)]
     lo, span = fit.min(), max(1.0, fit.max() - fit.min())
-    adjusted = []
-    for s in survivors:
-        s.adjusted_fitness = float((np.mean([genomes[g].fitness for g in s.members]) - lo) / span)
-        adjusted.append(s.adjusted_fitness)
-    return adjusted
+    for s, r in zip(survivors, rows):
+        s.adjusted_fitness = float((pool.fitness[r].mean() - lo) / span)
+    return [s.adjusted_fitness for s in survivors]
 
 
-def reproduce(species_set: SpeciesSet, genomes: dict[int, Genome], generation: int, config,
-              innovations, next_key: int, rng: np.random.Generator) -> tuple[dict, int, list]:
-    """``(new genomes by key, next free key, stagnant species keys)``; empty when all stagnated."""
-    ranked = stagnation(species_set, genomes, generation, config)
+def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
+              innovations, next_key: int, rng: np.random.Generator) -> tuple:
+    """``(next generation's pool, next free key, stagnant species keys)``.
+
+    The pool is None when every species stagnated. Elites are copied as they
+    are; every other child is bred from two parents of its species' best
+    ``survival_threshold`` and mutated, all children at once.
+    """
+    ranked = stagnation(species_set, pool, generation, config)
     survivors = [s for s, stagnant in ranked if not stagnant]
     dropped = [s.key for s, stagnant in ranked if stagnant]
     if not survivors:
         species_set.species = {}
-        return {}, next_key, dropped
+        return None, next_key, dropped
     survivors.sort(key=lambda s: s.key)
-    adjusted = _adjust(survivors, genomes)
+    adjusted = _adjust(survivors, pool)
     min_size = max(config.min_species_size, config.elitism)
     spawns = compute_spawn(adjusted, [len(s.members) for s in survivors], config.pop_size, min_size)
-    new, pairs = {}, []
+    elites, first, second = [], [], []
     species_set.species = {}
     for n, s in zip(spawns, survivors):
         n = max(n, config.elitism)
-        old = sorted(s.members, key=lambda g: genomes[g].fitness, reverse=True)
+        rows = rows_of(pool, s.members)
+        old = rows[np.argsort(-pool.fitness[rows], kind="stable")]   # best first, ties by key
         species_set.species[s.key] = s
         s.members = []
-        for gid in old[:config.elitism]:
-            new[gid] = genomes[gid]
+        elites.append(old[:config.elitism])
         n -= min(config.elitism, len(old))
         if n <= 0:
             continue
-        cutoff = max(2, int(math.ceil(config.survival_threshold * len(old))))
-        pool = old[:cutoff]
-        for a, b in rng.integers(0, len(pool), (n, 2)):
-            pairs.append((genomes[pool[a]], genomes[pool[b]]))
-    keys = list(range(next_key, next_key + len(pairs)))
-    children = crossover_many(pairs, keys, rng) if pairs else []
-    for child in children:
-        mutate_structure(child, config.genome, innovations, rng)
-        new[child.key] = child
-    mutate_attributes(children, config.genome, rng)
-    next_key += len(pairs)
-    return new, next_key, dropped
+        parents = old[:max(2, int(math.ceil(config.survival_threshold * len(old))))]
+        pick = rng.integers(0, len(parents), (n, 2))
+        first.append(parents[pick[:, 0]])
+        second.append(parents[pick[:, 1]])
+    first, second = np.concatenate(first or [[]]), np.concatenate(second or [[]])
+    keys = np.arange(next_key, next_key + len(first))
+    children = crossover_pool(pool, first, second, keys, rng)
+    children = mutate_structure_pool(children, config.genome, innovations, rng)
+    children = mutate_attributes_pool(children, config.genome, rng)
+    parents_kept = pool.take(np.sort(np.concatenate(elites)))
+    return GenePool.concat([parents_kept, children]), next_key + len(keys), dropped

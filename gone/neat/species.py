@@ -19,18 +19,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .genome import GeneTable, Genome
+from .distance import distances
+from .pool import GenePool
 
 _FUNCS = {"max": np.max, "min": np.min, "mean": np.mean, "median": np.median}
 
 
 @dataclass
 class Species:
-    """One species: ``members`` are genome keys; ``representative`` a Genome."""
+    """One species: ``members`` and ``representative`` are genome keys."""
 
     key: int
     created: int
-    representative: Genome
+    representative: int
     members: list = field(default_factory=list)
     last_improved: int = 0
     fitness: float = float("nan")
@@ -38,60 +39,76 @@ class Species:
     fitness_history: list = field(default_factory=list)
 
 
+def rows_of(pool: GenePool, keys) -> np.ndarray:
+    """The rows of genome ``keys`` in ``pool`` (whose keys are sorted)."""
+    return np.searchsorted(pool.keys, np.asarray(keys, dtype=np.int64))
+
+
 class SpeciesSet:
-    """All species of a run and the (possibly moving) compatibility threshold."""
+    """All species of a run, their representatives and the (possibly moving) threshold.
+
+    ``reps`` holds the representatives' genomes, one row per species in key
+    order (they outlive the generation they were drawn from).
+    """
 
     def __init__(self, threshold: float):
         self.species: dict[int, Species] = {}
         self.threshold = float(threshold)
         self.next_key = 1
-        self.genome_to_species: dict[int, int] = {}
+        self.reps: GenePool | None = None
 
-    def speciate(self, genomes: dict[int, Genome], generation: int, config) -> None:
-        """Partition ``genomes`` (key -> Genome) into species; see the module docstring."""
-        keys = sorted(genomes)
-        old = [(sid, self.species[sid].representative) for sid in sorted(self.species)]
-        table = GeneTable([genomes[k] for k in keys] + [rep for _, rep in old], config.genome)
-        P = len(keys)
+    @property
+    def genome_to_species(self) -> dict[int, int]:
+        return {gid: sid for sid, s in self.species.items() for gid in s.members}
+
+    def speciate(self, pool: GenePool, generation: int, config) -> None:
+        """Partition the genomes of ``pool`` (sorted by key) into species; see the module
+        docstring."""
+        P = pool.size
         free = np.ones(P, dtype=bool)
         reps: dict[int, int] = {}     # species key -> row of its representative
-        for q, (sid, _) in enumerate(old):
-            if not free.any():
-                break
-            d = np.where(free, table.distances(P + q)[:P], np.inf)
-            r = int(np.argmin(d))
-            reps[sid], free[r] = r, False
+        old = sorted(self.species)
+        if old:
+            near_old = distances(pool, self.reps, config.genome)          # (R, P)
+            for q, sid in enumerate(old):
+                if not free.any():
+                    break
+                r = int(np.argmin(np.where(free, near_old[q], np.inf)))
+                reps[sid], free[r] = r, False
         sids = list(reps)
-        D = (np.stack([table.distances(reps[s])[:P] for s in sids], 1) if sids
-             else np.zeros((P, 0)))
+        D = (distances(pool, pool.take(list(reps.values())), config.genome).T if sids
+             else np.zeros((P, 0)))                                         # (P, species)
         owner = np.full(P, -1)
         owner[list(reps.values())] = sids
         rest = np.flatnonzero(free)
         while rest.size:
             near = D[rest].min(1) < self.threshold if D.shape[1] else np.zeros(rest.size, bool)
             stop = int(np.argmin(near)) if not near.all() else rest.size
-            owner[rest[:stop]] = np.array(sids, dtype=np.int64)[np.argmin(D[rest[:stop]], 1)] \
-                if stop else owner[rest[:stop]]
+            if stop:   # the genomes before the first loner join their closest species
+                owner[rest[:stop]] = np.array(sids, dtype=np.int64)[np.argmin(D[rest[:stop]], 1)]
             if stop == rest.size:
                 break
             founder = rest[stop]
             sid, self.next_key = self.next_key, self.next_key + 1
             sids.append(sid)
             reps[sid], owner[founder] = int(founder), sid
-            D = np.column_stack([D, table.distances(founder)[:P]])
+            D = np.column_stack([D, distances(pool, pool.take([founder]), config.genome)[0]])
             rest = rest[stop + 1:]
-        members = {sid: [keys[i] for i in np.flatnonzero(owner == sid)] for sid in sids}
-        self._update(genomes, generation, {s: keys[r] for s, r in reps.items()}, members)
+        self._update(pool, generation, reps, owner)
         self._adjust_threshold(config)
 
-    def _update(self, genomes, generation, reps, members) -> None:
+    def _update(self, pool: GenePool, generation: int, reps: dict, owner: np.ndarray) -> None:
         species = {}
-        for sid, rid in reps.items():
-            s = self.species.get(sid) or Species(sid, generation, genomes[rid], last_improved=generation)
-            s.representative, s.members = genomes[rid], sorted(members[sid])
+        order = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[order], sorted(reps), side="left")
+        ends = np.searchsorted(owner[order], sorted(reps), side="right")
+        for sid, lo, hi in zip(sorted(reps), bounds, ends):
+            rid = int(pool.keys[reps[sid]])
+            s = self.species.get(sid) or Species(sid, generation, rid, last_improved=generation)
+            s.representative, s.members = rid, pool.keys[order[lo:hi]].tolist()
             species[sid] = s
         self.species = species
-        self.genome_to_species = {gid: sid for sid, s in species.items() for gid in s.members}
+        self.reps = pool.take([reps[sid] for sid in sorted(reps)])
 
     def _adjust_threshold(self, config) -> None:
         target = config.target_num_species
@@ -103,7 +120,7 @@ class SpeciesSet:
             self.threshold = max(config.threshold_adjust, self.threshold - config.threshold_adjust)
 
 
-def stagnation(species_set: SpeciesSet, genomes: dict[int, Genome], generation: int,
+def stagnation(species_set: SpeciesSet, pool: GenePool, generation: int,
                config) -> list[tuple[Species, bool]]:
     """``[(species, is_stagnant)]`` sorted by species fitness, lowest first.
 
@@ -114,7 +131,7 @@ def stagnation(species_set: SpeciesSet, genomes: dict[int, Genome], generation: 
     for sid in sorted(species_set.species):
         s = species_set.species[sid]
         previous = max(s.fitness_history) if s.fitness_history else -np.inf
-        s.fitness = float(func([genomes[g].fitness for g in s.members]))
+        s.fitness = float(func(pool.fitness[rows_of(pool, s.members)]))
         s.fitness_history.append(s.fitness)
         s.adjusted_fitness = float("nan")
         if s.fitness > previous:
