@@ -208,3 +208,38 @@ def test_pool_distances_equal_pairwise_distance():
     got = distances(pool, pool.take(reps), config)
     expected = [[distance(genomes[r], g, config) for g in genomes] for r in reps]
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("feed_forward", [True, False])
+def test_pool_mutations_keep_every_genome_well_formed(feed_forward):
+    """Whole-pool structural mutation over many rounds: genes stay sorted, connections
+    join nodes the genome has, innovation numbers name one (in, out) pair run-wide, and
+    feed-forward genomes stay acyclic."""
+    from gone.neat.pool import GenePool
+
+    config = GenomeConfig(num_inputs=3, num_outputs=2, feed_forward=feed_forward,
+                          initial_connection="partial_direct", connection_fraction=0.5,
+                          node_add_prob=0.4, conn_add_prob=0.6, node_delete_prob=0.15,
+                          conn_delete_prob=0.15)
+    inn, rng = Innovations(2), np.random.default_rng(4)
+    pool = GenePool.from_genomes(new_genome(i, config, inn, rng) for i in range(40))
+    for _ in range(15):
+        pool = mutation.mutate_structure_pool(pool, config, inn, rng)
+        pool = mutation.mutate_attributes_pool(pool, config, rng)
+        inn.new_generation()
+    genomes = pool.genomes()
+    assert max(g.n_nodes for g in genomes) > 4
+    pair_of = {}
+    for g in genomes:
+        assert np.all(np.diff(g.nodes) > 0) and np.all(np.diff(g.innov) > 0)
+        assert g.nodes[:2].tolist() == [0, 1]                       # outputs always kept
+        known = set(g.nodes.tolist()) | {-1, -2, -3}
+        assert set(g.src.tolist()) <= known and set(g.dst.tolist()) <= known
+        assert not np.isin(g.dst, [-1, -2, -3]).any()
+        for s, d, k in zip(g.src.tolist(), g.dst.tolist(), g.innov.tolist()):
+            assert pair_of.setdefault(k, (s, d)) == (s, d)
+            if feed_forward:
+                others = g.innov != k
+                assert not creates_cycle(g.src[others], g.dst[others], s, d)
+    assert inn.connections == {v: k for k, v in pair_of.items()} | {
+        p: n for p, n in inn.connections.items() if n not in pair_of}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .genome import Genome
-from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, find, pointers, spans
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, pointers, spans
 
 
 def crossover(g1: Genome, g2: Genome, key: int, rng: np.random.Generator) -> Genome:
@@ -43,8 +43,10 @@ def crossover_pool(pool: GenePool, first: np.ndarray, second: np.ndarray, keys,
     first, second = np.asarray(first, dtype=np.intp), np.asarray(second, dtype=np.intp)
     keep = pool.fitness[first] > pool.fitness[second]        # ties: the second is fitter
     fit, other = np.where(keep, first, second), np.where(keep, second, first)
-    c_rows, c_match = _aligned(pool.conn_ptr, pool.innov, fit, other)
-    n_rows, n_match = _aligned(pool.node_ptr, pool.nodes, fit, other)
+    c_rows = spans(pool.conn_ptr, fit)
+    c_match = pool.conn_rows(np.repeat(other, pool.conn_counts[fit]), pool.innov[c_rows])
+    n_rows = spans(pool.node_ptr, fit)
+    n_match = pool.node_rows(np.repeat(other, pool.node_counts[fit]), pool.nodes[n_rows])
     conn = {f: getattr(pool, f)[c_rows] for f in CONN_FIELDS}
     node = {f: getattr(pool, f)[n_rows] for f in NODE_FIELDS}
     both = c_match >= 0
@@ -64,9 +66,3 @@ def crossover_pool(pool: GenePool, first: np.ndarray, second: np.ndarray, keys,
                     *(node[f] for f in NODE_FIELDS), pointers(pool.conn_counts[fit]),
                     *(conn[f] for f in CONN_FIELDS), np.full(len(fit), np.nan))
 
-
-def _aligned(ptr: np.ndarray, ids: np.ndarray, fit: np.ndarray, other: np.ndarray):
-    """``(rows, match)``: the fitter parents' gene rows, child after child, and for each
-    the row of the same gene id in the other parent (-1 where it has none)."""
-    rows = spans(ptr, fit)
-    return rows, find(ptr, ids, np.repeat(other, np.diff(ptr)[fit]), ids[rows])

@@ -45,33 +45,39 @@ def distance(a: Genome, b: Genome, config: GenomeConfig) -> float:
 def distances(pool: GenePool, reps: GenePool, config: GenomeConfig) -> np.ndarray:
     """Distance ``(R, P)`` of each of the ``R`` genomes of ``reps`` to each genome of ``pool``.
 
-    Every gene of ``pool`` is looked up in every representative with one
-    ``searchsorted``; the differences of the matches are summed per (rep,
-    genome) with ``bincount``.
+    Every gene of ``pool`` is looked up in every representative at once (one
+    ``searchsorted`` over ``(R, genes)`` keys); per-genome sums of the
+    matches' differences are differences of a running sum at the genome
+    boundaries ``ptr``.
     """
     cd, cw = config.compatibility_disjoint_coefficient, config.compatibility_weight_coefficient
-    R, P = reps.size, pool.size
+    r = np.arange(reps.size, dtype=np.int64)[:, None]
 
-    def part(ptr, ids, rep_ptr, rep_ids, diff_of):
-        owner = np.repeat(np.arange(P), np.diff(ptr))
-        n = len(ids)
-        at = find(rep_ptr, rep_ids, np.repeat(np.arange(R), n), np.tile(ids, R))
+    def part(ptr, counts, ids, rep_table, rep_counts, diff_of):
+        at = find(rep_table, r, ids[None, :])                         # (R, genes)
         hit = at >= 0
-        gene = np.tile(np.arange(n), R)[hit]
-        cell = (np.repeat(np.arange(R), n) * P + np.tile(owner, R))[hit]
-        diff = np.bincount(cell, diff_of(at[hit], gene), R * P).reshape(R, P)
-        matching = np.bincount(cell, minlength=R * P).reshape(R, P)
-        n_rep, n_pool = np.diff(rep_ptr)[:, None], np.diff(ptr)[None, :]
+        diff = np.where(hit, diff_of(np.maximum(at, 0)), 0.0) if len(rep_table) else 0.0 * at
+        matching = _per_genome(hit.astype(np.float64), ptr)
+        n_rep, n_pool = rep_counts[:, None], counts[None, :]
         size = np.maximum(n_rep, n_pool)
-        value = (cw * diff + cd * (n_rep + n_pool - 2 * matching)) / np.maximum(size, 1)
-        return np.where(size > 0, value, 0.0)
+        value = (cw * _per_genome(diff, ptr) + cd * (n_rep + n_pool - 2 * matching))
+        return np.where(size > 0, value / np.maximum(size, 1), 0.0)
 
-    def node_diff(r, g):
-        return (np.abs(reps.bias[r] - pool.bias[g]) + np.abs(reps.response[r] - pool.response[g])
-                + (reps.act[r] != pool.act[g]) + (reps.agg[r] != pool.agg[g]))
+    def node_diff(at):
+        return (np.abs(reps.bias[at] - pool.bias) + np.abs(reps.response[at] - pool.response)
+                + (reps.act[at] != pool.act) + (reps.agg[at] != pool.agg))
 
-    def conn_diff(r, g):
-        return np.abs(reps.weight[r] - pool.weight[g]) + (reps.enabled[r] != pool.enabled[g])
+    def conn_diff(at):
+        return np.abs(reps.weight[at] - pool.weight) + (reps.enabled[at] != pool.enabled)
 
-    return (part(pool.node_ptr, pool.nodes, reps.node_ptr, reps.nodes, node_diff)
-            + part(pool.conn_ptr, pool.innov, reps.conn_ptr, reps.innov, conn_diff))
+    return (part(pool.node_ptr, pool.node_counts, pool.nodes, reps.node_keys, reps.node_counts,
+                 node_diff)
+            + part(pool.conn_ptr, pool.conn_counts, pool.innov, reps.conn_keys,
+                   reps.conn_counts, conn_diff))
+
+
+def _per_genome(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Row sums ``(R, P)`` of ``values (R, genes)`` over each genome's segment of ``ptr``."""
+    total = np.zeros((values.shape[0], values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=total[:, 1:])
+    return total[:, ptr[1:]] - total[:, ptr[:-1]]

@@ -33,7 +33,7 @@ import numpy as np
 from .config import FloatGene, GenomeConfig
 from .genome import ACT_NAMES, AGG_NAMES, Genome, init_float, new_nodes
 from .innovation import Innovations
-from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, find, pointers, replace
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, gene_keys, pointers, replace
 
 _NONE = np.iinfo(np.int64).min   # a node id no genome has
 
@@ -73,8 +73,7 @@ def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
         return pool
     k = _pick(pool.conn_ptr[rows], counts, rng)
     split = pool.innov[k]
-    ids = innovations.split_many(split, lambda cand: find(pool.node_ptr, pool.nodes, rows,
-                                                         cand) >= 0)
+    ids = innovations.split_many(split, lambda cand: pool.node_rows(rows, cand) >= 0)
     enabled = pool.enabled.copy()
     enabled[k] = False
     source, target, weight = pool.src[k], pool.dst[k], pool.weight[k]
@@ -120,7 +119,7 @@ def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
     at = np.minimum(pool.node_ptr[rows] + n_out + j, len(pool.nodes) - 1)
     source = np.where(j < hidden, pool.nodes[at], -(j - hidden) - 1)
     known = innovations.numbers(source, target)
-    existing = find(pool.conn_ptr, pool.innov, rows, known)
+    existing = pool.conn_rows(rows, known)
     has = existing >= 0
     if config.surer and has.any():
         enabled = pool.enabled.copy()
@@ -159,32 +158,33 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     if not ask.any():
         return cycle
     rows, source, target = rows[ask], source[ask], target[ask]
-    if len(np.unique(rows)) < len(rows):    # one search per genome copy: reached-flags are per node
+    asked = np.zeros(pool.size, dtype=bool)
+    asked[rows] = True
+    if asked.sum() < len(rows):     # a genome asked twice: reached-flags are per node, so copy it
         pool, rows = pool.take(rows), np.arange(len(rows))
-    mine = np.isin(pool.conn_owner, rows)
+        asked = np.ones(len(rows), dtype=bool)
+    mine = asked[pool.conn_owner]
     owner = pool.conn_owner[mine]
-    s = find(pool.node_ptr, pool.nodes, owner, pool.src[mine])
-    t = find(pool.node_ptr, pool.nodes, owner, pool.dst[mine])
+    s = pool.node_rows(owner, pool.src[mine])
+    t = pool.node_rows(owner, pool.dst[mine])
     between = (s >= 0) & (t >= 0)                 # inputs are not node genes
     s, t = s[between], t[between]
     reached = np.zeros(len(pool.nodes), dtype=bool)
-    reached[find(pool.node_ptr, pool.nodes, rows, target)] = True
+    reached[pool.node_rows(rows, target)] = True
     while True:
         grow = t[reached[s] & ~reached[t]]
         if grow.size == 0:
             break
         reached[grow] = True
-    cycle[ask] = reached[find(pool.node_ptr, pool.nodes, rows, source)]
+    cycle[ask] = reached[pool.node_rows(rows, source)]
     return cycle
 
 
 def insert_nodes(pool: GenePool, rows: np.ndarray, genes: dict) -> GenePool:
     """``pool`` with new node genes ``genes`` (field -> (n,)) added to genomes ``rows``."""
-    owner = np.concatenate([pool.node_owner, rows])
-    ids = np.concatenate([pool.nodes, genes["nodes"]])
-    order = np.lexsort((ids, owner))              # keep each genome's nodes sorted by id
-    fields = {f: np.concatenate([getattr(pool, f), genes[f]])[order] for f in NODE_FIELDS}
-    return replace(pool, node_ptr=pointers(np.bincount(owner, minlength=pool.size)), **fields)
+    at, ptr = _slots(pool.node_keys, pool.node_counts, rows, genes["nodes"])
+    return replace(pool, node_ptr=ptr,
+                   **{f: _merge(getattr(pool, f), genes[f], at) for f in NODE_FIELDS})
 
 
 def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -195,11 +195,33 @@ def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
         return pool
     new = {"src": source, "dst": target, "innov": innovations.connections_for(source, target),
            "weight": weight, "enabled": np.ones(len(rows), dtype=bool)}
-    owner = np.concatenate([pool.conn_owner, rows])
-    innov = np.concatenate([pool.innov, new["innov"]])
-    order = np.lexsort((innov, owner))            # keep each genome's connections by innovation
-    fields = {f: np.concatenate([getattr(pool, f), new[f]])[order] for f in CONN_FIELDS}
-    return replace(pool, conn_ptr=pointers(np.bincount(owner, minlength=pool.size)), **fields)
+    at, ptr = _slots(pool.conn_keys, pool.conn_counts, rows, new["innov"])
+    return replace(pool, conn_ptr=ptr,
+                   **{f: _merge(getattr(pool, f), new[f], at) for f in CONN_FIELDS})
+
+
+def _slots(keys: np.ndarray, counts: np.ndarray, rows: np.ndarray, ids: np.ndarray):
+    """Where new genes ``(rows, ids)`` land in the merged sorted table, and its pointers.
+
+    Returns ``(at, ptr)``: ``at[i]`` the position of new gene ``i`` in the merged
+    arrays (so each genome's genes stay sorted by id), ``ptr`` the new CSR pointers.
+    """
+    new = gene_keys(rows, ids)
+    order = np.argsort(new, kind="stable")
+    at = np.empty(len(new), dtype=np.int64)
+    # old genes before it, plus the new genes sorted before it
+    at[order] = np.searchsorted(keys, new[order], side="right") + np.arange(len(new))
+    return at, pointers(counts + np.bincount(rows, minlength=len(counts)))
+
+
+def _merge(old: np.ndarray, new: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``old`` with ``new[i]`` placed at position ``at[i]`` of the result."""
+    out = np.empty(len(old) + len(new), dtype=old.dtype)
+    slot = np.zeros(len(out), dtype=bool)
+    slot[at] = True
+    out[at] = new
+    out[~slot] = old
+    return out
 
 
 # --- attributes, whole pool -----------------------------------------------------------------

@@ -22,6 +22,7 @@ and :meth:`from_genomes` convert between the two.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from .genome import Genome
 
 NODE_FIELDS = ("nodes", "bias", "response", "act", "agg")
 CONN_FIELDS = ("src", "dst", "innov", "weight", "enabled")
+_OFFSET = np.int64(2**31)
 _DTYPES = {"nodes": np.int64, "bias": np.float64, "response": np.float64, "act": np.int16,
            "agg": np.int16, "src": np.int64, "dst": np.int64, "innov": np.int64,
            "weight": np.float64, "enabled": bool}
@@ -49,13 +51,13 @@ def spans(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def owners(ptr: np.ndarray) -> np.ndarray:
     """The segment of each flat row ``(ptr[-1],)``: ``owners([0, 2, 5]) -> [0, 0, 1, 1, 1]``."""
-    return np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    return np.arange(len(ptr) - 1).repeat(ptr[1:] - ptr[:-1])
 
 
 def pointers(counts) -> np.ndarray:
     """CSR pointers ``(len(counts) + 1,)`` for segments of ``counts`` rows."""
     ptr = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
+    np.add.accumulate(counts, out=ptr[1:])
     return ptr
 
 
@@ -85,23 +87,45 @@ class GenePool:
     def __len__(self) -> int:
         return len(self.keys)
 
-    @property
+    # Pools are not changed in place (only ``fitness`` is set), so these derived
+    # arrays are computed once per pool.
+    @cached_property
     def node_counts(self) -> np.ndarray:
-        return np.diff(self.node_ptr)
+        """Node genes per genome ``(P,)``."""
+        return self.node_ptr[1:] - self.node_ptr[:-1]
 
-    @property
+    @cached_property
     def conn_counts(self) -> np.ndarray:
-        return np.diff(self.conn_ptr)
+        """Connection genes per genome ``(P,)``."""
+        return self.conn_ptr[1:] - self.conn_ptr[:-1]
 
-    @property
+    @cached_property
     def node_owner(self) -> np.ndarray:
         """The genome row of each node gene ``(Nn,)``."""
         return owners(self.node_ptr)
 
-    @property
+    @cached_property
     def conn_owner(self) -> np.ndarray:
         """The genome row of each connection gene ``(Nc,)``."""
         return owners(self.conn_ptr)
+
+    @cached_property
+    def node_keys(self) -> np.ndarray:
+        """Sorted ``(genome, node id)`` keys ``(Nn,)`` (see :func:`gene_keys`)."""
+        return gene_keys(self.node_owner, self.nodes)
+
+    @cached_property
+    def conn_keys(self) -> np.ndarray:
+        """Sorted ``(genome, innovation)`` keys ``(Nc,)``."""
+        return gene_keys(self.conn_owner, self.innov)
+
+    def node_rows(self, rows, ids) -> np.ndarray:
+        """The flat row of node ``ids[i]`` in genome ``rows[i]``, -1 where it has none."""
+        return find(self.node_keys, rows, ids)
+
+    def conn_rows(self, rows, innovations) -> np.ndarray:
+        """The flat row of connection ``innovations[i]`` in genome ``rows[i]``, or -1."""
+        return find(self.conn_keys, rows, innovations)
 
     # --- conversions ---------------------------------------------------------------------
     @classmethod
@@ -162,27 +186,39 @@ class GenePool:
                 f"connection genes={len(self.innov)})")
 
 
+_DERIVED = {"node_owner": ("node_ptr",), "node_keys": ("node_ptr", "nodes"),
+            "node_counts": ("node_ptr",), "conn_counts": ("conn_ptr",),
+            "conn_owner": ("conn_ptr",), "conn_keys": ("conn_ptr", "innov")}
+
+
 def replace(pool: GenePool, **changes) -> GenePool:
     """A new pool with the arrays ``changes`` (field -> array) swapped in; the rest shared."""
     values = {f: getattr(pool, f) for f in pool.__dataclass_fields__}
     values.update(changes)
-    return GenePool(**values)
+    out = GenePool(**values)
+    for name, needs in _DERIVED.items():   # keep derived arrays whose inputs did not change
+        if name in pool.__dict__ and not any(n in changes for n in needs):
+            out.__dict__[name] = pool.__dict__[name]
+    return out
 
 
-def find(ptr: np.ndarray, ids: np.ndarray, rows: np.ndarray, want: np.ndarray) -> np.ndarray:
-    """The flat row of gene id ``want[i]`` in genome ``rows[i]``, or -1 where it has none.
 
-    ``ids (ptr[-1],)`` are sorted within each genome (node ids, innovation
-    numbers), so ``(genome, id)`` keys are sorted across the pool and one
-    ``searchsorted`` answers every query.
+def gene_keys(owner: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """One int64 per gene, ordered as ``(genome, id)``: genome in the high 32 bits.
+
+    Gene ids (node ids from ``-n_inputs``, innovation numbers from 0) fit in
+    32 bits with an offset, so the keys of a pool whose genes are sorted by id
+    within each genome are sorted, and one ``searchsorted`` finds any gene.
     """
-    rows = np.asarray(rows, dtype=np.int64)
-    want = np.asarray(want, dtype=np.int64)
-    if len(ids) == 0 or len(want) == 0:
-        return np.full(len(want), -1, dtype=np.int64)
-    lo = min(int(ids.min()), int(want.min()))
-    span = np.int64(max(int(ids.max()), int(want.max())) - lo + 1)
-    table = owners(ptr) * span + (ids - lo)
-    key = rows * span + (want - lo)
+    key = np.left_shift(owner, 32, dtype=np.int64) + ids
+    key += _OFFSET
+    return key
+
+
+def find(table: np.ndarray, rows, ids) -> np.ndarray:
+    """The index in sorted gene keys ``table`` of gene ``ids[i]`` of genome ``rows[i]``, or -1."""
+    key = gene_keys(np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=np.int64))
+    if len(table) == 0:
+        return np.full(key.shape, -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(table, key), len(table) - 1)
     return np.where(table[at] == key, at, -1)
