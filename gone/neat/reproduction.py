@@ -54,6 +54,18 @@ def _adjust(survivors: list, pool: GenePool) -> list[float]:
     return [s.adjusted_fitness for s in survivors]
 
 
+def _parents(pools: list, counts: list, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Two parent rows for each child: ``counts[i]`` children drawn uniformly (with
+    replacement) from parent pool ``pools[i]``; one draw for all species."""
+    if not counts:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    size = np.repeat([len(p) for p in pools], counts)
+    start = np.repeat(np.cumsum([0] + [len(p) for p in pools[:-1]]), counts)
+    pick = np.minimum((rng.random((2, len(size))) * size).astype(np.intp), size - 1) + start
+    flat = np.concatenate(pools)
+    return flat[pick[0]], flat[pick[1]]
+
+
 def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
               innovations, next_key: int, rng: np.random.Generator) -> tuple:
     """``(next generation's pool, next free key, stagnant species keys)``.
@@ -72,7 +84,7 @@ def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
     adjusted = _adjust(survivors, pool)
     min_size = max(config.min_species_size, config.elitism)
     spawns = compute_spawn(adjusted, [len(s.members) for s in survivors], config.pop_size, min_size)
-    elites, first, second = [], [], []
+    elites, pools, counts = [], [], []
     species_set.species = {}
     for n, s in zip(spawns, survivors):
         n = max(n, config.elitism)
@@ -84,11 +96,9 @@ def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
         n -= min(config.elitism, len(old))
         if n <= 0:
             continue
-        parents = old[:max(2, int(math.ceil(config.survival_threshold * len(old))))]
-        pick = rng.integers(0, len(parents), (n, 2))
-        first.append(parents[pick[:, 0]])
-        second.append(parents[pick[:, 1]])
-    first, second = np.concatenate(first or [[]]), np.concatenate(second or [[]])
+        pools.append(old[:max(2, int(math.ceil(config.survival_threshold * len(old))))])
+        counts.append(n)
+    first, second = _parents(pools, counts, rng)
     keys = np.arange(next_key, next_key + len(first))
     children = crossover_pool(pool, first, second, keys, rng)
     children = mutate_structure_pool(children, config.genome, innovations, rng)
