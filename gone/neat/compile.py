@@ -17,7 +17,8 @@ folded into the graph's weights and bias: ``w' = s * response * w``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from ..errors import GraphError
 from ..graph import GraphNetwork
 from .activations import gone_activation, scale
 from .genome import ACT_NAMES, AGG_NAMES, Genome
+from .pool import GenePool, owners, pointers, spans
 
 _SUM = AGG_NAMES.index("sum")
 _SCALES = np.array([scale(n) for n in ACT_NAMES])
@@ -113,179 +115,384 @@ def to_graph(genome: Genome, n_inputs: int, n_outputs: int) -> GraphNetwork:
     return GraphNetwork(input_names(n_inputs), outputs, neurons)
 
 
-# --- the population as tensors -------------------------------------------------------------
+# --- the population as one sparse plan ------------------------------------------------------
 
-@dataclass
-class Level:
-    """The neurons one level writes, padded to the level's widest genome ``k``.
+_NACT, _NAGG = len(ACT_NAMES), len(AGG_NAMES)
+_PRODUCT, _MEAN = AGG_NAMES.index("product"), AGG_NAMES.index("mean")
+_FOLDED = np.isin(np.arange(_NAGG), [_SUM, _MEAN, _PRODUCT])  # scale * response in the weights
+_BIG = np.int64(1) << 40  # genome * _BIG + node id: node ids stay far below, keys stay sorted
+_CHUNK = 1 << 16          # a block's rows * batch at most (its buffers stay in cache)
+_KEEP = 1 << 20           # bytes from which step's scratch arrays are kept
+_TABLE = 1 << 18          # entries of the (genome, node id) lookup table
 
-    idx (P, k): neuron index per entry (``K``, a scratch column, for padding);
-    W (P, k, N + 1): their scaled incoming weights ``s * response * w`` over all
-    node columns (plus the scratch column); b (P, k): ``s * bias``;
-    act_masks: [(Activation, (P, k) mask)]; nonsum (P, k): entries aggregating
-    by something other than sum (computed by the special path).
+
+def _sigmoid_into(z, out):
+    # z holds -z (the sign is folded into weights and bias): 1 / (1 + exp(-z)) in three passes
+    np.exp(z, out=z)
+    z += 1.0
+    np.reciprocal(z, out=out)
+
+
+# How a run of nodes writes its activations into its slice of V: write(z, out). Sigmoid reads
+# -z (its sign is folded into the weights, saving a pass); the rest read z. Same bits as the
+# gone activation's fn.
+_WRITERS = {"sigmoid": _sigmoid_into,
+            "tanh": lambda z, out: np.tanh(z, out=out),
+            "relu": lambda z, out: np.maximum(z, 0.0, out=out),
+            "identity": lambda z, out: np.copyto(out, z)}
+_SIGN = np.array([-1.0 if gone_activation(n).name == "sigmoid" else 1.0 for n in ACT_NAMES])
+
+
+def _writer(act: int):
+    act_fn = gone_activation(ACT_NAMES[act])
+    fast = _WRITERS.get(act_fn.name) if not act_fn.params else None
+    if fast is not None:
+        return fast
+
+    def write(z, out):
+        out[...] = act_fn.fn(z)
+    return write
+
+
+class Block(NamedTuple):
+    """One step's unit of work: the targets ``V[r0:r1]`` of one (level, aggregation, activation)
+    run, or a part of one.
+
+    Its gathered connections (inputs of sum/mean nodes excepted, see
+    :class:`PopulationPlan`), slot-major: slot ``k`` is rows ``c_k : c_k + n_k``
+    of the block's gathered terms, the ``k``-th connection of its first ``n_k``
+    targets (targets are sorted by this count, most first). ``rows_shared``/
+    ``rows_each (E,)``: the source rows of V for a shared or a per-genome input
+    batch; ``w (E, 1)`` the weights; ``slots``: ``((c_k, n_k), ..)``, slot 0
+    first (``c_0 = 0``), empty slots left out; ``sr (r1 - r0, 1)`` scale *
+    response where not folded into ``w``; ``deg (r1 - r0,)`` connections per
+    target.
     """
 
-    idx: np.ndarray
-    W: np.ndarray
-    b: np.ndarray
-    act_masks: list
-    nonsum: np.ndarray
+    r0: int
+    r1: int
+    rows_shared: np.ndarray
+    rows_each: np.ndarray
+    w: np.ndarray
+    slots: tuple
+    agg: int
+    write: object
+    sr: np.ndarray
+    deg: np.ndarray
 
 
-@dataclass
-class PopulationTensors:
-    """``P`` genomes padded to ``K`` neurons over ``N = n_in + K`` node columns, by level.
+@dataclass(eq=False)
+class PopulationPlan:
+    """``P`` genomes (a :class:`GenePool`) compiled for :func:`gone.neat.evaluate.step`.
 
-    ``levels``: one :class:`Level` per feed-forward level. For genomes with
-    non-sum nodes: ``special`` indices (S,), ``raw`` (S, K, N) unscaled weights,
-    ``present`` (S, K, N) connection mask, ``agg`` (S, K), ``bias``/``response``/
-    ``scale`` (S, K).
+    Node values live in ``V (rows, B)``: rows ``0 : Nn`` every node gene in
+    compute order (``order (Nn,)`` the pool index at each row, ``pos`` its
+    inverse); with recurrent connections, rows ``Nn : 2 Nn`` hold the previous
+    step's values; then the inputs (``n_in`` rows and a row of ones for a
+    shared batch, ``P * n_in`` rows for a batch per genome).
+
+    The first ``n_const`` rows are nodes without an enabled input, constant
+    ``const (n_const, 1)``. The others start as one matmul: ``win (Nn -
+    n_const, n_in + 1)`` holds, per node, the folded weights of its input
+    connections if it sums (or averages) them, and its folded bias. Then
+    ``runs`` ``[(r0, r1, agg, act)]``, by level, add their remaining
+    connections (from nodes, or from inputs into other aggregations): the
+    ``e_*`` arrays ``(E,)``, in pool order, with each one's target row
+    ``e_tpos`` and slot ``e_slot``; :meth:`blocks` lays them out per batch size.
+    ``deg (Nn,)`` those connections per node; ``sr (Nn, 1)`` scale * response
+    (sigmoid nodes negated, see ``_WRITERS``). ``level (Nn,)`` each node's
+    level (pool order); ``out_rows (P * n_out,)`` the output nodes' rows, genome
+    by genome.
     """
 
+    pool: GenePool
     n_inputs: int
     n_outputs: int
-    n_neurons: int
-    levels: list
-    special: np.ndarray
-    raw: np.ndarray
-    present: np.ndarray
-    agg: np.ndarray
-    bias: np.ndarray
-    response: np.ndarray
-    scale: np.ndarray
+    level: np.ndarray
+    order: np.ndarray
+    pos: np.ndarray
+    n_const: int
+    const: np.ndarray
+    recurrent: bool
+    out_rows: np.ndarray
+    runs: list
+    deg: np.ndarray
+    sr: np.ndarray
+    win: np.ndarray
+    e_tpos: np.ndarray
+    e_slot: np.ndarray
+    e_rows_shared: np.ndarray
+    e_rows_each: np.ndarray
+    e_w: np.ndarray
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:
-        return self.levels[0].idx.shape[0]
+        return self.pool.size
 
-    def take(self, rows: np.ndarray) -> "PopulationTensors":
-        """The genomes ``rows`` (sorted indices) only."""
-        keep = np.isin(self.special, rows)
-        remap = np.searchsorted(rows, self.special[keep])
-        levels = [Level(lv.idx[rows], lv.W[rows], lv.b[rows],
-                        [(a, m[rows]) for a, m in lv.act_masks], lv.nonsum[rows])
-                  for lv in self.levels]
-        return PopulationTensors(self.n_inputs, self.n_outputs, self.n_neurons, levels, remap,
-                                 self.raw[keep], self.present[keep], self.agg[keep],
-                                 self.bias[keep], self.response[keep], self.scale[keep])
+    @property
+    def n_nodes(self) -> int:
+        return len(self.order)
+
+    @property
+    def input_row(self) -> int:
+        """The first input row of V."""
+        return self.n_nodes * (2 if self.recurrent else 1)
+
+    def blocks(self, batch: int) -> tuple[list, int]:
+        """``(blocks, most gathered connections in one block)`` for a batch of ``batch`` rows
+        (cached): runs are cut into blocks of at most ``_CHUNK // batch`` targets."""
+        longest = max((r1 - r0 for r0, r1, _, _ in self.runs), default=1)
+        rows = max(16, _CHUNK // max(batch, 1))
+        rows = 1 << (rows.bit_length() - 1)
+        rows = 0 if rows >= longest else rows          # 0: uncut (one key for all small batches)
+        if rows not in self._cache:
+            self._cache[rows] = _blocks(self, rows or longest)
+        return self._cache[rows]
+
+    def scratch(self, name: str, shape: tuple) -> np.ndarray:
+        """An uninitialised array kept between steps when large (a fresh one costs a page fault
+        per 4 KiB on first touch: ~8 ms for 1,000 genomes on 256 rows). Not thread-safe: one
+        plan steps in one thread at a time."""
+        if np.prod(shape) * 8 < _KEEP:
+            return np.empty(shape)
+        key = ("scratch", name, shape)
+        if key not in self._cache:
+            self._cache[key] = np.empty(shape)
+        return self._cache[key]
+
+    def input_weights_each(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``win`` per genome for inputs per genome: ``(W (P, n_in + 1, K), genome (Nn - C,),
+        column (Nn - C,))`` with ``win[i] = W[genome[i], :, column[i]]`` (cached)."""
+        if "each" not in self._cache:
+            rows = self.order[self.n_const:]
+            genome = owners(self.pool.node_ptr)[rows]
+            column = rows - self.pool.node_ptr[genome]
+            W = np.zeros((self.size, self.n_inputs + 1, int(self.pool.node_counts.max(initial=0))))
+            W[genome, :, column] = self.win
+            self._cache["each"] = W, genome, column
+        return self._cache["each"]
+
+    def take(self, rows) -> "PopulationPlan":
+        """The plan of genomes ``rows`` (any order, repeats allowed); levels are kept."""
+        rows = np.asarray(rows, dtype=np.intp)
+        return _compile(self.pool.take(rows), self.n_inputs, self.n_outputs,
+                        self.level[spans(self.pool.node_ptr, rows)])
+
+    def carry(self, state: np.ndarray, rows, sub: "PopulationPlan") -> np.ndarray:
+        """``state (Nn, B)`` of this plan as the state of ``sub = self.take(rows)``."""
+        old = spans(self.pool.node_ptr, np.asarray(rows, dtype=np.intp))
+        return state[self.pos[old[sub.order]]]
 
 
-def _flat(genomes: list[Genome], n_inputs: int) -> dict:
-    """Every genome's enabled connections at once: genome ``gi``, target ``row``, source ``col``,
-    weight ``w`` and the index ``tgt`` of the target node in the concatenated node arrays."""
-    counts = np.array([g.n_nodes for g in genomes])
-    nodes = np.concatenate([g.nodes for g in genomes])
-    gi_n = np.repeat(np.arange(len(genomes)), counts)
-    pos = np.arange(len(nodes)) - np.repeat(np.cumsum(counts) - counts, counts)
-    big = np.int64(2) ** 40  # node ids stay far below; keys stay sorted genome by genome
-    key = gi_n * big + nodes
-    m = np.array([g.n_connections for g in genomes])
-    gi = np.repeat(np.arange(len(genomes)), m)
-    on = np.concatenate([g.enabled for g in genomes])
-    gi = gi[on]
-    src = np.concatenate([g.src for g in genomes])[on]
-    dst = np.concatenate([g.dst for g in genomes])[on]
-    tgt = np.searchsorted(key, gi * big + dst)
-    hit = np.searchsorted(key, gi * big + np.maximum(src, 0))
-    safe = lambda i: np.minimum(i, len(key) - 1)  # noqa: E731
-    ok = (key[safe(tgt)] == gi * big + dst) & ((src < 0) | (key[safe(hit)] == gi * big + src))
+def compile_population(genomes, n_inputs: int, n_outputs: int) -> PopulationPlan:
+    """A list of :class:`Genome` or a :class:`GenePool` as one :class:`PopulationPlan`."""
+    pool = genomes if isinstance(genomes, GenePool) else GenePool.from_genomes(genomes)
+    return _compile(pool, int(n_inputs), int(n_outputs))
+
+
+def _compile(pool: GenePool, n_in: int, n_out: int, level=None) -> PopulationPlan:
+    Nn = len(pool.nodes)
+    on = pool.enabled
+    e_owner = owners(pool.conn_ptr)[on]
+    src, w = pool.src[on], pool.weight[on]
+    tgt, snode = _locate(pool, e_owner, src, pool.dst[on], n_in)
+    is_node = snode >= 0
+    if level is None:
+        level = _levels(pool, e_owner, src, tgt, snode, n_in)
+    agg_t = pool.agg[tgt]
+    sums = ~is_node & ((agg_t == _SUM) | (agg_t == _MEAN))
+    direct, gather = np.flatnonzero(sums), np.flatnonzero(~sums)   # into the input matmul or not
+    deg_all = np.bincount(tgt, minlength=Nn)
+    deg = np.bincount(tgt[gather], minlength=Nn)
+    # compute order: constants first, then by (level, aggregation, activation), most inputs first
+    group = np.where(deg_all == 0, 0, 1 + (level * _NAGG + pool.agg) * _NACT + pool.act)
+    D = int(deg.max(initial=0))
+    order = _argsort_ints(group * (D + 1) + (D - deg), (int(group.max(initial=0)) + 1) * (D + 1))
+    pos = np.empty(Nn, dtype=np.intp)
+    pos[order] = np.arange(Nn)
+    gs = group[order]
+    n_const = int(np.count_nonzero(deg_all == 0))
+    cuts = np.flatnonzero(gs[1:] != gs[:-1]) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, Nn]
+    runs = [(a, b, (g - 1) // _NACT % _NAGG, (g - 1) % _NACT)
+            for a, b, g in zip(starts.tolist(), ends.tolist(), gs[starts].tolist()) if g]
+    act = pool.act[order]
+    s = _SCALES[act] * _SIGN[act]
+    sr, sb = s * pool.response[order], s * pool.bias[order]
+    # weights: sum/mean fold scale * response (mean also 1 / count); product on its slot 0
+    tpos = pos[tgt]
+    w = np.where(_FOLDED[agg_t] & (agg_t != _PRODUCT), w * sr[tpos], w)
+    w = np.where(agg_t == _MEAN, w / np.maximum(deg_all[tgt], 1), w)
+    inp = -src - 1
+    win = np.zeros((Nn, n_in + 1))
+    win[tpos[direct], inp[direct]] = w[direct]       # a genome has one gene per (source, target)
+    win[:, n_in] = sb
+    # the gathered connections
+    tgt, snode, tpos, w, inp = tgt[gather], snode[gather], tpos[gather], w[gather], inp[gather]
+    is_node, e_owner = is_node[gather], e_owner[gather]
+    slot = _ranks(tgt, deg)
+    w = np.where((pool.agg[tgt] == _PRODUCT) & (slot == 0), w * sr[tpos], w)
+    rec = is_node & (level[snode] >= level[tgt])      # reads the previous step (snode -1: masked)
+    recurrent = bool(rec.any())
+    base = Nn * (2 if recurrent else 1)
+    node_row = pos[snode] + Nn * rec
+    rows_shared = np.where(is_node, node_row, base + inp)
+    rows_each = np.where(is_node, node_row, base + e_owner * n_in + inp)
+    return PopulationPlan(pool, n_in, n_out, level, order, pos, n_const,
+                          _constants(pool, order[:n_const]), recurrent, _outputs(pool, n_out, pos),
+                          runs, deg[order], sr[:, None], win[n_const:], tpos, slot, rows_shared,
+                          rows_each, w)
+
+
+def _locate(pool: GenePool, e_owner, src, dst, n_in: int):
+    """Pool indices of each connection's target node and source node (-1: an input)."""
+    node_owner = owners(pool.node_ptr)
+    top = int(pool.nodes.max(initial=0)) + 1
+    if top <= _TABLE and pool.nodes.min(initial=0) >= 0:
+        tgt, hit = _lookup(pool, node_owner, e_owner, src, dst, top)
+    else:
+        key = node_owner * _BIG + pool.nodes
+        at = e_owner * _BIG
+        tgt, hit = np.searchsorted(key, at + dst), np.searchsorted(key, at + src)
+    last = max(len(pool.nodes) - 1, 0)
+    tgt, hit = np.clip(tgt, 0, last), np.clip(hit, 0, last)
+    is_node = src >= 0
+    ok = (node_owner[tgt] == e_owner) & (pool.nodes[tgt] == dst)
+    ok &= np.where(is_node, (node_owner[hit] == e_owner) & (pool.nodes[hit] == src), src >= -n_in)
     if not ok.all():
         bad = int(np.flatnonzero(~ok)[0])
-        raise GraphError(f"genome {genomes[gi[bad]].key}: connection {src[bad]} -> {dst[bad]} "
+        raise GraphError(f"genome {pool.keys[e_owner[bad]]}: connection {src[bad]} -> {dst[bad]} "
                          "names a node the genome does not have")
-    col = np.where(src < 0, -src - 1, n_inputs + pos[safe(hit)])
-    return {"gi": gi, "row": pos[tgt], "col": col, "tgt": tgt, "gi_n": gi_n, "pos": pos,
-            "src_flat": np.where(src < 0, -1, safe(hit)),
-            "w": np.concatenate([g.weight for g in genomes])[on],
-            "per_genome": np.cumsum(np.bincount(gi, minlength=len(genomes)))}
+    return tgt, np.where(is_node, hit, -1)
 
 
-def compile_population(genomes: list[Genome], n_inputs: int, n_outputs: int) -> PopulationTensors:
-    """Pad ``genomes`` into one :class:`PopulationTensors` (see there for the arrays)."""
-    P, K = len(genomes), max(g.n_nodes for g in genomes)
-    N = n_inputs + K
-    f = _flat(genomes, n_inputs)
-    act = np.concatenate([g.act for g in genomes])
-    agg = np.concatenate([g.agg for g in genomes])
-    bias = np.concatenate([g.bias for g in genomes])
-    resp = np.concatenate([g.response for g in genomes])
-    s = _SCALES[act]
-    W, b = np.zeros((P, K + 1, N + 1)), np.zeros((P, K + 1))  # row/column K: scratch
-    W[f["gi"], f["row"], f["col"]] = s[f["tgt"]] * resp[f["tgt"]] * f["w"]
-    b[f["gi_n"], f["pos"]] = s * bias
-    acts = np.zeros((P, K + 1), dtype=np.int16)
-    aggs = np.full((P, K + 1), _SUM, dtype=np.int16)
-    acts[f["gi_n"], f["pos"]], aggs[f["gi_n"], f["pos"]] = act, agg
-    lv = np.full((P, K), -1, dtype=np.intp)
-    flat = _acyclic_levels(f, len(act), K)
-    if flat is not None:
-        lv[f["gi_n"], f["pos"]] = flat
-    else:
-        cuts = np.concatenate([[0], f["per_genome"]])
-        for p, g in enumerate(genomes):
-            sl = slice(cuts[p], cuts[p + 1])
-            lv[p, :g.n_nodes] = levels(g.n_nodes, n_inputs, f["row"][sl], f["col"][sl])
-    kinds = [(a, gone_activation(ACT_NAMES[a])) for a in np.unique(act)]
-    level_list = [_level(lv == l, W, b, acts, aggs, kinds, K) for l in range(int(lv.max()) + 1)]
-    special = np.flatnonzero((aggs != _SUM).any(axis=1))
-    S = len(special)
-    raw, present = np.zeros((S, K, N)), np.zeros((S, K, N), dtype=bool)
-    if S:
-        q = np.searchsorted(special, f["gi"])
-        mine = np.isin(f["gi"], special)
-        raw[q[mine], f["row"][mine], f["col"][mine]] = f["w"][mine]
-        present[q[mine], f["row"][mine], f["col"][mine]] = True
-    return PopulationTensors(n_inputs, n_outputs, K, level_list, special, raw, present,
-                             aggs[special, :K], _pad(bias, f, special, K),
-                             _pad(resp, f, special, K), _pad(s, f, special, K))
+def _lookup(pool, node_owner, e_owner, src, dst, top: int):
+    """``(target, source)`` node indices through a (genome, node id) -> index table, a slice of
+    genomes at a time so that the table stays small and cached (~5x faster than searchsorted
+    at 70k connections). Entries not written for the current genomes are stale or garbage:
+    the caller checks every answer."""
+    per = max(1, _TABLE // top)                          # genomes per table fill
+    table = np.empty(per * top, dtype=np.intp)
+    dst, src = np.clip(dst, 0, top - 1), np.clip(src, 0, top - 1)
+    tgt, hit = np.empty(len(dst), dtype=np.intp), np.empty(len(dst), dtype=np.intp)
+    e_ptr = np.searchsorted(e_owner, np.arange(0, pool.size + per, per))
+    n_ptr = pool.node_ptr[np.minimum(np.arange(0, pool.size + per, per), pool.size)]
+    for i, g0 in enumerate(range(0, pool.size, per)):
+        n0, n1, e0, e1 = n_ptr[i], n_ptr[i + 1], e_ptr[i], e_ptr[i + 1]
+        table[(node_owner[n0:n1] - g0) * top + pool.nodes[n0:n1]] = np.arange(n0, n1)
+        at = (e_owner[e0:e1] - g0) * top
+        tgt[e0:e1], hit[e0:e1] = table[at + dst[e0:e1]], table[at + src[e0:e1]]
+    return tgt, hit
 
 
-def _acyclic_levels(f: dict, n_nodes: int, K: int):
-    """Every node's level at once (longest path from the inputs), or None if a genome has a
-    cycle. Without cycles this is exactly GraphNetwork's depth-first level; with one,
-    the depth-first walk decides which synapses close it, genome by genome."""
-    ff = f["src_flat"] >= 0
-    s, t = f["src_flat"][ff], f["tgt"][ff]
-    depth = _longest(s, t, n_nodes, K)
-    if depth is None:
-        return None
-    # As late as possible instead: every output lands on the last level, so levels are
-    # filled more evenly across genomes of different depths (less padding, same values).
-    height = _longest(t, s, n_nodes, K)
-    return int(depth.max()) - height
+def _levels(pool, e_owner, src, tgt, snode, n_in) -> np.ndarray:
+    """Each node's level (pool order): the longest feed-forward path from the inputs, all
+    genomes at once; genomes with a cycle use GraphNetwork's depth-first rule, one by one."""
+    Nn = len(pool.nodes)
+    ff = np.flatnonzero(snode >= 0)
+    level = _peel(snode[ff], tgt[ff], Nn)
+    unresolved = level < 0       # on a cycle, or after one
+    if unresolved.any():
+        e_ptr = pointers(np.bincount(e_owner, minlength=pool.size))
+        for p in np.unique(owners(pool.node_ptr)[unresolved]).tolist():
+            n0, n1 = int(pool.node_ptr[p]), int(pool.node_ptr[p + 1])
+            sl = slice(e_ptr[p], e_ptr[p + 1])
+            cols = np.where(snode[sl] >= 0, n_in + snode[sl] - n0, -src[sl] - 1)
+            level[n0:n1] = levels(n1 - n0, n_in, tgt[sl] - n0, cols)
+    return level
 
 
-def _longest(s: np.ndarray, t: np.ndarray, n_nodes: int, K: int):
-    """Longest path (in edges) ending at each node along edges ``s -> t``; None on a cycle."""
-    lv = np.zeros(n_nodes, dtype=np.intp)
-    for _ in range(K + 1):
-        new = np.zeros_like(lv)
-        np.maximum.at(new, t, lv[s] + 1)
-        if np.array_equal(new, lv):
-            return lv
-        lv = new
-    return None
+def _peel(s: np.ndarray, t: np.ndarray, n: int) -> np.ndarray:
+    """Longest path (in edges) ending at each of ``n`` nodes along ``s -> t`` by peeling off
+    nodes whose inputs are all settled (Kahn); -1 for nodes on or after a cycle."""
+    t_by_source = t[_argsort_ints(s, n)]
+    out_ptr = pointers(np.bincount(s, minlength=n))
+    indeg = np.bincount(t, minlength=n)
+    level = np.full(n, -1, dtype=np.intp)
+    front, lv = np.flatnonzero(indeg == 0), 0
+    while front.size:
+        level[front] = lv
+        hit = t_by_source[spans(out_ptr, front)]
+        indeg -= np.bincount(hit, minlength=n)
+        ready = np.zeros(n, dtype=bool)
+        ready[hit[indeg[hit] == 0]] = True       # once each, though reached by several edges
+        front, lv = np.flatnonzero(ready), lv + 1
+    return level
 
 
-def _level(members: np.ndarray, W, b, acts, aggs, kinds, K: int) -> Level:
-    """Gather the neurons ``members (P, K)`` of one level into a :class:`Level`."""
-    P = members.shape[0]
-    width = int(members.sum(1).max())
-    # stable sort puts each genome's members first, in neuron order; the rest -> scratch K
-    order = np.argsort(~members, axis=1, kind="stable")[:, :width]
-    valid = np.take_along_axis(members, order, 1)
-    idx = np.where(valid, order, K)
-    rows = np.arange(P)[:, None]
-    a = acts[rows, idx]
-    return Level(idx, W[rows, idx], np.where(valid, b[rows, idx], 0.0),
-                 [(act, (a == code) & valid) for code, act in kinds],
-                 (aggs[rows, idx] != _SUM) & valid)
+def _ranks(tgt: np.ndarray, deg: np.ndarray) -> np.ndarray:
+    """Each connection's rank ``0 .. deg - 1`` among the connections into its target."""
+    by = _argsort_ints(tgt, len(deg))
+    first = np.cumsum(deg) - deg
+    rank = np.empty(len(tgt), dtype=np.intp)
+    rank[by] = np.arange(len(tgt)) - first[tgt[by]]
+    return rank
 
 
-def _pad(values: np.ndarray, f: dict, special: np.ndarray, K: int) -> np.ndarray:
-    """Per-node ``values`` of the ``special`` genomes as ``(S, K)``."""
-    out = np.zeros((len(special), K))
-    mine = np.isin(f["gi_n"], special)
-    out[np.searchsorted(special, f["gi_n"][mine]), f["pos"][mine]] = values[mine]
-    return out
+def _argsort_ints(key: np.ndarray, top: int) -> np.ndarray:
+    """Stable argsort of integers ``0 <= key < top``: numpy's radix sort on 16-bit digits
+    (O(n); ~8x faster than a comparison sort at 70k keys)."""
+    if top <= 1 << 16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    by = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    return by[_argsort_ints(key[by] >> 16, ((top - 1) >> 16) + 1)]
+
+
+def _constants(pool: GenePool, idx: np.ndarray) -> np.ndarray:
+    """Values ``(C, 1)`` of the nodes ``idx`` without an enabled input: the empty
+    aggregation (0; product 1) through bias, response, scale and activation."""
+    act = pool.act[idx]
+    empty = (pool.agg[idx] == _PRODUCT).astype(np.float64)
+    z = _SCALES[act] * (pool.bias[idx] + pool.response[idx] * empty)
+    out = np.empty(len(idx))
+    for a in np.unique(act).tolist():
+        mine = act == a
+        out[mine] = gone_activation(ACT_NAMES[a]).fn(z[mine])
+    return out[:, None]
+
+
+def _outputs(pool: GenePool, n_out: int, pos: np.ndarray) -> np.ndarray:
+    """Rows ``(P * n_out,)`` of the output nodes (ids ``0 .. n_out - 1``), genome by genome."""
+    flat = pool.node_ptr[:-1, None] + np.arange(n_out)
+    ok = pool.node_counts >= n_out
+    ok &= (pool.nodes[np.minimum(flat, max(len(pool.nodes) - 1, 0))] == np.arange(n_out)).all(1)
+    if not ok.all():
+        raise GraphError(f"genome {pool.keys[np.flatnonzero(~ok)[0]]} lacks an output node")
+    return pos[flat.ravel()]
+
+
+def _blocks(plan: PopulationPlan, rows: int) -> tuple[list, int]:
+    """Cut every run into blocks of at most ``rows`` targets and lay out each block's
+    gathered connections slot-major (see :class:`Block`)."""
+    C, Nn, deg = plan.n_const, plan.n_nodes, plan.deg
+    if not plan.runs:
+        return [], 0
+    r0 = np.array([r[0] for r in plan.runs])
+    j = np.arange(C, Nn) - np.repeat(r0, [r[1] - r[0] for r in plan.runs])
+    first = j % rows == 0
+    start = np.flatnonzero(first) + C
+    block = np.cumsum(first) - 1                      # of each non-constant row
+    S, D = len(start), int(deg.max(initial=0))
+    hist = np.bincount(block * (D + 1) + deg[C:], minlength=S * (D + 1)).reshape(S, D + 1)
+    n = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]  # n[b, k]: targets with > k inputs
+    c = np.cumsum(n, axis=1) - n                          # slot k's first term in the block
+    size = n.sum(axis=1)
+    e0 = np.cumsum(size) - size
+    b = block[plan.e_tpos - C]
+    at = e0[b] + c[b, plan.e_slot] + plan.e_tpos - start[b]
+    perm = np.empty(len(at), dtype=np.intp)
+    perm[at] = np.arange(len(at))
+    shared, each, w = plan.e_rows_shared[perm], plan.e_rows_each[perm], plan.e_w[perm][:, None]
+    run = np.searchsorted(r0, start, side="right") - 1
+    writers, out = {}, []
+    for a, z, e, m, cs, r in zip(start.tolist(), np.r_[start[1:], Nn].tolist(), e0.tolist(),
+                                 n.tolist(), c.tolist(), run.tolist()):
+        agg, act = plan.runs[r][2:]
+        if act not in writers:
+            writers[act] = _writer(act)
+        e1 = e + sum(m)
+        slots = tuple((ck, nk) for ck, nk in zip(cs, m) if nk)
+        out.append(Block(a, z, shared[e:e1], each[e:e1], w[e:e1], slots, agg, writers[act],
+                         plan.sr[a:z], deg[a:z]))
+    return out, int(size.max(initial=0))
