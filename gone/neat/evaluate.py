@@ -119,11 +119,9 @@ def step(plan: PopulationPlan, x, state=None) -> tuple[np.ndarray, np.ndarray | 
         raise ShapeError(f"input must be (batch, {n_in}) or ({P}, batch, {n_in}), got {x.shape}")
     if state is not None and np.shape(state) != (Nn, B):
         raise ShapeError(f"state must be ({Nn}, {B}), got {np.shape(state)}")
-    chunks = -(-B // _COLUMNS) if B > 1.5 * _COLUMNS else 1
-    width = -(-B // chunks)
+    width = -(-B // -(-B // _COLUMNS)) if B > 1.5 * _COLUMNS else B
     rows = plan.input_row + (n_in + 1 if shared else P * n_in)
-    out = np.empty((len(plan.out_rows), B))
-    new_state = np.empty((Nn, B)) if plan.recurrent else None
+    parts, states = [], []
     for b0 in range(0, B, width):
         b1 = min(B, b0 + width)
         V = plan.scratch("V", (rows, b1 - b0))
@@ -132,9 +130,12 @@ def step(plan: PopulationPlan, x, state=None) -> tuple[np.ndarray, np.ndarray | 
             V[Nn:2 * Nn] = 0.0 if state is None else state[:, b0:b1]
         V[:plan.n_const] = plan.const
         _run(plan, V, shared)
-        np.take(V, plan.out_rows, axis=0, out=out[:, b0:b1])
+        parts.append(V.take(plan.out_rows, axis=0))
         if plan.recurrent:
-            new_state[:, b0:b1] = V[:Nn]
+            states.append(V[:Nn].copy())
+    out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    new_state = None if not plan.recurrent else states[0] if len(states) == 1 else \
+        np.concatenate(states, axis=1)
     return out.reshape(P, plan.n_outputs, B).transpose(0, 2, 1), new_state
 
 
