@@ -227,7 +227,7 @@ def test_subset_and_select_keep_the_state_of_the_kept_genomes():
                                    rtol=1e-10, atol=1e-12)
     kept = np.array([4, 13, 17])                                       # rows of the first batch
     sel = sub.select(kept)
-    assert sel.origin.tolist() == kept.tolist()
+    assert sel.origin.tolist() == kept.tolist() and sel.plan is sub.plan  # runs sub's plan
     for t in range(4, 6):
         last = sel.predict_each(frames[t, kept])
         np.testing.assert_allclose(last, want[t, kept], rtol=1e-10, atol=1e-12)
@@ -239,11 +239,28 @@ def test_subset_and_select_keep_the_state_of_the_kept_genomes():
     assert len(none) == 0 and none.predict_each(np.zeros((0, 3))).shape == (0, 2)
 
 
+def test_lockstep_selects_from_the_first_batch_carry_the_current_state():
+    """gone.evolution.gym.play_lockstep's loop: ``running = first.select(live)`` each time some
+    episodes end; recurrent genomes must keep what they remember."""
+    genomes = grown(20, _config(False), 13)
+    frames = np.random.default_rng(13).normal(size=(8, 20, 3))
+    want = _graphs_run(genomes, frames[:, :, None, :])[:, :, 0, :]
+    first = GenomeBatch.compile(genomes, 3, 2)
+    running, live, plans = first, np.arange(20), set()
+    for t, ending in enumerate([[], [3, 8], [0], [5, 11, 12, 19], [1, 2, 6], [9], [14, 15], []]):
+        np.testing.assert_allclose(running.predict_each(frames[t, live]), want[t, live],
+                                   rtol=1e-10, atol=1e-12)
+        live = np.setdiff1d(live, ending)
+        running = first.select(live)
+        plans.add(id(running.plan))
+    assert len(plans) >= 2         # some selects ran a shared plan, some compiled their own
+
+
 def test_a_batch_from_a_pool_makes_genomes_lazily_and_repeats():
     genomes = grown(10, _config(False), 9)
     pool = GenePool.from_genomes(genomes)
     batch = GenomeBatch(pool, compile_population(pool, 3, 2))
-    assert batch._genomes is None
+    assert batch._plan_genomes is None
     assert [g.key for g in batch.genomes] == [g.key for g in genomes]
     assert all(np.array_equal(a.weight, b.weight) for a, b in zip(batch.genomes, genomes))
     x = np.random.default_rng(9).normal(size=(4, 3))

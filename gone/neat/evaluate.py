@@ -151,18 +151,27 @@ class GenomeBatch:
     n_out)``; ``predict_each(x)`` gives each genome its own row ``(P, n_in) ->
     (P, n_out)`` (a game frame); both advance the recurrent state, which
     :meth:`reset` clears. :meth:`subset`/:meth:`select` keep some genomes with
-    their state (for episodes that end at different times). ``genomes`` lists
-    :class:`Genome` objects, made from the pool on first use when the batch
-    was built from one.
+    their state (for episodes that end at different times): while at least
+    half of the plan's genomes are kept, the subset runs the same plan and
+    reads its rows ``rows`` (no compile; the others run on zero inputs),
+    below that it compiles its own. Batches cut from one another form a
+    family, and :meth:`select` cuts from the family's most recently run
+    member, so ``first.select(live)`` in a lockstep loop carries the state
+    the live genomes have now. ``genomes`` lists :class:`Genome` objects,
+    made from the pool on first use when the batch was built from one.
     """
 
     def __init__(self, genomes, plan: PopulationPlan):
-        self.plan, self.pool = plan, plan.pool
-        self._genomes = None if genomes is None or isinstance(genomes, GenePool) else list(genomes)
-        if self._genomes is not None and len(self._genomes) != plan.size:
-            raise ShapeError(f"{len(self._genomes)} genomes for a plan of {plan.size}")
-        self.state = None
-        self.origin = np.arange(plan.size)  # rows of the batch this one was cut from
+        self.plan = plan
+        self._plan_genomes = None if genomes is None or isinstance(genomes, GenePool) \
+            else list(genomes)                 # one per plan row, when known
+        if self._plan_genomes is not None and len(self._plan_genomes) != plan.size:
+            raise ShapeError(f"{len(self._plan_genomes)} genomes for a plan of {plan.size}")
+        self.rows = None                       # the plan rows this batch is (None: all)
+        self.state = None                      # the plan's state
+        self.origin = np.arange(plan.size)     # rows of the batch this one was cut from
+        self._pool = None
+        self._family = {"latest": None}        # shared by the batches cut from this one
 
     @classmethod
     def compile(cls, genomes, n_inputs: int, n_outputs: int) -> "GenomeBatch":
@@ -170,17 +179,27 @@ class GenomeBatch:
         return cls(genomes, compile_population(genomes, n_inputs, n_outputs))
 
     @property
+    def pool(self) -> GenePool:
+        if self.rows is None:
+            return self.plan.pool
+        if self._pool is None:
+            self._pool = self.plan.pool.take(self.rows)
+        return self._pool
+
+    @property
     def genomes(self) -> list:
-        if self._genomes is None:
-            self._genomes = self.pool.genomes()
-        return self._genomes
+        if self._plan_genomes is None:
+            self._plan_genomes = self.plan.pool.genomes()
+        if self.rows is None:
+            return self._plan_genomes
+        return [self._plan_genomes[i] for i in self.rows.tolist()]
 
     def __len__(self) -> int:
-        return self.plan.size
+        return self.plan.size if self.rows is None else len(self.rows)
 
     @property
     def size(self) -> int:
-        return self.plan.size
+        return len(self)
 
     @property
     def n_outputs(self) -> int:
@@ -194,11 +213,20 @@ class GenomeBatch:
         self.state = None
 
     def predict(self, x) -> np.ndarray:
+        """Outputs ``(len, B, n_out)`` for ``x`` ``(B, n_in)`` or ``(len, B, n_in)``."""
         x = np.asarray(x, dtype=np.float64)
+        if self.rows is not None and x.ndim == 3:
+            if x.shape[0] != len(self.rows):
+                raise ShapeError(f"input must be (batch, {self.n_inputs}) or ({len(self)}, "
+                                 f"batch, {self.n_inputs}), got {x.shape}")
+            every = np.zeros((self.plan.size,) + x.shape[1:])
+            every[self.rows] = x
+            x = every
         if self.state is not None and self.state.shape[1] != (x.shape[-2] if x.ndim > 1 else 1):
             self.state = None
         out, self.state = step(self.plan, x, self.state)
-        return out
+        self._family["latest"] = self
+        return out if self.rows is None else out[self.rows]
 
     def predict_each(self, x) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
@@ -206,23 +234,42 @@ class GenomeBatch:
             raise ShapeError(f"predict_each expects ({len(self)}, {self.n_inputs}), got {x.shape}")
         return self.predict(x[:, None, :])[:, 0, :]
 
-    def _take(self, rows: np.ndarray) -> "GenomeBatch":
-        genomes = None if self._genomes is None else [self._genomes[i] for i in rows.tolist()]
-        return GenomeBatch(genomes, self.plan.take(rows))
+    def _compiled(self, plan_rows: np.ndarray) -> "GenomeBatch":
+        """A batch with its own plan of the plan rows ``plan_rows`` (no state)."""
+        genomes = self._plan_genomes
+        return GenomeBatch(None if genomes is None else [genomes[i] for i in plan_rows.tolist()],
+                           self.plan.take(plan_rows))
 
     def subset(self, rows) -> "GenomeBatch":
         """The genomes at ``rows`` (indices, taken in increasing order), state included."""
         rows = np.unique(np.asarray(rows, dtype=np.intp))
-        out = self._take(rows)
-        if self.state is not None:
-            out.state = self.plan.carry(self.state, rows, out.plan)
-        out.origin = self.origin[rows]
+        plan_rows = rows if self.rows is None else self.rows[rows]
+        if 2 * len(plan_rows) >= self.plan.size:      # share the plan
+            out = GenomeBatch.__new__(GenomeBatch)
+            out.plan, out._plan_genomes, out._pool = self.plan, self._plan_genomes, None
+            out.rows, out.state = plan_rows, self.state
+        else:
+            out = self._compiled(plan_rows)
+            if self.state is not None:
+                out.state = self.plan.carry(self.state, plan_rows, out.plan)
+        out.origin, out._family = self.origin[rows], self._family
         return out
 
     def repeat(self, k: int) -> "GenomeBatch":
         """A new batch holding each genome ``k`` times in a row (``k * size`` rows, no state)."""
-        return self._take(np.repeat(np.arange(self.size), k))
+        rows = np.arange(self.plan.size) if self.rows is None else self.rows
+        return self._compiled(rows.repeat(k))
 
     def select(self, ids) -> "GenomeBatch":
-        """The rows ``ids`` of the first batch (all still in this one), state included."""
-        return self.subset(np.searchsorted(self.origin, np.asarray(ids, dtype=np.intp)))
+        """The rows ``ids`` of the first batch, state included, cut from the family's most
+        recently run batch when it still has them all (else from this one)."""
+        ids = np.asarray(ids, dtype=np.intp)
+        latest = self._family["latest"]
+        source = latest if latest is not None and _holds(latest.origin, ids) else self
+        return source.subset(np.searchsorted(source.origin, ids))
+
+
+def _holds(origin: np.ndarray, ids: np.ndarray) -> bool:
+    """Whether the sorted ``origin`` contains every one of ``ids``."""
+    at = np.minimum(np.searchsorted(origin, ids), len(origin) - 1)
+    return len(origin) > 0 and bool(np.all(origin[at] == ids))
