@@ -1,4 +1,4 @@
-"""Genome -> :class:`~gone.GraphNetwork`, and a whole population -> padded tensors.
+"""Genome -> :class:`~gone.GraphNetwork`, and a whole population -> one sparse evaluation plan.
 
 Node columns of one genome: inputs ``0 .. n_in-1`` (ids ``-1, -2, ..``), then
 its node genes in id order (outputs first, since their ids ``0 .. n_out-1``
@@ -8,11 +8,22 @@ Both forms share :class:`~gone.GraphNetwork`'s propagation rule: neurons are
 walked depth-first in column order, a connection whose source is still being
 resolved closes a cycle and reads the previous step's value; all others are
 feed-forward and settle within the step, level by level. A feed-forward
-genome therefore computes exactly neat-python's ``FeedForwardNetwork``.
+genome therefore computes exactly neat-python's ``FeedForwardNetwork``. For a
+genome without a cycle that level is the longest path from the inputs, found
+for all such genomes at once; only genomes with a cycle are walked one by one.
+A connection is recurrent iff its source node's level is not below its
+target's (self-loops included).
 
 The activation's hidden scale (neat-python's sigmoid is ``sigmoid(5 z)``) is
 folded into the graph's weights and bias: ``w' = s * response * w``,
 ``b' = s * bias``.
+
+:func:`compile_population` works on a generation's flat gene tables (a
+:class:`~gone.neat.pool.GenePool`): every node of every genome is one row of
+a value array, in an order where each (level, aggregation, activation) run
+of all genomes is one slice, so :func:`gone.neat.evaluate.step` runs a level
+as a few numpy calls over slices, with no Python loop over genomes and no
+scatter (see :class:`PopulationPlan`).
 """
 
 from __future__ import annotations
