@@ -285,7 +285,8 @@ def test_big_batches_and_cut_blocks_compute_the_same(monkeypatch):
 def test_node_lookups_agree_and_refuse_unknown_nodes(monkeypatch, table):
     genomes = grown(30, _config(False), 11)
     x = np.random.default_rng(11).normal(size=(3, 3))
-    want = step(compile_population(genomes, 3, 2), x)[0]
+    want = step(compile_population(genomes, 3, 2), x)[0]             # searchsorted: few nodes
+    monkeypatch.setattr(compile_mod, "_SEARCH", 0)
     monkeypatch.setattr(compile_mod, "_TABLE", table)
     np.testing.assert_array_equal(step(compile_population(genomes, 3, 2), x)[0], want)
     bad = genomes[17].copy()

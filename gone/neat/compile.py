@@ -135,6 +135,7 @@ _BIG = np.int64(1) << 40  # genome * _BIG + node id: node ids stay far below, ke
 _CHUNK = 1 << 16          # a block's rows * batch at most (its buffers stay in cache)
 _KEEP = 1 << 20           # bytes from which step's scratch arrays are kept
 _TABLE = 1 << 18          # entries of the (genome, node id) lookup table
+_SEARCH = 1 << 12          # node genes up to which searchsorted finds nodes (fewer calls)
 
 
 def _sigmoid_into(z, out):
@@ -374,19 +375,18 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
 
 def _locate(pool: GenePool, node_owner, e_owner, src, dst, n_in: int):
     """Pool indices of each connection's target node and source node (-1: an input)."""
-    top = int(np.maximum.reduce(pool.nodes, initial=0)) + 1
-    if top <= _TABLE and np.minimum.reduce(pool.nodes, initial=0) >= 0:
+    key, at = node_owner * _BIG + pool.nodes, e_owner * _BIG
+    to, fro = at + dst, at + src
+    top = int(np.maximum.reduce(pool.nodes)) + 1 if len(key) > _SEARCH else _TABLE + 1
+    if top <= _TABLE and np.minimum.reduce(pool.nodes) >= 0:
         tgt, hit = _lookup(pool, node_owner, e_owner, src, dst, top)
     else:
-        key = node_owner * _BIG + pool.nodes
-        at = e_owner * _BIG
-        tgt, hit = key.searchsorted(at + dst), key.searchsorted(at + src)
+        tgt, hit = key.searchsorted(to), key.searchsorted(fro)
     # an index whose (clipped) key matches is right: keys are unique
-    key, at = node_owner * _BIG + pool.nodes, e_owner * _BIG
     is_node = src >= 0
-    ok = key.take(tgt, mode="clip") == at + dst
-    ok &= (key.take(hit, mode="clip") == at + src) | ~is_node & (src >= -n_in)
-    if not np.logical_and.reduce(ok):
+    ok = (key.take(tgt, mode="clip") == to) & ((key.take(hit, mode="clip") == fro) | ~is_node)
+    if not (np.logical_and.reduce(ok) and np.minimum.reduce(src, initial=0) >= -n_in):
+        ok &= src >= -n_in
         bad = int((~ok).nonzero()[0][0])
         raise GraphError(f"genome {pool.keys[e_owner[bad]]}: connection {src[bad]} -> {dst[bad]} "
                          "names a node the genome does not have")
