@@ -133,7 +133,6 @@ _PRODUCT, _MEAN = AGG_NAMES.index("product"), AGG_NAMES.index("mean")
 _SUMS = np.isin(np.arange(_NAGG), [_SUM, _MEAN])  # linear: inputs go into the matmul
 _BIG = np.int64(1) << 40  # genome * _BIG + node id: node ids stay far below, keys stay sorted
 _CHUNK = 1 << 16          # a block's rows * batch at most (its buffers stay in cache)
-_KEEP = 1 << 20           # bytes from which step's scratch arrays are kept
 _TABLE = 1 << 18          # entries of the (genome, node id) lookup table
 _SEARCH = 1 << 12          # node genes up to which searchsorted finds nodes (fewer calls)
 
@@ -266,17 +265,6 @@ class PopulationPlan:
             else:
                 self._cache[rows] = _blocks(self, rows)
         return self._cache[rows]
-
-    def scratch(self, name: str, shape: tuple) -> np.ndarray:
-        """An uninitialised array kept between steps when large (a fresh one costs a page fault
-        per 4 KiB on first touch: ~8 ms for 1,000 genomes on 256 rows). Not thread-safe: one
-        plan steps in one thread at a time."""
-        if shape[0] * shape[1] * 8 < _KEEP:
-            return np.empty(shape)
-        key = ("scratch", name, shape)
-        if key not in self._cache:
-            self._cache[key] = np.empty(shape)
-        return self._cache[key]
 
     def input_weights_each(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``win`` per genome for inputs per genome: ``(W (P, n_in + 1, K), genome (Nn - C,),
