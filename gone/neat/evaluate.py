@@ -1,17 +1,26 @@
 """The whole population's forward pass, sparse over the flat gene tables.
 
 One step on a batch of ``B`` rows fills ``V (rows, B)`` (see
-:class:`~gone.neat.compile.PopulationPlan`) block by block, each block the
-targets of one (level, aggregation, activation) run of every genome at once:
-one gather of the source rows of all its connections, one in-place multiply by
-the weights, then one in-place ufunc per input slot (``add`` for sum/mean,
+:class:`~gone.neat.compile.PopulationPlan`): first one matmul puts every
+node's bias and, for nodes that sum (or average) their inputs, its input
+connections; then block by block, each block the targets of one (level,
+aggregation, activation) run of every genome at once: one gather of the
+source rows of its remaining connections, one in-place multiply by the
+weights, one in-place ufunc per input slot (``add`` for sum/mean,
 ``multiply``, ``maximum``, ``minimum``; median sorts a small padded block;
-maxabs keeps both max and min), the bias, and the activation written straight
-into the block's slice of ``V``. No Python loop runs over genomes or nodes,
-and no scatter: every write is a slice.
+maxabs keeps both max and min), and the activation written straight into the
+block's slice of ``V``. No Python loop runs over genomes or nodes, and no
+scatter: every write is a slice. ``reduceat`` would express the
+aggregations, but along the rows of a ``(E, B)`` array it ran ~10x slower
+than the gather itself.
 
 Recurrent genomes carry a state ``(Nn, B)``, every node's value in compute
 order, between steps, as :meth:`GraphNetwork.step` does.
+
+Measured (``benchmarks/neat.py --case 2``, 1,000 genomes of ~20 hidden nodes
+on 256 rows, 2 shared cores): gene tables ~4 ms, compile ~6 ms, step ~26 ms,
+of which ~9.5 ms is the sigmoid itself (exp, add, reciprocal over 5.6M
+values); ~120x neat-python's FeedForwardNetwork.
 """
 
 from __future__ import annotations
