@@ -134,7 +134,7 @@ _SUMS = np.isin(np.arange(_NAGG), [_SUM, _MEAN])  # linear: inputs go into the m
 _BIG = np.int64(1) << 40  # genome * _BIG + node id: node ids stay far below, keys stay sorted
 _CHUNK = 1 << 16          # a block's rows * batch at most (its buffers stay in cache)
 _TABLE = 1 << 18          # entries of the (genome, node id) lookup table
-_SEARCH = 1 << 12          # node genes up to which searchsorted finds nodes (fewer calls)
+_SEARCH = 1 << 12         # node genes up to which searchsorted finds nodes (fewer calls)
 
 
 def _sigmoid_into(z, out):
@@ -155,6 +155,7 @@ _ACTS = [gone_activation(n) for n in ACT_NAMES]
 
 
 def _writer(act):
+    """``write(z, out)`` for the gone activation ``act``: in place when it has a fast form."""
     if not act.params and act.name in _FAST:
         return _FAST[act.name]
 
@@ -213,7 +214,7 @@ class PopulationPlan:
     ``e_*`` arrays ``(E,)``, in pool order, with each one's target row
     ``e_tpos`` and slot ``e_slot``; :meth:`blocks` lays them out per batch size.
     ``deg (Nn,)`` those connections per node; ``sr (Nn, 1)`` scale * response
-    (sigmoid nodes negated, see ``_WRITERS``). ``level (Nn,)`` each node's
+    (sigmoid nodes negated, see ``_FAST``). ``level (Nn,)`` each node's
     level (pool order); ``out_rows (P * n_out,)`` the output nodes' rows, genome
     by genome.
     """
