@@ -6,10 +6,12 @@ Cases:
      threshold 3.9, at most 300 generations) over 20 seeds, the two sides taking
      turns seed by seed: generations evaluated and wall time to solve.
   2  Evaluation throughput: 1,000 grown genomes (8 inputs, 2 outputs, about 20
-     hidden nodes each) on a batch of 256 inputs. gone: compile the population
-     to padded tensors and run it (all genomes at once). neat-python: the same
-     genomes rebuilt as neat-python genomes, FeedForwardNetwork.create and
-     activate row by row. Outputs are checked to agree before timing.
+     hidden nodes each) on a batch of 256 inputs. gone: compile the list of
+     genomes (gene tables, then a sparse plan) and run it, all genomes at once;
+     the parts (gene tables, compile, step) are timed apart as well.
+     neat-python: the same genomes rebuilt as neat-python genomes,
+     FeedForwardNetwork.create and activate row by row. Outputs are checked to
+     agree before timing.
   3  CartPole-v1: generations and time until the champion's mean return over
      100 unseen episodes is >= 475 (fitness: mean return over 3 episodes;
      population 50, tanh nodes), for gone and for neat-python on the same
@@ -39,6 +41,7 @@ from gone.neat.compile import compile_population  # noqa: E402
 from gone.neat.defaults import XOR_CONFIG, control_config, xor_config  # noqa: E402
 from gone.neat.evaluate import step  # noqa: E402
 from gone.neat.genome import ACT_NAMES  # noqa: E402
+from gone.neat.pool import GenePool  # noqa: E402
 from gone.neat.population import NeatPopulation  # noqa: E402
 from gone.neat.tasks import GymFitness, XorFitness  # noqa: E402
 
@@ -148,16 +151,28 @@ def case_throughput(n: int, neat_n: int) -> dict:
     genomes, config = grown_genomes(n, 20)
     x = np.random.default_rng(1).normal(size=(256, 8))
     hidden = np.mean([g.n_nodes - 2 for g in genomes])
-    times = []
+    times, parts = [], []
     for _ in range(5):
         t0 = time.perf_counter()
         out = step(compile_population(genomes, 8, 2), x)[0]
         times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        pool = GenePool.from_genomes(genomes)
+        t1 = time.perf_counter()
+        plan = compile_population(pool, 8, 2)
+        t2 = time.perf_counter()
+        step(plan, x)
+        parts.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
     gone_rate = n / min(times)
+    tables, compiled, stepped = (min(p) * 1e3 for p in zip(*parts))
     result = {"genomes": n, "mean_hidden": float(hidden), "gone_genomes_per_s": gone_rate,
-              "gone_seconds": min(times)}
+              "gone_seconds": min(times), "gone_parts_ms": {"gene_tables": tables,
+                                                            "compile": compiled,
+                                                            "step": stepped}}
     print(f"    gone         {gone_rate:,.0f} genomes/s ({min(times) * 1e3:.1f} ms for {n}, "
           f"compile included; mean hidden nodes {hidden:.1f})", flush=True)
+    print(f"                 parts: gene tables {tables:.1f} ms, compile {compiled:.1f} ms, "
+          f"step {stepped:.1f} ms (first step of a plan)", flush=True)
     if neat is not None:
         nconf = neat_config(XOR_CONFIG.replace("num_inputs              = 2",
                                                "num_inputs              = 8")

@@ -5,10 +5,13 @@ import pytest
 
 from gone.errors import GraphError
 from gone.neat import GenomeConfig, Innovations, mutation, new_genome
+from gone.neat import compile as compile_mod
 from gone.neat.activations import gone_activation, scale
+from gone.neat.backend import NeatTemplate
 from gone.neat.compile import compile_population, to_graph
-from gone.neat.evaluate import step
-from gone.neat.genome import ACT_NAMES, AGG_NAMES
+from gone.neat.evaluate import GenomeBatch, step
+from gone.neat.genome import ACT_NAMES, AGG_NAMES, Genome
+from gone.neat.pool import GenePool
 
 ACTS = ("sigmoid", "tanh", "relu", "identity", "gauss", "sin", "abs", "clamped", "hat", "lelu")
 
@@ -26,11 +29,12 @@ def grown(n, config, seed, steps=12):
     return genomes
 
 
-def _config(feed_forward, aggs=("sum",)):
+def _config(feed_forward, aggs=("sum",), acts=ACTS):
     return GenomeConfig(num_inputs=3, num_outputs=2, feed_forward=feed_forward,
                         initial_connection="partial_direct", connection_fraction=0.7,
                         node_add_prob=0.5, conn_add_prob=0.7, node_delete_prob=0.1,
-                        conn_delete_prob=0.1, activation_options=ACTS, activation_mutate_rate=0.3,
+                        conn_delete_prob=0.1, activation_default=acts[0], activation_options=acts,
+                        activation_mutate_rate=0.3,
                         aggregation_options=aggs, aggregation_mutate_rate=0.3 if len(aggs) > 1 else 0,
                         enabled_mutate_rate=0.1)
 
@@ -85,7 +89,7 @@ def test_tensorised_aggregations_equal_reference(seed):
     genomes = grown(20, config, seed)
     assert len({int(a) for g in genomes for a in g.agg}) >= 5
     t = compile_population(genomes, 3, 2)
-    assert len(t.special) > 0
+    assert {agg for _, _, agg, _ in t.runs} - {AGG_NAMES.index("sum")}  # non-sum runs exist
     x = np.random.default_rng(seed).normal(size=(6, 3))
     out, _ = step(t, x)
     for p, g in enumerate(genomes):
@@ -139,3 +143,164 @@ def test_champion_with_a_neat_only_activation_loads_after_import_gone(tmp_path):
             "print(g.neuron('out_1')['activation'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "neat_hat", out.stderr
+
+
+# --- the sparse plan: cycles, empty aggregations, inputs per genome, state across subsets ----
+
+def _graphs_run(genomes, xs):
+    """Each genome's GraphNetwork stepped through ``xs`` (steps, P, B, n_in): (steps, P, B, n_out)."""
+    graphs = [to_graph(g, 3, 2) for g in genomes]
+    return np.stack([np.stack([gr.propagate(x[p]) for p, gr in enumerate(graphs)]) for x in xs])
+
+
+def test_mixed_cyclic_and_acyclic_population_walks_depth_first_only_the_cyclic(monkeypatch):
+    genomes = [g for pair in zip(grown(12, _config(True), 4), grown(12, _config(False), 5))
+               for g in pair]
+    cyclic = [bool(to_graph(g, 3, 2).cycle_closing()) for g in genomes]
+    assert 0 < sum(cyclic) < len(genomes)
+    calls, depth_first = [], compile_mod.levels
+
+    def counted(*args):
+        calls.append(args[0])
+        return depth_first(*args)
+    monkeypatch.setattr(compile_mod, "levels", counted)
+    plan = compile_population(genomes, 3, 2)
+    monkeypatch.undo()
+    assert len(calls) == sum(cyclic) and plan.recurrent
+    xs = np.random.default_rng(4).normal(size=(4, 6, 3))
+    want = _graphs_run(genomes, np.broadcast_to(xs[:, None], (4, len(genomes), 6, 3)))
+    state = None
+    for x, w in zip(xs, want):
+        out, state = step(plan, x, state)
+        np.testing.assert_allclose(out, w, rtol=1e-10, atol=1e-12)
+
+
+def _no_input_genome(agg: str, rng) -> Genome:
+    """Hidden node 7 has only a disabled input, output 1 has none; 9 and 0 read 7."""
+    n = 4
+    return Genome(0, np.array([0, 1, 7, 9]), rng.normal(size=n), rng.normal(1, 0.3, size=n),
+                  np.array([ACT_NAMES.index(a) for a in ("tanh", "sigmoid", "identity", "sin")],
+                           dtype=np.int16), np.full(n, AGG_NAMES.index(agg), dtype=np.int16),
+                  np.array([-1, 7, -2, 9, 7, -3]), np.array([7, 9, 9, 0, 0, 0]), np.arange(6),
+                  rng.normal(size=6), np.array([False, True, True, True, True, True]))
+
+
+@pytest.mark.parametrize("agg", AGG_NAMES)
+def test_nodes_without_enabled_inputs_take_the_empty_aggregation(agg):
+    rng = np.random.default_rng(AGG_NAMES.index(agg))
+    g = _no_input_genome(agg, rng)
+    plan = compile_population([g, grown(1, _config(True, aggs=(agg,)), 3)[0]], 3, 2)
+    assert plan.n_const == 2
+    x = rng.normal(size=(5, 3))
+    np.testing.assert_allclose(step(plan, x)[0][0], _reference(g, x, 3), rtol=1e-10, atol=1e-12)
+
+
+def test_inputs_per_genome_equal_each_genome_alone():
+    aggs = ("sum", "product", "max", "min", "mean", "median", "maxabs")
+    genomes = grown(15, _config(True, aggs=aggs), 6)
+    x = np.random.default_rng(6).normal(size=(15, 5, 3))
+    out, _ = step(compile_population(genomes, 3, 2), x)
+    for p, g in enumerate(genomes):
+        np.testing.assert_allclose(out[p], _reference(g, x[p], 3), rtol=1e-10, atol=1e-12)
+    genomes = grown(15, _config(False), 7)
+    xs = np.random.default_rng(7).normal(size=(3, 15, 5, 3))
+    plan, state = compile_population(genomes, 3, 2), None
+    for x, want in zip(xs, _graphs_run(genomes, xs)):
+        out, state = step(plan, x, state)
+        np.testing.assert_allclose(out, want, rtol=1e-10, atol=1e-12)
+
+
+def test_subset_and_select_keep_the_state_of_the_kept_genomes():
+    genomes = grown(20, _config(False), 8)
+    frames = np.random.default_rng(8).normal(size=(6, 20, 3))
+    want = _graphs_run(genomes, frames[:, :, None, :])[:, :, 0, :]     # (6, 20, 2)
+    batch = GenomeBatch.compile(genomes, 3, 2)
+    for t in range(2):
+        np.testing.assert_allclose(batch.predict_each(frames[t]), want[t], rtol=1e-10, atol=1e-12)
+    rows = np.array([1, 4, 5, 9, 13, 17])
+    assert any(to_graph(genomes[r], 3, 2).cycle_closing() for r in rows)
+    sub = batch.subset(rows)
+    fresh = GenomeBatch.compile([genomes[r] for r in rows], 3, 2)    # the same genomes, no past
+    assert not np.allclose(fresh.predict_each(frames[2, rows]), want[2, rows])
+    for t in range(2, 4):
+        np.testing.assert_allclose(sub.predict_each(frames[t, rows]), want[t, rows],
+                                   rtol=1e-10, atol=1e-12)
+    kept = np.array([4, 13, 17])                                       # rows of the first batch
+    sel = sub.select(kept)
+    assert sel.origin.tolist() == kept.tolist() and sel.plan is sub.plan  # runs sub's plan
+    for t in range(4, 6):
+        last = sel.predict_each(frames[t, kept])
+        np.testing.assert_allclose(last, want[t, kept], rtol=1e-10, atol=1e-12)
+    alone = GenomeBatch.compile([genomes[13]], 3, 2)                   # one genome by itself
+    for t in range(6):
+        out = alone.predict_each(frames[t, 13:14])
+    np.testing.assert_allclose(last[1], out[0], rtol=1e-10, atol=1e-12)
+    none = sel.select([])                                              # every episode ended
+    assert len(none) == 0 and none.predict_each(np.zeros((0, 3))).shape == (0, 2)
+
+
+def test_lockstep_selects_from_the_first_batch_carry_the_current_state():
+    """gone.evolution.gym.play_lockstep's loop: ``running = first.select(live)`` each time some
+    episodes end; recurrent genomes must keep what they remember."""
+    genomes = grown(20, _config(False), 13)
+    frames = np.random.default_rng(13).normal(size=(8, 20, 3))
+    want = _graphs_run(genomes, frames[:, :, None, :])[:, :, 0, :]
+    first = GenomeBatch.compile(genomes, 3, 2)
+    running, live, plans = first, np.arange(20), set()
+    for t, ending in enumerate([[], [3, 8], [0], [5, 11, 12, 19], [1, 2, 6], [9], [14, 15], []]):
+        np.testing.assert_allclose(running.predict_each(frames[t, live]), want[t, live],
+                                   rtol=1e-10, atol=1e-12)
+        live = np.setdiff1d(live, ending)
+        running = first.select(live)
+        plans.add(id(running.plan))
+    assert len(plans) >= 2         # some selects ran a shared plan, some compiled their own
+
+
+def test_a_batch_from_a_pool_makes_genomes_lazily_and_repeats():
+    genomes = grown(10, _config(False), 9)
+    pool = GenePool.from_genomes(genomes)
+    batch = GenomeBatch(pool, compile_population(pool, 3, 2))
+    assert batch._plan_genomes is None
+    assert [g.key for g in batch.genomes] == [g.key for g in genomes]
+    assert all(np.array_equal(a.weight, b.weight) for a, b in zip(batch.genomes, genomes))
+    x = np.random.default_rng(9).normal(size=(4, 3))
+    twice = batch.repeat(2)
+    assert len(twice) == 20 and twice.state is None
+    np.testing.assert_array_equal(twice.predict(x), np.repeat(batch.predict(x), 2, axis=0))
+
+
+def test_big_batches_and_cut_blocks_compute_the_same(monkeypatch):
+    genomes = grown(25, _config(False, acts=("sigmoid", "tanh")), 10)
+    xs = np.random.default_rng(10).normal(size=(2, 150, 3))            # 150 rows: two chunks
+    want = _graphs_run(genomes, np.broadcast_to(xs[:, None], (2, 25, 150, 3)))
+    monkeypatch.setattr(compile_mod, "_CHUNK", 256)                    # blocks of 16 targets
+    plan, state = compile_population(genomes, 3, 2), None
+    assert len(plan.blocks(75)[0]) > len(plan.runs)
+    for x, w in zip(xs, want):
+        out, state = step(plan, x, state)
+        np.testing.assert_allclose(out, w, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("table", [1 << 18, 64, 1])   # one table, a table per few genomes, none
+def test_node_lookups_agree_and_refuse_unknown_nodes(monkeypatch, table):
+    genomes = grown(30, _config(False), 11)
+    x = np.random.default_rng(11).normal(size=(3, 3))
+    want = step(compile_population(genomes, 3, 2), x)[0]             # searchsorted: few nodes
+    monkeypatch.setattr(compile_mod, "_SEARCH", 0)
+    monkeypatch.setattr(compile_mod, "_TABLE", table)
+    np.testing.assert_array_equal(step(compile_population(genomes, 3, 2), x)[0], want)
+    bad = genomes[17].copy()
+    bad.dst = bad.dst.copy()
+    bad.dst[int(np.flatnonzero(bad.enabled)[0])] = 4242
+    with pytest.raises(GraphError, match="4242"):
+        compile_population(genomes[:17] + [bad], 3, 2)
+
+
+def test_template_rows_from_a_pool_are_the_per_genome_layout():
+    genomes = grown(12, _config(False), 12)
+    rows = NeatTemplate(3, 2).encode(GenePool.from_genomes(genomes))
+    for g, row in zip(genomes, rows):
+        genes = np.concatenate([[g.n_nodes, g.n_connections, g.key], g.nodes, g.bias, g.response,
+                                g.act, g.agg, g.src, g.dst, g.innov, g.weight, g.enabled])
+        np.testing.assert_array_equal(row[:len(genes)], genes)
+        assert not row[len(genes):].any()

@@ -17,9 +17,9 @@ import json
 import numpy as np
 
 from ..errors import GoneFormatError, ShapeError
-from .compile import compile_population
 from .evaluate import GenomeBatch
 from .genome import Genome
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, owners
 
 _HEAD = 3  # n_nodes, n_connections, key
 
@@ -36,7 +36,7 @@ class NeatNetwork:
     def __init__(self, genome: Genome, n_inputs: int, n_outputs: int):
         self.genome, self.n_inputs, self.n_outputs = genome, n_inputs, n_outputs
         self.sizes = [n_inputs, n_outputs]
-        self._batch = GenomeBatch([genome], compile_population([genome], n_inputs, n_outputs))
+        self._batch = GenomeBatch.compile([genome], n_inputs, n_outputs)
 
     def predict(self, x) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
@@ -64,15 +64,23 @@ class NeatTemplate:
     def of(cls, config) -> "NeatTemplate":
         return cls(config.genome.num_inputs, config.genome.num_outputs)
 
-    def encode(self, genomes: list[Genome]) -> np.ndarray:
-        """``(P, n_params)`` rows; sets ``n_params`` to the widest genome's length."""
-        rows = [np.concatenate([[g.n_nodes, g.n_connections, g.key], g.nodes, g.bias,
-                                g.response, g.act, g.agg, g.src, g.dst, g.innov, g.weight,
-                                g.enabled]).astype(np.float64) for g in genomes]
-        self.n_params = max(len(r) for r in rows)
-        out = np.zeros((len(rows), self.n_params))
-        for i, r in enumerate(rows):
-            out[i, :len(r)] = r
+    def encode(self, genomes) -> np.ndarray:
+        """``(P, n_params)`` rows of a list of Genome or a GenePool; sets ``n_params`` to the
+        widest genome's length. Row ``p``: ``n, m, key``, then its node genes field by field
+        (``nodes, bias, response, act, agg``, ``n`` each), then its connection genes
+        (``src, dst, innov, weight, enabled``, ``m`` each), zeros after."""
+        pool = genomes if isinstance(genomes, GenePool) else GenePool.from_genomes(genomes)
+        n, m = pool.node_counts, pool.conn_counts
+        self.n_params = int((_HEAD + 5 * n + 5 * m).max())
+        out = np.zeros((pool.size, self.n_params))
+        out[:, 0], out[:, 1], out[:, 2] = n, m, pool.keys
+        # every gene's column: its field's first column in its genome's row, plus its index there
+        for ptr, counts, fields, first in ((pool.node_ptr, n, NODE_FIELDS, _HEAD),
+                                           (pool.conn_ptr, m, CONN_FIELDS, _HEAD + 5 * n)):
+            owner = owners(ptr)
+            column = np.arange(ptr[-1]) - ptr[owner] + np.broadcast_to(first, n.shape)[owner]
+            for i, field in enumerate(fields):
+                out[owner, column + i * counts[owner]] = getattr(pool, field)
         return out
 
     def decode(self, row) -> Genome:

@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import datasets
 from ..errors import ConfigError
-from .compile import compile_population
 from .evaluate import GenomeBatch
 
 
@@ -46,13 +45,10 @@ def play(batch: GenomeBatch, env_id: str, seeds, pool=None, max_steps=None) -> n
 
     seeds = np.asarray(seeds, dtype=np.int64).ravel()
     P, E = len(batch), len(seeds)
-    t = batch.tensors
-    pairs = GenomeBatch([g for g in batch.genomes for _ in range(E)],
-                        compile_population([g for g in batch.genomes for _ in range(E)],
-                                           t.n_inputs, t.n_outputs))
+    pairs = batch.repeat(E)                # row p * E + e: genome p on seed e, no state
     pool = pool or gym.EnvPool(env_id)
     envs = pool.take(P * E)
-    gym.check_spaces(envs[0], [t.n_inputs, t.n_outputs], env_id)
+    gym.check_spaces(envs[0], [batch.n_inputs, batch.n_outputs], env_id)
     decode = gym.action_decoder(envs[0].action_space)
     returns = gym.play_lockstep(pairs, envs, np.tile(seeds, P), max_steps, decode)
     return returns.reshape(P, E)
@@ -83,7 +79,7 @@ class GymFitness:
         from ..evolution.gym import draw_seeds
 
         g = config.genome
-        batch = GenomeBatch([genome], compile_population([genome], g.num_inputs, g.num_outputs))
+        batch = GenomeBatch.compile([genome], g.num_inputs, g.num_outputs)
         seeds = draw_seeds(np.random.default_rng(seed), int(episodes))
         return play(batch, self.env_id, seeds, self.pool, self.max_steps)[0]
 
