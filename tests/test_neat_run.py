@@ -130,3 +130,15 @@ def test_topologies_grow():
     pop = _run(1, generations=15)
     assert max(g.n_nodes for g in pop.members()) > 1
     assert pop.innovations.next_innovation > 2
+
+
+def test_champion_is_each_generations_best_even_when_best_ever_stays():
+    pop = NeatPopulation(_xor_config(no_fitness_termination=True), seed=3)
+    assert pop.champion is None
+    for fitness in ([1.0] * 149 + [5.0], [5.0] + [0.0] * 149):
+        keys = pop.pool.keys.copy()
+        pop.tell(np.array(fitness))
+        assert pop.champion.key == keys[int(np.argmax(fitness))]
+        assert pop.champion.fitness == 5.0
+    # the second champion ties the best ever: best stays the first, champion moved on
+    assert pop.best.key != pop.champion.key and pop.best.fitness == 5.0

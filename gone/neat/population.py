@@ -84,8 +84,7 @@ class NeatPopulation:
     def ask(self) -> GenomeBatch:
         """This generation as a :class:`GenomeBatch` (compiled, ready to run)."""
         g = self.config.genome
-        members = self.pool.genomes()
-        return GenomeBatch(members, compile_population(members, g.num_inputs, g.num_outputs))
+        return GenomeBatch(self.pool, compile_population(self.pool, g.num_inputs, g.num_outputs))
 
     def tell(self, fitness, evaluate_seconds: float = 0.0) -> dict:
         """Record ``fitness (pop,)`` (key order; NaN = failed) and breed the next generation.
@@ -99,6 +98,7 @@ class NeatPopulation:
         self.pool.fitness = fitness
         self.evaluations += P
         top = int(np.argmax(fitness))
+        self._told = (self.pool, top)
         if self.best is None or fitness[top] > self.best.fitness:
             self.best = self.pool.genome(top)
             key = int(self.pool.keys[top])
@@ -150,6 +150,17 @@ class NeatPopulation:
                 "species_sizes": json.dumps(by_species)}
 
     # --- results -------------------------------------------------------------------
+    @property
+    def champion(self) -> Genome | None:
+        """The best genome of the generation told last (ties: the lowest key), or None.
+
+        Unlike :attr:`best` (the best ever, replaced only by a strictly fitter
+        genome) it changes every generation, so a held-out check can try each
+        generation's champion even after some genome reached the maximum fitness.
+        """
+        told = getattr(self, "_told", None)
+        return None if told is None else told[0].genome(told[1])
+
     @property
     def best_fitness(self) -> float:
         return -math.inf if self.best is None else self.best.fitness

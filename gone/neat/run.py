@@ -38,7 +38,7 @@ def _evaluator(pop, fitness, backend, workers, vectorized):
 
     def evaluate(batch):
         seed = int(pop.rng.integers(0, 2**63 - 1))
-        return runner.map(fitness, template, template.encode(batch.genomes), seed=seed)
+        return runner.map(fitness, template, template.encode(batch.pool), seed=seed)
     return evaluate, (runner if runner is not backend else None)
 
 
