@@ -44,8 +44,14 @@ class Innovations:
 
     def connections_for(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Innovation numbers of ``source[i] -> target[i]``, numbering new pairs in order."""
-        return np.array([self.connection(a, b) for a, b in zip(source.tolist(), target.tolist())],
-                        dtype=np.int64)
+        numbers, out = self.connections, []
+        for pair in zip(source.tolist(), target.tolist()):   # a dict is the fastest map here
+            number = numbers.get(pair)
+            if number is None:
+                number = numbers[pair] = self.next_innovation
+                self.next_innovation += 1
+            out.append(number)
+        return np.array(out, dtype=np.int64)
 
     def split_many(self, innovations: np.ndarray, holds) -> np.ndarray:
         """Node ids ``(n,)`` for splitting connection ``innovations[i]`` in genome ``i``.

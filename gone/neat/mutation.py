@@ -182,9 +182,9 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
 
 def insert_nodes(pool: GenePool, rows: np.ndarray, genes: dict) -> GenePool:
     """``pool`` with new node genes ``genes`` (field -> (n,)) added to genomes ``rows``."""
-    at, ptr = _slots(pool.node_keys, pool.node_counts, rows, genes["nodes"])
+    at, rest, ptr = _slots(pool.node_keys, pool.node_counts, rows, genes["nodes"])
     return replace(pool, node_ptr=ptr,
-                   **{f: _merge(getattr(pool, f), genes[f], at) for f in NODE_FIELDS})
+                   **{f: _merge(getattr(pool, f), genes[f], at, rest) for f in NODE_FIELDS})
 
 
 def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -195,32 +195,33 @@ def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
         return pool
     new = {"src": source, "dst": target, "innov": innovations.connections_for(source, target),
            "weight": weight, "enabled": np.ones(len(rows), dtype=bool)}
-    at, ptr = _slots(pool.conn_keys, pool.conn_counts, rows, new["innov"])
+    at, rest, ptr = _slots(pool.conn_keys, pool.conn_counts, rows, new["innov"])
     return replace(pool, conn_ptr=ptr,
-                   **{f: _merge(getattr(pool, f), new[f], at) for f in CONN_FIELDS})
+                   **{f: _merge(getattr(pool, f), new[f], at, rest) for f in CONN_FIELDS})
 
 
 def _slots(keys: np.ndarray, counts: np.ndarray, rows: np.ndarray, ids: np.ndarray):
     """Where new genes ``(rows, ids)`` land in the merged sorted table, and its pointers.
 
-    Returns ``(at, ptr)``: ``at[i]`` the position of new gene ``i`` in the merged
-    arrays (so each genome's genes stay sorted by id), ``ptr`` the new CSR pointers.
+    Returns ``(at, rest, ptr)``: ``at[i]`` the position of new gene ``i`` in the
+    merged arrays (so each genome's genes stay sorted by id), ``rest`` the
+    positions of the old genes, in order, and ``ptr`` the new CSR pointers.
     """
     new = gene_keys(rows, ids)
     order = np.argsort(new, kind="stable")
     at = np.empty(len(new), dtype=np.int64)
     # old genes before it, plus the new genes sorted before it
     at[order] = np.searchsorted(keys, new[order], side="right") + np.arange(len(new))
-    return at, pointers(counts + np.bincount(rows, minlength=len(counts)))
+    old = np.ones(len(keys) + len(new), dtype=bool)
+    old[at] = False
+    return at, np.flatnonzero(old), pointers(counts + np.bincount(rows, minlength=len(counts)))
 
 
-def _merge(old: np.ndarray, new: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """``old`` with ``new[i]`` placed at position ``at[i]`` of the result."""
+def _merge(old: np.ndarray, new: np.ndarray, at: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """``old`` at positions ``rest`` and ``new`` at positions ``at`` of one array."""
     out = np.empty(len(old) + len(new), dtype=old.dtype)
-    slot = np.zeros(len(out), dtype=bool)
-    slot[at] = True
     out[at] = new
-    out[~slot] = old
+    out[rest] = old
     return out
 
 
