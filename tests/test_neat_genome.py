@@ -243,3 +243,22 @@ def test_pool_mutations_keep_every_genome_well_formed(feed_forward):
                 assert not creates_cycle(g.src[others], g.dst[others], s, d)
     assert inn.connections == {v: k for k, v in pair_of.items()} | {
         p: n for p, n in inn.connections.items() if n not in pair_of}
+
+
+def test_new_pool_draws_each_genomes_initial_connections_on_its_own():
+    from gone.neat import new_pool
+
+    rng = np.random.default_rng(5)
+    c = GenomeConfig(num_inputs=4, num_outputs=2, initial_connection="partial_direct",
+                     connection_fraction=0.5)
+    inn = Innovations(2)
+    pool = new_pool(np.arange(30), c, inn, rng)
+    genomes = pool.genomes()
+    assert all(g.n_connections == 4 and np.all(np.diff(g.innov) > 0) for g in genomes)
+    assert len({tuple(g.innov) for g in genomes}) > 10           # subsets drawn per genome
+    assert {(s, d) for g in genomes for s, d in zip(g.src, g.dst)} <= \
+        {(i, o) for i in (-1, -2, -3, -4) for o in (0, 1)}
+    c = GenomeConfig(num_inputs=4, num_outputs=2, initial_connection="fs_neat_nohidden")
+    genomes = new_pool(np.arange(30), c, inn, rng).genomes()
+    assert all(len(set(g.src.tolist())) == 1 and sorted(g.dst.tolist()) == [0, 1] for g in genomes)
+    assert len({int(g.src[0]) for g in genomes}) == 4             # each picks its own input

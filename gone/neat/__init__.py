@@ -19,9 +19,9 @@ from .crossover import crossover, crossover_many
 from .distance import distance, distances
 from .draw import draw
 from .evaluate import GenomeBatch, forward, step
-from .genome import Genome, new_genome
+from .genome import Genome
 from .innovation import Innovations
-from .pool import GenePool
+from .pool import GenePool, new_genome, new_pool
 from .population import NeatPopulation
 from .reporters import StdOutReporter, species_table
 from .reproduction import CompleteExtinction
@@ -31,6 +31,6 @@ __all__ = ["CompleteExtinction", "FloatGene", "GenePool", "Genome", "GenomeBatch
            "GenomeConfig",
            "GymFitness", "Innovations", "NeatConfig", "NeatPopulation", "StdOutReporter",
            "XorFitness", "XorOne", "compile_population", "crossover", "crossover_many",
-           "distance", "distances", "draw", "forward", "mutation", "new_genome",
+           "distance", "distances", "draw", "forward", "mutation", "new_genome", "new_pool",
            "read_config", "species_table", "step",
            "to_graph"]

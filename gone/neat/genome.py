@@ -22,7 +22,6 @@ import numpy as np
 
 from .activations import names as _act_names
 from .config import AGGREGATIONS, FloatGene, GenomeConfig
-from .innovation import Innovations
 
 ACT_NAMES = tuple(_act_names())
 AGG_NAMES = AGGREGATIONS
@@ -100,8 +99,8 @@ def init_choice(default: str, options: tuple, names: tuple, n: int,
                 rng: np.random.Generator) -> np.ndarray:
     """``n`` indices into ``names`` for a string attribute (``random``/``none``: any option)."""
     if default.lower() in ("random", "none"):
-        pick = rng.integers(0, len(options), n)
-        return np.array([names.index(options[i]) for i in pick], dtype=np.int16)
+        codes = np.array([names.index(o) for o in options], dtype=np.int16)
+        return codes[rng.integers(0, len(options), n)]
     return np.full(n, names.index(default), dtype=np.int16)
 
 
@@ -126,41 +125,3 @@ def new_nodes(config: GenomeConfig, ids, rng: np.random.Generator) -> dict:
 
 def input_ids(config: GenomeConfig) -> np.ndarray:
     return -np.arange(1, config.num_inputs + 1, dtype=np.int64)
-
-
-def _initial_pairs(config: GenomeConfig, hidden: list, rng) -> list[tuple[int, int]]:
-    """The ``(in, out)`` pairs of a new genome, as ``initial_connection`` says."""
-    inputs, outputs = input_ids(config).tolist(), list(range(config.num_outputs))
-    kind = config.initial_connection
-    if kind == "unconnected":
-        return []
-    if kind.startswith("fs_neat"):
-        source = inputs[int(rng.integers(len(inputs)))]
-        targets = outputs + (hidden if kind == "fs_neat_hidden" else [])
-        return [(source, t) for t in targets]
-    direct = kind.endswith("_direct")
-    pairs = [(i, h) for i in inputs for h in hidden] + [(h, o) for h in hidden for o in outputs]
-    if direct or not hidden:
-        pairs += [(i, o) for i in inputs for o in outputs]
-    if not config.feed_forward:
-        pairs += [(n, n) for n in hidden + outputs]
-    if kind.startswith("partial"):
-        order = rng.permutation(len(pairs))
-        keep = int(round(len(pairs) * config.connection_fraction))
-        pairs = [pairs[i] for i in sorted(order[:keep])]
-    return pairs
-
-
-def new_genome(key: int, config: GenomeConfig, innovations: Innovations,
-               rng: np.random.Generator) -> Genome:
-    """A minimal genome: outputs (and ``num_hidden`` nodes) connected as configured."""
-    hidden = list(range(config.num_outputs, config.num_outputs + config.num_hidden))
-    nodes = new_nodes(config, list(range(config.num_outputs)) + hidden, rng)
-    pairs = _initial_pairs(config, hidden, rng)
-    m = len(pairs)
-    src = np.array([p[0] for p in pairs], dtype=np.int64)
-    dst = np.array([p[1] for p in pairs], dtype=np.int64)
-    innov = np.array([innovations.connection(a, b) for a, b in pairs], dtype=np.int64)
-    genome = Genome(key, **nodes, src=src, dst=dst, innov=innov,
-                    weight=init_float(config.weight, m, rng), enabled=init_enabled(config, m, rng))
-    return genome.sort()

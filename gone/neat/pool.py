@@ -26,7 +26,9 @@ from functools import cached_property
 
 import numpy as np
 
-from .genome import Genome
+from .config import GenomeConfig
+from .genome import Genome, init_enabled, init_float, input_ids, new_nodes
+from .innovation import Innovations
 
 NODE_FIELDS = ("nodes", "bias", "response", "act", "agg")
 CONN_FIELDS = ("src", "dst", "innov", "weight", "enabled")
@@ -222,3 +224,67 @@ def find(table: np.ndarray, rows, ids) -> np.ndarray:
         return np.full(key.shape, -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(table, key), len(table) - 1)
     return np.where(table[at] == key, at, -1)
+
+
+# --- new genomes ---------------------------------------------------------------------------
+
+def new_pool(keys, config: GenomeConfig, innovations: Innovations,
+             rng: np.random.Generator) -> GenePool:
+    """Minimal new genomes with ids ``keys``, all at once.
+
+    Each has the output nodes (and ``num_hidden`` hidden ones) with fresh
+    attributes, connected as ``initial_connection`` says: ``unconnected``;
+    ``fs_neat_nohidden``/``fs_neat_hidden`` (one random input to every output,
+    and hidden node); ``full_*`` or ``partial_*`` (``_direct``: inputs to
+    outputs too; partial keeps a random ``connection_fraction`` of those
+    pairs per genome); plus a self-link on every non-input node when
+    ``feed_forward = False``.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    P, K = len(keys), config.num_outputs + config.num_hidden
+    src, dst, owner = _initial_connections(config, P, rng)
+    innov = innovations.connections_for(src, dst)
+    order = np.argsort(gene_keys(owner, innov), kind="stable")   # by innovation per genome
+    m = len(src)
+    nodes = new_nodes(config, np.tile(np.arange(K), P), rng)
+    return GenePool(keys, pointers(np.full(P, K)), *(nodes[f] for f in NODE_FIELDS),
+                    pointers(np.bincount(owner, minlength=P)), src[order], dst[order],
+                    innov[order], init_float(config.weight, m, rng), init_enabled(config, m, rng),
+                    np.full(P, np.nan))
+
+
+def new_genome(key: int, config: GenomeConfig, innovations: Innovations,
+               rng: np.random.Generator) -> Genome:
+    """One minimal genome (see :func:`new_pool`)."""
+    return new_pool([key], config, innovations, rng).genome(0)
+
+
+def _initial_connections(config: GenomeConfig, P: int, rng) -> tuple:
+    """``(src, dst, owner)`` of every new genome's connections, genome after genome."""
+    inputs, outputs = input_ids(config), np.arange(config.num_outputs)
+    hidden = np.arange(config.num_outputs, config.num_outputs + config.num_hidden)
+    kind = config.initial_connection
+    if kind == "unconnected":
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    if kind.startswith("fs_neat"):
+        targets = np.concatenate([outputs, hidden]) if kind == "fs_neat_hidden" else outputs
+        source = inputs[rng.integers(0, len(inputs), P)]
+        return (np.repeat(source, len(targets)), np.tile(targets, P),
+                np.repeat(np.arange(P), len(targets)))
+    grid = lambda a, b: (np.repeat(a, len(b)), np.tile(b, len(a)))  # noqa: E731  all a -> b
+    parts = [grid(inputs, hidden), grid(hidden, outputs)]
+    if kind.endswith("_direct") or not len(hidden):
+        parts.append(grid(inputs, outputs))
+    if not config.feed_forward:
+        nodes = np.concatenate([hidden, outputs])
+        parts.append((nodes, nodes))
+    src = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    dst = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    L = len(src)
+    if kind.startswith("partial"):
+        keep = int(round(L * config.connection_fraction))
+        chosen = np.sort(np.argsort(rng.random((P, L)), axis=1)[:, :keep], axis=1)
+    else:
+        chosen = np.broadcast_to(np.arange(L), (P, L))
+    return src[chosen].ravel(), dst[chosen].ravel(), np.repeat(np.arange(P), chosen.shape[1])

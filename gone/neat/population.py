@@ -31,9 +31,9 @@ from ..errors import ShapeError
 from .compile import compile_population, to_graph
 from .config import NeatConfig
 from .evaluate import GenomeBatch
-from .genome import Genome, new_genome
+from .genome import Genome
 from .innovation import Innovations
-from .pool import GenePool
+from .pool import GenePool, new_pool
 from .reproduction import CompleteExtinction, reproduce
 from .run import run
 from .species import SpeciesSet
@@ -63,9 +63,8 @@ class NeatPopulation:
 
     def _fresh(self, first_key: int) -> GenePool:
         g = self.config.genome
-        return GenePool.from_genomes(
-            new_genome(k, g, self.innovations, self.rng)
-            for k in range(first_key, first_key + self.config.pop_size))
+        return new_pool(np.arange(first_key, first_key + self.config.pop_size), g,
+                        self.innovations, self.rng)
 
     # --- ask / tell ----------------------------------------------------------------
     @property
