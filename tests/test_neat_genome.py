@@ -262,3 +262,14 @@ def test_new_pool_draws_each_genomes_initial_connections_on_its_own():
     genomes = new_pool(np.arange(30), c, inn, rng).genomes()
     assert all(len(set(g.src.tolist())) == 1 and sorted(g.dst.tolist()) == [0, 1] for g in genomes)
     assert len({int(g.src[0]) for g in genomes}) == 4             # each picks its own input
+
+
+def test_every_cached_pool_array_says_what_it_is_derived_from():
+    # replace() shares cached arrays whose inputs did not change; one it does not
+    # know about would go stale silently
+    from functools import cached_property
+
+    from gone.neat import pool as pool_module
+
+    cached = {n for n, v in vars(pool_module.GenePool).items() if isinstance(v, cached_property)}
+    assert cached == set(pool_module._DERIVED)

@@ -194,15 +194,17 @@ _DERIVED = {"node_owner": ("node_ptr",), "node_keys": ("node_ptr", "nodes"),
 
 
 def replace(pool: GenePool, **changes) -> GenePool:
-    """A new pool with the arrays ``changes`` (field -> array) swapped in; the rest shared."""
-    values = {f: getattr(pool, f) for f in pool.__dataclass_fields__}
-    values.update(changes)
-    out = GenePool(**values)
-    for name, needs in _DERIVED.items():   # keep derived arrays whose inputs did not change
-        if name in pool.__dict__ and not any(n in changes for n in needs):
-            out.__dict__[name] = pool.__dict__[name]
-    return out
+    """A new pool with the arrays ``changes`` (field -> array) swapped in; the rest shared.
 
+    Derived arrays whose inputs did not change are shared too.
+    """
+    out = GenePool.__new__(GenePool)
+    out.__dict__.update(pool.__dict__)           # fields and cached derived arrays
+    for name, needs in _DERIVED.items():
+        if not changes.keys().isdisjoint(needs):
+            out.__dict__.pop(name, None)
+    out.__dict__.update(changes)
+    return out
 
 
 def gene_keys(owner: np.ndarray, ids: np.ndarray) -> np.ndarray:
