@@ -8,7 +8,8 @@ from gone.neat import GenomeConfig, Innovations, mutation, new_genome
 from gone.neat import compile as compile_mod
 from gone.neat.activations import gone_activation, scale
 from gone.neat.backend import NeatTemplate
-from gone.neat.compile import compile_population, to_graph
+from gone.neat.compile import compile_population
+from gone.neat.convert import to_graph
 from gone.neat.evaluate import GenomeBatch, step
 from gone.neat.genome import ACT_NAMES, AGG_NAMES, Genome
 from gone.neat.pool import GenePool

@@ -13,8 +13,9 @@ per level (:mod:`gone.neat.evaluate`); a genome compiles to a
 """
 
 from . import mutation
-from .compile import compile_population, to_graph
+from .compile import compile_population
 from .config import FloatGene, GenomeConfig, NeatConfig, read_config
+from .convert import to_graph
 from .crossover import crossover, crossover_many
 from .distance import distance, distances
 from .draw import draw

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._base import atomic as _atomic
 from ..errors import ConfigError, require
-from .compile import _columns, levels
+from .convert import columns, levels
 from .genome import ACT_NAMES, Genome
 
 _W, _H, _R = 640, 400, 14
@@ -25,7 +25,7 @@ _W, _H, _R = 640, 400, 14
 
 def layout(genome: Genome, n_inputs: int, n_outputs: int) -> dict:
     """``{node id: (x, y)}`` in a 0..1 square; inputs ids ``-1..``, outputs ``0..``."""
-    rows, cols, _ = _columns(genome, n_inputs)
+    rows, cols, _ = columns(genome, n_inputs)
     level = levels(genome.n_nodes, n_inputs, rows, cols)
     hidden = [i for i, n in enumerate(genome.nodes) if n >= n_outputs]
     depth = {int(genome.nodes[i]): int(level[i]) + 1 for i in hidden}

@@ -28,8 +28,9 @@ import numpy as np
 from .._base import persistence
 from .._base.rng import make_rng
 from ..errors import ShapeError
-from .compile import compile_population, to_graph
+from .compile import compile_population
 from .config import NeatConfig
+from .convert import to_graph
 from .evaluate import GenomeBatch
 from .genome import Genome
 from .innovation import Innovations
