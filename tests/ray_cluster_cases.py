@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ray_marks import MARK, TAG, kill_marked
+from ray_marks import MARK, TAG, kill_marked, temp_prefix
 
 import gone
 from gone.evolution.backends import RayBackend, SerialBackend
@@ -96,7 +96,7 @@ class Cluster:
     def __init__(self):
         # test_ray_cluster.py names the tag, to kill the cluster if this process dies first
         self.tag = os.environ.get(TAG) or uuid.uuid4().hex[:12]
-        self.temp = tempfile.mkdtemp(prefix="gr")  # short: Ray's socket paths have a limit
+        self.temp = tempfile.mkdtemp(prefix=temp_prefix(self.tag))
         ports = free_ports(2 + 2 * NODE_PORTS)
         self.address, self.client = f"127.0.0.1:{ports[0]}", f"ray://127.0.0.1:{ports[1]}"
         self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32),
