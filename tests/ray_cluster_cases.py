@@ -4,8 +4,8 @@
 trees on this machine, one CPU each, joined with an auth token, everything on
 127.0.0.1 and on ports and a temp dir of their own (other programs on the
 machine may run Ray too). One cluster serves the module; the finalizer kills
-exactly its processes (found by a marker in their environment): ``ray stop``
-would kill every Ray process on the machine, other users' included.
+exactly its processes (found by a marker in their environment, ray_marks.py):
+``ray stop`` would kill every Ray process on the machine, other users' included.
 
 On Linux, Ray replaces a loopback address (``--node-ip-address 127.0.0.1``,
 ``--address 127.0.0.1:PORT``, ``ray.init("127.0.0.1:PORT")``) by the machine's
@@ -16,6 +16,18 @@ head and the drivers run with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, Ray's own
 switch for a single-machine cluster, which keeps 127.0.0.1 too (a worker node
 cannot: with it, ``ray start --address`` refuses to join). The first test checks that
 both nodes really are on 127.0.0.1.
+
+The head runs with GRPC_ENABLE_FORK_SUPPORT=false. Its Ray client server (the
+proxy behind ``ray://``) forks one process per client (``subprocess.Popen``
+with a ``preexec_fn``, so a real fork) from a gRPC thread while other threads
+are inside gRPC. grpcio's core has its fork handlers on by default (the Python
+layer has them off: grpc/grpc#41588 calls it a mixed state); in the child they
+restart gRPC's poller threads on the parent's half-copied state, and 4 of 65
+children died before their exec (``Check failed: next_worker->state == KICKED``
+or ``epoll_wait error: Bad file descriptor``; the proxy logs ``SpecificServer
+startup failed``, then ``Timeout waiting for channel``: no timeout helps). The
+child only execs, so it needs no fork handler: with them off, none of 100 died
+and the proxy's ``skipping fork() handlers`` line is gone.
 """
 
 import json
@@ -23,7 +35,6 @@ import logging
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ray_marks import MARK, TAG, kill_marked, temp_prefix
 
 import gone
 from gone.evolution.backends import RayBackend, SerialBackend
@@ -52,7 +64,13 @@ RAY_START = [sys.executable, "-c",
              "from ray.scripts.scripts import main; sys.argv[0] = 'ray'; sys.exit(main())",
              "start"]
 GONE = str(Path(sys.executable).with_name("gone"))
-MARK = "GONE_TEST_RAY_NODE"     # environment marker of this module's cluster processes
+# Every driver and worker process of a node takes a port of its list, and a
+# worker's port stays unusable for 60 s after the worker ends (its connections
+# sit in TIME_WAIT). The module starts about 10 on the head (5 drivers, 5
+# workers): with 8 ports, the last test's driver failed to register ("No
+# available ports") and exited, or a worker did and the raylet waited 60 s.
+WORKER_PORTS = 32
+NODE_PORTS = 6 + WORKER_PORTS
 
 
 def free_ports(n: int) -> list[int]:
@@ -71,39 +89,21 @@ def node_ports(ports: list[int]) -> list[str]:
             "--dashboard-agent-listen-port", str(ports[2]),
             "--dashboard-agent-grpc-port", str(ports[3]),
             "--runtime-env-agent-port", str(ports[4]), "--metrics-export-port", str(ports[5]),
-            "--worker-port-list", ",".join(map(str, ports[6:14]))]
-
-
-def kill_marked(value: str) -> int:
-    """SIGKILL every process whose environment holds ``MARK=value``; how many."""
-    needle, killed = f"{MARK}={value}".encode(), 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if needle not in f.read().split(b"\0"):
-                    continue
-            os.kill(int(pid), signal.SIGKILL)
-            killed += 1
-        except OSError:  # gone already, or not ours to read
-            pass
-    return killed
+            "--worker-port-list", ",".join(map(str, ports[6:NODE_PORTS]))]
 
 
 class Cluster:
     def __init__(self):
-        self.tag = uuid.uuid4().hex[:12]
-        self.temp = tempfile.mkdtemp(prefix="gr")  # short: Ray's socket paths have a limit
-        ports = free_ports(30)
+        # test_ray_cluster.py names the tag, to kill the cluster if this process dies first
+        self.tag = os.environ.get(TAG) or uuid.uuid4().hex[:12]
+        self.temp = tempfile.mkdtemp(prefix=temp_prefix(self.tag))
+        ports = free_ports(2 + 2 * NODE_PORTS)
         self.address, self.client = f"127.0.0.1:{ports[0]}", f"ray://127.0.0.1:{ports[1]}"
         self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32),
                     "RAY_USAGE_STATS_ENABLED": "0",
                     # a dead node is declared dead within ~2 s, not the default ~30 s
                     "RAY_health_check_period_ms": "500", "RAY_health_check_timeout_ms": "500",
-                    "RAY_health_check_failure_threshold": "3",
-                    # the head starts a server per ray:// client: give it time on 2 cores
-                    "RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "120"}
+                    "RAY_health_check_failure_threshold": "3"}
         self._ports = ports
 
     def start(self) -> None:
@@ -111,10 +111,13 @@ class Cluster:
         self._ray_start("head", ["--head", "--port", str(p[0]),
                                  "--ray-client-server-port", str(p[1]),
                                  "--include-dashboard", "false",
-                                 "--temp-dir", self.temp, *node_ports(p[2:16])],
+                                 "--temp-dir", self.temp, *node_ports(p[2:2 + NODE_PORTS])],
                         # for the head's own children too (the ray:// client server)
-                        RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0")
-        self._ray_start("worker", ["--address", self.address, *node_ports(p[16:30])])
+                        RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
+                        # the client server forks a server per ray:// client and
+                        # only execs in it: no gRPC fork handlers (see above)
+                        GRPC_ENABLE_FORK_SUPPORT="false")
+        self._ray_start("worker", ["--address", self.address, *node_ports(p[2 + NODE_PORTS:])])
 
     def _ray_start(self, role: str, args: list[str], **extra) -> None:
         env = {**self.env, MARK: f"{self.tag}-{role}", **extra}
