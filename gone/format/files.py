@@ -37,10 +37,10 @@ def load(path, data=None):
     if graph.is_json(Path(source), raw):
         return graph.from_file_bytes(raw, source)
     msg = network.decode(raw, source)
+    if neat.is_neat(msg):       # before the graph: a NEAT run also holds its champion's graph
+        return neat.from_message(msg, source, data=data)
     if msg.HasField("graph") and not msg.Layers:
         return graph.from_message(msg, source)
-    if neat.is_neat(msg):
-        return neat.from_message(msg, source)
     if msg.HasField("population"):
         return population.from_message(msg, source, data=data)
     if data is not None:

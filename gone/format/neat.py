@@ -24,6 +24,7 @@ from .._base import persistence
 from .._base.rng import rng_from_json, state_to_json
 from .._proto import gone_pb2 as pb
 from ..errors import GoneError, GoneFormatError
+from ..evolution import hybrid as _hybrid
 from ..neat.config import FloatGene, GenomeConfig, NeatConfig
 from ..neat.genome import ACT_NAMES, AGG_NAMES, Genome
 from ..neat.innovation import Innovations
@@ -32,6 +33,7 @@ from ..neat.population import NeatPopulation
 from ..neat.species import Species, SpeciesSet, rows_of
 from . import graph as _graph_io
 from . import network as _io
+from .population import HYBRID_KEY  # the key a GA population's hybrid uses too
 
 STRATEGY = "neat"
 
@@ -101,6 +103,8 @@ def to_message(pop) -> pb.NeuralNetwork:
     p.evaluations, p.evaluated = pop.evaluations, pop.best is not None
     p.rng_state = state_to_json(pop.rng)
     p.extra.update(pop.settings)
+    if pop.refine is not None:
+        p.extra[HYBRID_KEY] = json.dumps(pop.refine.settings(), sort_keys=True)
     run = p.neat
     run.config = config_to_json(pop.config)
     run.activation_names.extend(ACT_NAMES)
@@ -136,7 +140,7 @@ def is_neat(msg) -> bool:
     return msg.HasField("population") and msg.population.strategy == STRATEGY
 
 
-def from_message(msg, source: str = "<message>"):
+def from_message(msg, source: str = "<message>", data=None):
     """The :class:`~gone.neat.NeatPopulation` a population message holds."""
 
 
@@ -167,7 +171,21 @@ def from_message(msg, source: str = "<message>"):
     pop.next_key, pop.generation = int(run.next_genome), int(p.generation)
     pop.solved, pop.extinctions, pop.evaluations = run.solved, int(run.extinctions), int(p.evaluations)
     pop.history = json.loads(run.history or "[]")
-    pop.settings = dict(p.extra)
+    extra = dict(p.extra)
+    pop.refine = None
+    if HYBRID_KEY in extra:
+        try:
+            pop.refine = _hybrid.from_settings(json.loads(extra.pop(HYBRID_KEY)))
+        except (ValueError, GoneError) as exc:
+            raise GoneFormatError(f"{source}: the saved hybrid settings are unreadable: {exc}") \
+                from None
+    if data is not None:
+        if pop.refine is None:
+            raise GoneFormatError(f"{source}: data is for a run with a Lamarckian or Baldwinian "
+                                  "hybrid; this NEAT run has none")
+        pop.refine = pop.refine.with_data(*data)
+    pop._evaluated = None
+    pop.settings = extra
     return pop
 
 
@@ -186,9 +204,9 @@ def _species(run, pool: GenePool, source: str) -> SpeciesSet:
     return s
 
 
-def load_population(path):
-    """The NEAT run saved at ``path``."""
-    return from_message(_io.decode(_io.read_bytes(path), str(path)), str(path))
+def load_population(path, data=None):
+    """The NEAT run saved at ``path``; ``data=(x, y)`` gives its hybrid its data back."""
+    return from_message(_io.decode(_io.read_bytes(path), str(path)), str(path), data)
 
 
 # --- champions ---------------------------------------------------------------------------

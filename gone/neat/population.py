@@ -27,12 +27,13 @@ import numpy as np
 
 from .._base import persistence
 from .._base.rng import make_rng
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from .compile import compile_population
 from .config import NeatConfig
 from .convert import to_graph
 from .evaluate import GenomeBatch
 from .genome import Genome
+from .hybrid import learned
 from .innovation import Innovations
 from .pool import GenePool, new_pool
 from .reproduction import CompleteExtinction, reproduce
@@ -45,8 +46,11 @@ _CRITERIA = {"max": np.max, "min": np.min, "mean": np.mean}
 class NeatPopulation:
     """A NEAT population and its whole run state (genomes, species, innovations, rng)."""
 
-    def __init__(self, config: NeatConfig, seed=None):
+    def __init__(self, config: NeatConfig, seed=None, refine=None):
+        if refine is not None and not hasattr(refine, "lamarckian"):
+            raise ConfigError(f"refine must be a gone.Lamarckian or gone.Baldwinian, got {refine!r}")
         self.config = config
+        self.refine = refine
         self.rng = make_rng(config.seed if seed is None else seed)
         g = config.genome
         self.innovations = Innovations(g.num_outputs + g.num_hidden)
@@ -61,6 +65,7 @@ class NeatPopulation:
         self.extinctions = 0
         self.evaluations = 0
         self.settings: dict[str, str] = {}
+        self._evaluated: GenePool | None = None
 
     def _fresh(self, first_key: int) -> GenePool:
         g = self.config.genome
@@ -82,9 +87,24 @@ class NeatPopulation:
         return self.pool.genomes()
 
     def ask(self) -> GenomeBatch:
-        """This generation as a :class:`GenomeBatch` (compiled, ready to run)."""
+        """This generation as a :class:`GenomeBatch` (compiled, ready to run).
+
+        With a Baldwinian ``refine`` every genome of the batch has first learned
+        (see :mod:`gone.neat.hybrid`); the population keeps the unlearned genomes.
+        """
         g = self.config.genome
-        return GenomeBatch(self.pool, compile_population(self.pool, g.num_inputs, g.num_outputs))
+        pool = self.pool
+        if self.refine is not None and not self.refine.lamarckian:
+            pool = learned(pool, np.arange(pool.size), g.num_inputs, g.num_outputs,
+                           self.refine, self.rng)
+        self._evaluated = pool
+        return GenomeBatch(pool, compile_population(pool, g.num_inputs, g.num_outputs))
+
+    def attach_data(self, x, y) -> None:
+        """Give a loaded run's hybrid its data back (it is never saved with the run)."""
+        if self.refine is None:
+            raise ConfigError("this NEAT run has no Lamarckian or Baldwinian hybrid to give data to")
+        self.refine = self.refine.with_data(x, y)
 
     def tell(self, fitness, evaluate_seconds: float = 0.0) -> dict:
         """Record ``fitness (pop,)`` (key order; NaN = failed) and breed the next generation.
@@ -95,12 +115,15 @@ class NeatPopulation:
         P = self.pool.size
         failed = int(np.count_nonzero(~np.isfinite(np.asarray(fitness, dtype=np.float64))))
         fitness = _clean(fitness, P)
-        self.pool.fitness = fitness
+        # what was evaluated: the genomes after learning, with a Baldwinian hybrid
+        evaluated = self._evaluated if self._evaluated is not None else self.pool
+        self._evaluated = None
+        self.pool.fitness = evaluated.fitness = fitness
         self.evaluations += P
         top = int(np.argmax(fitness))
-        self._told = (self.pool, top)
+        self._told = (evaluated, top)
         if self.best is None or fitness[top] > self.best.fitness:
-            self.best = self.pool.genome(top)
+            self.best = evaluated.genome(top)
             key = int(self.pool.keys[top])
             self.best.extra = {"generation": self.generation,
                                "species": next((sid for sid, s in self.species.species.items()
@@ -111,6 +134,8 @@ class NeatPopulation:
             self.solved = True
         else:
             t0 = time.perf_counter()
+            if self.refine is not None and self.refine.lamarckian:
+                self._learn(fitness)
             self._breed()
             t1 = time.perf_counter()
             self.innovations.new_generation()
@@ -123,6 +148,12 @@ class NeatPopulation:
         stats["solved"] = self.solved
         self.history.append(stats)
         return stats
+
+    def _learn(self, fitness: np.ndarray) -> None:
+        """Lamarckian: the ``top`` best genomes learn and keep what they learned."""
+        g = self.config.genome
+        rows = np.argsort(-fitness, kind="stable")[:self.refine.top or 1]
+        self.pool = learned(self.pool, rows, g.num_inputs, g.num_outputs, self.refine, self.rng)
 
     def _breed(self) -> None:
         new, self.next_key, _ = reproduce(self.species, self.pool, self.generation, self.config,
