@@ -2,9 +2,12 @@
 
 Genomes grow from minimal networks by innovation-numbered structural
 mutations and are protected in species, as in neat-python, whose INI configs
-are read unchanged. A whole generation runs forward as a few numpy operations
-per level (:mod:`gone.neat.evaluate`); a genome compiles to a
-:class:`~gone.GraphNetwork`. Start with :class:`NeatPopulation`::
+are read unchanged. A generation is a :class:`GenePool` (every genome's genes
+in two flat tables), so crossover, mutation, speciation and the forward pass
+(:mod:`gone.neat.evaluate`) each run as a few numpy operations over the whole
+generation; a genome compiles to a :class:`~gone.GraphNetwork`, which also
+lets genomes learn by backprop during a run (:mod:`gone.neat.hybrid`). Start
+with :class:`NeatPopulation`::
 
     from gone.neat import NeatPopulation, XorFitness, read_config
     pop = NeatPopulation(read_config("config-feedforward"), seed=1)
