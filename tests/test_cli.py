@@ -180,5 +180,7 @@ def test_info_and_load_of_a_graph_file(tmp_path, capsys):
     assert d["kind"] == "graph" and d["inputs"] == ["a"] and d["recurrent_synapses"] == [["q", "q"]]
     back = gone.load(tmp_path / "g.gone")              # gone.load dispatches on the file
     assert isinstance(back, gone.GraphNetwork) and back.to_config() == graph.to_config()
-    with pytest.raises(gone.GoneFormatError, match="load_graph"):
+    with pytest.raises(gone.GoneFormatError, match="load_graph, or run it with gone propagate"):
         gone.format.network.load(tmp_path / "g.gone")  # the network reader points the way
+    assert main(["predict", str(tmp_path / "g.gone")]) == 2     # and so does gone predict
+    assert "gone propagate" in capsys.readouterr().err

@@ -215,7 +215,7 @@ def from_message(msg: pb.NeuralNetwork, source: str = "<message>"):
     r = _Reader(source)
     if msg.HasField("graph") and not msg.Layers:
         raise r.fail("holds a graph network (named neurons), not a layered one: "
-                     "load it with gone.load_graph")
+                     "load it with gone.load_graph, or run it with gone propagate")
     r.sizes(msg)
     dtype = msg.dtype or "float64"
     if dtype not in ("float64", "float32"):
