@@ -20,7 +20,7 @@ import numpy as np
 
 from .config import GenomeConfig
 from .genome import Genome
-from .pool import GenePool, find
+from .pool import GenePool
 
 
 def distance(a: Genome, b: Genome, config: GenomeConfig) -> float:
@@ -43,41 +43,108 @@ def distance(a: Genome, b: Genome, config: GenomeConfig) -> float:
 
 
 def distances(pool: GenePool, reps: GenePool, config: GenomeConfig) -> np.ndarray:
-    """Distance ``(R, P)`` of each of the ``R`` genomes of ``reps`` to each genome of ``pool``.
+    """Distance ``(R, P)`` of each of the ``R`` genomes of ``reps`` to each genome of ``pool``."""
+    return layout_distances(GeneLayout(pool), GeneLayout(reps), np.arange(reps.size), config)
+
+
+class GeneLayout:
+    """A pool's node and connection genes as one table, for :func:`layout_distances`.
+
+    Built once per generation and shared by every distance call against the
+    pool (and, as the representatives' side, by the next generation's).
+    Node genes come first, then connection genes; ``G = Nn + Nc``, and every
+    per-gene array has one more entry, a gene of no genome (see ``query``).
+
+    * ``table (G + 1,)`` sorted gene keys: connection genes get bit 61, the
+      genome row the bits 32-60, the (offset) gene id the low 32 bits; the
+      last entry, larger than any key, makes every ``searchsorted`` index a
+      valid row;
+    * ``query (G + 1,)`` each gene's key without its genome row (add
+      ``row << 32`` to look the gene up in genome ``row`` of another layout),
+      then -1, which matches nothing;
+    * ``floats (G + 1, 2)``: a node's bias and response, a connection's
+      weight and 0;
+    * ``codes (G + 1,)``: one bit for the activation (bits 0-31) and one for
+      the aggregation (bits 32-63) of a node, one for ``enabled`` of a
+      connection, so that ``popcount(a ^ b)`` is twice the number of those
+      that differ;
+    * ``segment (G + 1,)``: the genome row of a node gene, ``P +`` the row of
+      a connection gene (0 for the extra gene, which always adds 0);
+    * ``counts (2, P)`` node and connection genes per genome as floats,
+      ``counts1`` the same at least 1 (the division's guard).
+    """
+
+    def __init__(self, pool: GenePool):
+        self.pool = pool
+        P, Nn, Nc = pool.size, len(pool.nodes), len(pool.innov)
+        G = Nn + Nc
+        ids = np.empty(G + 1, dtype=np.int64)
+        ids[:Nn], ids[Nn:G] = pool.nodes, pool.innov
+        ids += _OFFSET
+        ids[Nn:G] += _KIND
+        ids[G] = -1
+        self.query = ids
+        segment = np.zeros(G + 1, dtype=np.intp)
+        segment[:Nn], segment[Nn:G] = pool.node_owner, pool.conn_owner
+        segment[Nn:G] += P
+        self.segment = segment
+        table = np.left_shift(segment, 32, dtype=np.int64)
+        table[Nn:G] -= np.int64(P) << 32       # connections: their own row, not P + row
+        table += ids
+        table[G] = np.iinfo(np.int64).max
+        self.table = table
+        floats = np.zeros((G + 1, 2))
+        floats[:Nn, 0], floats[:Nn, 1], floats[Nn:G, 0] = pool.bias, pool.response, pool.weight
+        self.floats = floats
+        codes = np.zeros(G + 1, dtype=np.int64)
+        codes[:Nn] = np.left_shift(1, pool.act, dtype=np.int64)
+        codes[:Nn] |= np.left_shift(1, pool.agg.astype(np.int64) + 32, dtype=np.int64)
+        codes[Nn:G] = np.left_shift(1, pool.enabled, dtype=np.int64)
+        self.codes = codes
+        counts = np.empty((2, P))
+        counts[0], counts[1] = pool.node_counts, pool.conn_counts
+        self.counts = counts
+        self.counts1 = np.maximum(counts, 1.0)
+        self._bins: dict[int, np.ndarray] = {}
+
+    def bins(self, R: int) -> np.ndarray:
+        """``(R, G + 1)``: the bin of each gene's sum in a flat ``(R, 2, P)`` result."""
+        if R not in self._bins:
+            self._bins[R] = self.segment + (2 * self.pool.size) * np.arange(R)[:, None]
+        return self._bins[R]
+
+
+_OFFSET = np.int64(2**31)
+_KIND = np.int64(1) << 61
+
+
+def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeConfig) -> np.ndarray:
+    """Distance ``(R, P)`` of genomes ``rows (R,)`` of ``reps`` to each genome of ``pool``.
 
     Every gene of ``pool`` is looked up in every representative at once (one
-    ``searchsorted`` over ``(R, genes)`` keys); per-genome sums of the
-    matches' differences are differences of a running sum at the genome
-    boundaries ``ptr``.
+    ``searchsorted`` over ``(R, G)`` keys, nodes and connections together).
+    A matching gene adds ``cw * difference - 2 * cd`` (it is disjoint in
+    neither genome), so one sum per genome and part, plus
+    ``cd * (n_rep + n_pool)``, is ``cw * differences + cd * disjoint``.
     """
     cd, cw = config.compatibility_disjoint_coefficient, config.compatibility_weight_coefficient
-    r = np.arange(reps.size, dtype=np.int64)[:, None]
-
-    def part(ptr, counts, ids, rep_table, rep_counts, diff_of):
-        at = find(rep_table, r, ids[None, :])                         # (R, genes)
-        hit = at >= 0
-        diff = np.where(hit, diff_of(np.maximum(at, 0)), 0.0) if len(rep_table) else 0.0 * at
-        matching = _per_genome(hit.astype(np.float64), ptr)
-        n_rep, n_pool = rep_counts[:, None], counts[None, :]
-        size = np.maximum(n_rep, n_pool)
-        value = (cw * _per_genome(diff, ptr) + cd * (n_rep + n_pool - 2 * matching))
-        return np.where(size > 0, value / np.maximum(size, 1), 0.0)
-
-    def node_diff(at):
-        return (np.abs(reps.bias[at] - pool.bias) + np.abs(reps.response[at] - pool.response)
-                + (reps.act[at] != pool.act) + (reps.agg[at] != pool.agg))
-
-    def conn_diff(at):
-        return np.abs(reps.weight[at] - pool.weight) + (reps.enabled[at] != pool.enabled)
-
-    return (part(pool.node_ptr, pool.node_counts, pool.nodes, reps.node_keys, reps.node_counts,
-                 node_diff)
-            + part(pool.conn_ptr, pool.conn_counts, pool.innov, reps.conn_keys,
-                   reps.conn_counts, conn_diff))
-
-
-def _per_genome(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
-    """Row sums ``(R, P)`` of ``values (R, genes)`` over each genome's segment of ``ptr``."""
-    total = np.zeros((values.shape[0], values.shape[1] + 1))
-    np.cumsum(values, axis=1, out=total[:, 1:])
-    return total[:, ptr[1:]] - total[:, ptr[:-1]]
+    rows = np.asarray(rows, dtype=np.int64)
+    R, P = len(rows), pool.pool.size
+    key = pool.query + (rows << 32)[:, None]                                # (R, G + 1)
+    at = np.searchsorted(reps.table, key)
+    hit = reps.table.take(at) == key
+    d = reps.floats.take(at, axis=0)                                        # (R, G + 1, 2)
+    d -= pool.floats
+    np.abs(d, out=d)
+    gene = d[..., 0] + d[..., 1]
+    c = reps.codes.take(at)
+    c ^= pool.codes
+    gene += np.bitwise_count(c) * 0.5
+    gene *= cw
+    gene -= 2 * cd
+    gene = np.where(hit, gene, 0.0)
+    sums = np.bincount(pool.bins(R).ravel(), gene.ravel(), minlength=2 * R * P).reshape(R, 2, P)
+    n_rep = reps.counts[:, rows].T[:, :, None]                              # (R, 2, 1)
+    sums += cd * (n_rep + pool.counts)
+    sums /= np.maximum(n_rep, pool.counts1)
+    return sums.sum(1)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .distance import distances
+from .distance import GeneLayout, layout_distances
 from .pool import GenePool
 
 _FUNCS = {"max": np.max, "min": np.min, "mean": np.mean, "median": np.median}
@@ -48,14 +48,27 @@ class SpeciesSet:
     """All species of a run, their representatives and the (possibly moving) threshold.
 
     ``reps`` holds the representatives' genomes, one row per species in key
-    order (they outlive the generation they were drawn from).
+    order (they outlive the generation they were drawn from). They are kept
+    as rows of their generation's :class:`GeneLayout` (the pool is built into
+    one once per generation anyway), and made a pool only when asked for.
     """
 
     def __init__(self, threshold: float):
         self.species: dict[int, Species] = {}
         self.threshold = float(threshold)
         self.next_key = 1
-        self.reps: GenePool | None = None
+        self._reps: tuple[GeneLayout, np.ndarray] | None = None   # (layout, rows)
+
+    @property
+    def reps(self) -> GenePool | None:
+        if self._reps is None:
+            return None
+        layout, rows = self._reps
+        return layout.pool.take(rows)
+
+    @reps.setter
+    def reps(self, pool: GenePool | None) -> None:
+        self._reps = None if pool is None else (GeneLayout(pool), np.arange(pool.size))
 
     @property
     def genome_to_species(self) -> dict[int, int]:
@@ -64,22 +77,26 @@ class SpeciesSet:
     def speciate(self, pool: GenePool, generation: int, config) -> None:
         """Partition the genomes of ``pool`` (sorted by key) into species; see the module
         docstring."""
-        P = pool.size
-        free = np.ones(P, dtype=bool)
+        P, genome = pool.size, config.genome
+        here = GeneLayout(pool)
         reps: dict[int, int] = {}     # species key -> row of its representative
         old = sorted(self.species)
         if old:
-            near_old = distances(pool, self.reps, config.genome)          # (R, P)
+            # taken genomes get distance inf; a row whose minimum is inf finds none free
+            near = layout_distances(here, *self._reps, genome)            # (R, P)
             for q, sid in enumerate(old):
-                if not free.any():
+                r = int(near[q].argmin())
+                if near[q, r] == np.inf:
                     break
-                r = int(np.argmin(np.where(free, near_old[q], np.inf)))
-                reps[sid], free[r] = r, False
+                reps[sid] = r
+                near[:, r] = np.inf
         sids = list(reps)
-        D = (distances(pool, pool.take(list(reps.values())), config.genome).T if sids
-             else np.zeros((P, 0)))                                         # (P, species)
+        rows = list(reps.values())
+        D = layout_distances(here, here, rows, genome).T if sids else np.zeros((P, 0))
         owner = np.full(P, -1)
-        owner[list(reps.values())] = sids
+        owner[rows] = sids
+        free = np.ones(P, dtype=bool)
+        free[rows] = False
         rest = np.flatnonzero(free)
         while rest.size:
             near = D[rest].min(1) < self.threshold if D.shape[1] else np.zeros(rest.size, bool)
@@ -92,23 +109,26 @@ class SpeciesSet:
             sid, self.next_key = self.next_key, self.next_key + 1
             sids.append(sid)
             reps[sid], owner[founder] = int(founder), sid
-            D = np.column_stack([D, distances(pool, pool.take([founder]), config.genome)[0]])
+            D = np.column_stack([D, layout_distances(here, here, [founder], genome)[0]])
             rest = rest[stop + 1:]
-        self._update(pool, generation, reps, owner)
+        self._update(here, generation, reps, owner)
         self._adjust_threshold(config)
 
-    def _update(self, pool: GenePool, generation: int, reps: dict, owner: np.ndarray) -> None:
+    def _update(self, here: GeneLayout, generation: int, reps: dict, owner: np.ndarray) -> None:
+        keys = here.pool.keys
         species = {}
         order = np.argsort(owner, kind="stable")
-        bounds = np.searchsorted(owner[order], sorted(reps), side="left")
-        ends = np.searchsorted(owner[order], sorted(reps), side="right")
-        for sid, lo, hi in zip(sorted(reps), bounds, ends):
-            rid = int(pool.keys[reps[sid]])
+        ordered = sorted(reps)
+        bounds = np.searchsorted(owner[order], ordered, side="left")
+        ends = np.searchsorted(owner[order], ordered, side="right")
+        members = keys[order].tolist()
+        for sid, lo, hi in zip(ordered, bounds.tolist(), ends.tolist()):
+            rid = int(keys[reps[sid]])
             s = self.species.get(sid) or Species(sid, generation, rid, last_improved=generation)
-            s.representative, s.members = rid, pool.keys[order[lo:hi]].tolist()
+            s.representative, s.members = rid, members[lo:hi]
             species[sid] = s
         self.species = species
-        self.reps = pool.take([reps[sid] for sid in sorted(reps)])
+        self._reps = (here, np.array([reps[sid] for sid in ordered], dtype=np.int64))
 
     def _adjust_threshold(self, config) -> None:
         target = config.target_num_species
