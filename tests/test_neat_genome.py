@@ -273,3 +273,41 @@ def test_every_cached_pool_array_says_what_it_is_derived_from():
 
     cached = {n for n, v in vars(pool_module.GenePool).items() if isinstance(v, cached_property)}
     assert cached == set(pool_module._DERIVED)
+
+
+@pytest.mark.parametrize("rep_act", ["sigmoid", "tanh", "mixed"])
+def test_layout_distances_equal_pairwise_distance(rep_act):
+    """The speciation path: representatives as rows of another generation's layout (of
+    as many genomes, or fewer), all nodes of one activation in either (or not), genomes
+    without connections among them."""
+    from gone.neat import GenePool
+    from gone.neat.distance import GeneLayout, layout_distances
+
+    config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="partial_direct",
+                          connection_fraction=0.6, enabled_mutate_rate=0.2,
+                          conn_delete_prob=0.3, node_add_prob=0.3)
+    inn, rng = Innovations(2), np.random.default_rng(4)
+    genomes = [new_genome(i, config, inn, rng) for i in range(10)]
+    for _ in range(4):
+        for g in genomes:
+            mutation.mutate_structure(g, config, inn, rng)
+        mutation.mutate_attributes(genomes, config, rng)
+    genomes[3].src, genomes[3].dst, genomes[3].innov = (np.zeros(0, np.int64),) * 3
+    genomes[3].weight, genomes[3].enabled = np.zeros(0), np.zeros(0, bool)
+    others = [g.copy(key=100 + g.key) for g in genomes]
+    for g in others:
+        g.weight = g.weight + rng.normal(size=g.n_connections)
+        if rep_act == "tanh":
+            g.act[:] = ACT_NAMES.index("tanh")
+        elif rep_act == "mixed":
+            g.act[::2] = ACT_NAMES.index("tanh")
+    pool, old = GenePool.from_genomes(genomes), GenePool.from_genomes(others)
+    here = GeneLayout(pool)
+    assert here.uniform is not None
+    for reps, source, rows in [(GeneLayout(old), others, [0, 3, 7, 3]),
+                               (GeneLayout(old.take([7, 3, 5])), [others[i] for i in (7, 3, 5)],
+                                [2, 0, 1]),
+                               (here, genomes, [3, 9])]:
+        got = layout_distances(here, reps, rows, config)
+        expected = [[distance(source[r], g, config) for g in genomes] for r in rows]
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

@@ -54,68 +54,78 @@ class GeneLayout:
     pool (and, as the representatives' side, by the next generation's).
     Node genes come first, then connection genes; ``G = Nn + Nc``, and every
     per-gene array has one more entry, a gene of no genome (see ``query``).
+    Genome ``p``'s nodes are segment ``p``, its connections segment ``P + p``.
 
-    * ``table (G + 1,)`` sorted gene keys: connection genes get bit 61, the
-      genome row the bits 32-60, the (offset) gene id the low 32 bits; the
-      last entry, larger than any key, makes every ``searchsorted`` index a
-      valid row;
-    * ``query (G + 1,)`` each gene's key without its genome row (add
-      ``row << 32`` to look the gene up in genome ``row`` of another layout),
-      then -1, which matches nothing;
+    * ``table (G + 1,)`` sorted gene keys ``segment << 32 | offset gene id``;
+      the last entry, larger than any key, makes every ``searchsorted`` index
+      a valid row;
+    * ``query (G + 1,)`` each gene's key as if it were in genome 0 (add
+      ``row << 32`` to look the gene up in genome ``row`` of a layout of as
+      many genomes), then -1, which matches nothing;
     * ``floats (G + 1, 2)``: a node's bias and response, a connection's
-      weight and 0;
-    * ``codes (G + 1,)``: one bit for the activation (bits 0-31) and one for
-      the aggregation (bits 32-63) of a node, one for ``enabled`` of a
-      connection, so that ``popcount(a ^ b)`` is twice the number of those
-      that differ;
-    * ``segment (G + 1,)``: the genome row of a node gene, ``P +`` the row of
-      a connection gene (0 for the extra gene, which always adds 0);
+      weight and ``enabled`` (0 or 1, so ``|a - b|`` is ``[a != b]``);
+    * ``codes (G + 1,)`` or None: one bit for the activation (bits 0-31) and
+      one for the aggregation (bits 32-63) of a node, so that
+      ``popcount(a ^ b)`` is twice the number of those that differ; None when
+      every node has the activation and aggregation ``uniform``;
+    * ``segment (G + 1,)`` each gene's segment (0 for the extra gene, which
+      always adds 0);
     * ``counts (2, P)`` node and connection genes per genome as floats,
-      ``counts1`` the same at least 1 (the division's guard).
+      ``counts1`` the same at least 1 (the division's guard), ``counts_t
+      (P, 2, 1)`` the transpose, for the representatives' side.
     """
 
     def __init__(self, pool: GenePool):
         self.pool = pool
         P, Nn, Nc = pool.size, len(pool.nodes), len(pool.innov)
         G = Nn + Nc
+        counts = np.empty((2, P), dtype=np.int64)
+        counts[0], counts[1] = pool.node_counts, pool.conn_counts
+        segment = np.repeat(np.arange(2 * P), counts.ravel())
         ids = np.empty(G + 1, dtype=np.int64)
         ids[:Nn], ids[Nn:G] = pool.nodes, pool.innov
         ids += _OFFSET
-        ids[Nn:G] += _KIND
+        table = np.left_shift(segment, 32, dtype=np.int64)
+        table += ids[:G]
+        self.table = np.append(table, np.iinfo(np.int64).max)
+        ids[Nn:G] += np.int64(P) << 32
         ids[G] = -1
         self.query = ids
-        segment = np.zeros(G + 1, dtype=np.intp)
-        segment[:Nn], segment[Nn:G] = pool.node_owner, pool.conn_owner
-        segment[Nn:G] += P
-        self.segment = segment
-        table = np.left_shift(segment, 32, dtype=np.int64)
-        table[Nn:G] -= np.int64(P) << 32       # connections: their own row, not P + row
-        table += ids
-        table[G] = np.iinfo(np.int64).max
-        self.table = table
+        self.segment = np.append(segment, 0)
         floats = np.zeros((G + 1, 2))
-        floats[:Nn, 0], floats[:Nn, 1], floats[Nn:G, 0] = pool.bias, pool.response, pool.weight
+        floats[:Nn, 0], floats[:Nn, 1] = pool.bias, pool.response
+        floats[Nn:G, 0], floats[Nn:G, 1] = pool.weight, pool.enabled
         self.floats = floats
-        codes = np.zeros(G + 1, dtype=np.int64)
-        codes[:Nn] = np.left_shift(1, pool.act, dtype=np.int64)
-        codes[:Nn] |= np.left_shift(1, pool.agg.astype(np.int64) + 32, dtype=np.int64)
-        codes[Nn:G] = np.left_shift(1, pool.enabled, dtype=np.int64)
-        self.codes = codes
-        counts = np.empty((2, P))
-        counts[0], counts[1] = pool.node_counts, pool.conn_counts
-        self.counts = counts
-        self.counts1 = np.maximum(counts, 1.0)
+        act, agg = pool.act, pool.agg
+        self.uniform = None
+        if Nn and act.min() == act.max() and agg.min() == agg.max():
+            self.uniform, self.codes = (int(act[0]), int(agg[0])), None
+        else:
+            codes = np.zeros(G + 1, dtype=np.int64)
+            codes[:Nn] = np.left_shift(1, act, dtype=np.int64)
+            codes[:Nn] |= np.left_shift(1, agg.astype(np.int64) + 32, dtype=np.int64)
+            self.codes = codes
+        self.counts = counts.astype(np.float64)
+        self.counts1 = np.maximum(self.counts, 1.0)
+        self.counts_t = self.counts.T[:, :, None]
         self._bins: dict[int, np.ndarray] = {}
 
     def bins(self, R: int) -> np.ndarray:
-        """``(R, G + 1)``: the bin of each gene's sum in a flat ``(R, 2, P)`` result."""
+        """``(R * (G + 1),)``: the bin of each gene's sum in a flat ``(R, 2, P)`` result."""
         if R not in self._bins:
-            self._bins[R] = self.segment + (2 * self.pool.size) * np.arange(R)[:, None]
+            self._bins[R] = (self.segment + (2 * self.pool.size) * np.arange(R)[:, None]).ravel()
         return self._bins[R]
+
+    def codes_or_uniform(self) -> np.ndarray:
+        """``codes``, made from ``uniform`` if need be."""
+        if self.codes is None:
+            G, Nn = len(self.floats) - 1, len(self.pool.nodes)
+            self.codes = np.zeros(G + 1, dtype=np.int64)
+            self.codes[:Nn] = (1 << self.uniform[0]) | (1 << (self.uniform[1] + 32))
+        return self.codes
 
 
 _OFFSET = np.int64(2**31)
-_KIND = np.int64(1) << 61
 
 
 def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeConfig) -> np.ndarray:
@@ -129,22 +139,25 @@ def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeCon
     """
     cd, cw = config.compatibility_disjoint_coefficient, config.compatibility_weight_coefficient
     rows = np.asarray(rows, dtype=np.int64)
-    R, P = len(rows), pool.pool.size
+    R, P, Pr = len(rows), pool.pool.size, reps.pool.size
     key = pool.query + (rows << 32)[:, None]                                # (R, G + 1)
+    if Pr != P:     # connection genes are keyed by P + row: the representatives' P
+        key[:, len(pool.pool.nodes):-1] += np.int64(Pr - P) << 32
     at = np.searchsorted(reps.table, key)
     hit = reps.table.take(at) == key
     d = reps.floats.take(at, axis=0)                                        # (R, G + 1, 2)
     d -= pool.floats
     np.abs(d, out=d)
     gene = d[..., 0] + d[..., 1]
-    c = reps.codes.take(at)
-    c ^= pool.codes
-    gene += np.bitwise_count(c) * 0.5
+    if pool.uniform is None or pool.uniform != reps.uniform:
+        c = reps.codes_or_uniform().take(at)
+        c ^= pool.codes_or_uniform()
+        gene += np.bitwise_count(c) * 0.5
     gene *= cw
     gene -= 2 * cd
     gene = np.where(hit, gene, 0.0)
-    sums = np.bincount(pool.bins(R).ravel(), gene.ravel(), minlength=2 * R * P).reshape(R, 2, P)
-    n_rep = reps.counts[:, rows].T[:, :, None]                              # (R, 2, 1)
+    sums = np.bincount(pool.bins(R), gene.ravel(), minlength=2 * R * P).reshape(R, 2, P)
+    n_rep = reps.counts_t[rows]                                             # (R, 2, 1)
     sums += cd * (n_rep + pool.counts)
     sums /= np.maximum(n_rep, pool.counts1)
     return sums.sum(1)
