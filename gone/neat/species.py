@@ -90,45 +90,55 @@ class SpeciesSet:
                     break
                 reps[sid] = r
                 near[:, r] = np.inf
-        sids = list(reps)
-        rows = list(reps.values())
-        D = layout_distances(here, here, rows, genome).T if sids else np.zeros((P, 0))
-        owner = np.full(P, -1)
-        owner[rows] = sids
+        # Species keys only grow, so ``sids`` (old species in key order, then founders) stays
+        # sorted; genomes are assigned by their species' index in it.
+        sids, rows = list(reps), list(reps.values())
+        assign = np.empty(P, dtype=np.intp)
+        assign[rows] = np.arange(len(rows))
+        if sids:
+            D = layout_distances(here, here, rows, genome)                  # (species, P)
+            # closest species so far of each genome (argmin: the first of equals)
+            mins, pick = D.min(0), D.argmin(0)
+        else:
+            mins, pick = np.full(P, np.inf), np.zeros(P, dtype=np.intp)
         free = np.ones(P, dtype=bool)
         free[rows] = False
         rest = np.flatnonzero(free)
         while rest.size:
-            near = D[rest].min(1) < self.threshold if D.shape[1] else np.zeros(rest.size, bool)
-            stop = int(np.argmin(near)) if not near.all() else rest.size
+            lone = np.flatnonzero(~(mins[rest] < self.threshold))
+            stop = int(lone[0]) if lone.size else rest.size
             if stop:   # the genomes before the first loner join their closest species
-                owner[rest[:stop]] = np.array(sids, dtype=np.int64)[np.argmin(D[rest[:stop]], 1)]
+                head = rest[:stop]
+                assign[head] = pick[head]
             if stop == rest.size:
                 break
-            founder = rest[stop]
+            founder = int(rest[stop])
             sid, self.next_key = self.next_key, self.next_key + 1
+            reps[sid], assign[founder] = founder, len(sids)
+            d = layout_distances(here, here, [founder], genome)[0]
+            pick[d < mins] = len(sids)
+            np.minimum(mins, d, out=mins)
             sids.append(sid)
-            reps[sid], owner[founder] = int(founder), sid
-            D = np.column_stack([D, layout_distances(here, here, [founder], genome)[0]])
             rest = rest[stop + 1:]
-        self._update(here, generation, reps, owner)
+        self._update(here, generation, sids, reps, assign)
         self._adjust_threshold(config)
 
-    def _update(self, here: GeneLayout, generation: int, reps: dict, owner: np.ndarray) -> None:
+    def _update(self, here: GeneLayout, generation: int, sids: list, reps: dict,
+                assign: np.ndarray) -> None:
+        """New species ``sids`` (sorted), representatives ``reps`` (key -> row), genome
+        ``p`` in species ``sids[assign[p]]``."""
         keys = here.pool.keys
-        species = {}
-        order = np.argsort(owner, kind="stable")
-        ordered = sorted(reps)
-        bounds = np.searchsorted(owner[order], ordered, side="left")
-        ends = np.searchsorted(owner[order], ordered, side="right")
+        order = np.argsort(assign, kind="stable")     # by species, then by key
+        ends = np.cumsum(np.bincount(assign, minlength=len(sids))).tolist()
         members = keys[order].tolist()
-        for sid, lo, hi in zip(ordered, bounds.tolist(), ends.tolist()):
+        species, lo = {}, 0
+        for sid, hi in zip(sids, ends):
             rid = int(keys[reps[sid]])
             s = self.species.get(sid) or Species(sid, generation, rid, last_improved=generation)
             s.representative, s.members = rid, members[lo:hi]
-            species[sid] = s
+            species[sid], lo = s, hi
         self.species = species
-        self._reps = (here, np.array([reps[sid] for sid in ordered], dtype=np.int64))
+        self._reps = (here, np.array([reps[sid] for sid in sids], dtype=np.int64))
 
     def _adjust_threshold(self, config) -> None:
         target = config.target_num_species
