@@ -68,8 +68,8 @@ class GeneLayout:
       one for the aggregation (bits 32-63) of a node, so that
       ``popcount(a ^ b)`` is twice the number of those that differ; None when
       every node has the activation and aggregation ``uniform``;
-    * ``segment (G + 1,)`` each gene's segment (0 for the extra gene, which
-      always adds 0);
+    * ``segment (G + 1,)`` each gene's segment (the extra gene, which always
+      adds 0, in the last one);
     * ``counts (2, P)`` node and connection genes per genome as floats,
       ``counts1`` the same at least 1 (the division's guard), ``counts_t
       (P, 2, 1)`` the transpose, for the representatives' side.
@@ -81,17 +81,20 @@ class GeneLayout:
         G = Nn + Nc
         counts = np.empty((2, P), dtype=np.int64)
         counts[0], counts[1] = pool.node_counts, pool.conn_counts
-        segment = np.repeat(np.arange(2 * P), counts.ravel())
+        # the extra gene joins the last segment (any segment would do: it adds 0)
+        lengths = counts.ravel().copy() if P else np.zeros(1, dtype=np.int64)
+        lengths[-1] += 1
+        self.segment = segment = np.repeat(np.arange(len(lengths)), lengths)
         ids = np.empty(G + 1, dtype=np.int64)
         ids[:Nn], ids[Nn:G] = pool.nodes, pool.innov
         ids += _OFFSET
         table = np.left_shift(segment, 32, dtype=np.int64)
-        table += ids[:G]
-        self.table = np.append(table, np.iinfo(np.int64).max)
+        table += ids
+        table[G] = np.iinfo(np.int64).max
+        self.table = table
         ids[Nn:G] += np.int64(P) << 32
         ids[G] = -1
         self.query = ids
-        self.segment = np.append(segment, 0)
         floats = np.zeros((G + 1, 2))
         floats[:Nn, 0], floats[:Nn, 1] = pool.bias, pool.response
         floats[Nn:G, 0], floats[Nn:G, 1] = pool.weight, pool.enabled
@@ -107,6 +110,7 @@ class GeneLayout:
             self.codes = codes
         self.counts = counts.astype(np.float64)
         self.counts1 = np.maximum(self.counts, 1.0)
+        self.cd_counts: dict[float, np.ndarray] = {}
         self.counts_t = self.counts.T[:, :, None]
         self._bins: dict[int, np.ndarray] = {}
 
@@ -140,6 +144,8 @@ def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeCon
     cd, cw = config.compatibility_disjoint_coefficient, config.compatibility_weight_coefficient
     rows = np.asarray(rows, dtype=np.int64)
     R, P, Pr = len(rows), pool.pool.size, reps.pool.size
+    if R == 0 or P == 0:
+        return np.zeros((R, P))
     key = pool.query + (rows << 32)[:, None]                                # (R, G + 1)
     if Pr != P:     # connection genes are keyed by P + row: the representatives' P
         key[:, len(pool.pool.nodes):-1] += np.int64(Pr - P) << 32
@@ -158,6 +164,9 @@ def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeCon
     gene = np.where(hit, gene, 0.0)
     sums = np.bincount(pool.bins(R), gene.ravel(), minlength=2 * R * P).reshape(R, 2, P)
     n_rep = reps.counts_t[rows]                                             # (R, 2, 1)
-    sums += cd * (n_rep + pool.counts)
+    if cd not in pool.cd_counts:
+        pool.cd_counts[cd] = cd * pool.counts
+    sums += cd * n_rep
+    sums += pool.cd_counts[cd]
     sums /= np.maximum(n_rep, pool.counts1)
-    return sums.sum(1)
+    return sums[:, 0] + sums[:, 1]
