@@ -142,3 +142,49 @@ def test_champion_is_each_generations_best_even_when_best_ever_stays():
         assert pop.champion.fitness == 5.0
     # the second champion ties the best ever: best stays the first, champion moved on
     assert pop.best.key != pop.champion.key and pop.best.fitness == 5.0
+
+
+def _reference_speciate(old_keys, old_reps, genomes, threshold, next_key, config):
+    """neat-python's speciation, genome by genome with :func:`distance`: ``{sid: (rep, members)}``."""
+    from gone.neat.distance import distance
+
+    free, reps = list(range(len(genomes))), {}
+    for sid, rep in zip(old_keys, old_reps):
+        if not free:
+            break
+        r = min(free, key=lambda p: distance(rep, genomes[p], config))   # first of equals
+        reps[sid] = r
+        free.remove(r)
+    members = {sid: [r] for sid, r in reps.items()}
+    for p in free:
+        near = [(distance(genomes[r], genomes[p], config), sid) for sid, r in reps.items()]
+        d, sid = min(near, key=lambda t: t[0]) if near else (np.inf, None)
+        if d < threshold:
+            members[sid].append(p)
+        else:
+            reps[next_key], members[next_key] = p, [p]
+            next_key += 1
+    return {sid: (genomes[r].key, sorted(genomes[p].key for p in members[sid]))
+            for sid, r in reps.items()}
+
+
+def test_speciate_matches_a_genome_by_genome_reference(monkeypatch):
+    """Each generation of a short XOR run (no species stagnates yet) speciates as the plain
+    loop over pairwise distances does: same species keys, representatives and members."""
+    config = _xor_config(no_fitness_termination=True)
+    checked = []
+    real = SpeciesSet.speciate
+
+    def speciate(self, pool, generation, cfg):
+        old_keys = sorted(self.species)
+        old_reps = self.reps.genomes() if old_keys else []
+        want = _reference_speciate(old_keys, old_reps, pool.genomes(), self.threshold,
+                                   self.next_key, cfg.genome)
+        real(self, pool, generation, cfg)
+        got = {sid: (s.representative, sorted(s.members)) for sid, s in self.species.items()}
+        assert got == want
+        checked.append(len(got))
+
+    monkeypatch.setattr(SpeciesSet, "speciate", speciate)
+    NeatPopulation(config, seed=3).run(XorFitness(), generations=8)
+    assert len(checked) == 9 and max(checked) > 1

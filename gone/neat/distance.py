@@ -11,7 +11,12 @@ differs]``; disjoint and excess genes count alike.
 
 :func:`distance` computes it for two genomes; :func:`distances` for every
 representative against every genome of a generation at once (the same
-numbers, as a test checks).
+numbers, as a test checks). Speciation calls :func:`layout_distances` on a
+:class:`GeneLayout`, the pool's node and connection genes as one table built
+once per generation: at XOR scale a call costs numpy's per-call overhead
+more than arithmetic, so the layout does nodes and connections in one pass
+and is shared by every call of the generation (and the next one's, whose
+old representatives are its rows).
 """
 
 from __future__ import annotations
