@@ -50,6 +50,24 @@ def test_speciation_groups_by_distance_and_keeps_representatives():
     assert sorted(s.species[max(s.species)].members) == [6]
 
 
+def test_a_dropped_species_does_not_shift_the_others_representatives():
+    # three species around weights 0, 10 and 20; the middle one stagnates and is dropped
+    config, genomes, _ = _population([[0.0, 0.1], [10.0, 10.1], [20.0, 20.1]], [1.0] * 6)
+    s = SpeciesSet(config.compatibility_threshold)
+    s.speciate(genomes, 0, config)
+    by_weight = {round(float(genomes.weight[genomes.conn_ptr[g]])): sid
+                 for sid, sp in s.species.items() for g in [sp.representative]}
+    del s.species[by_weight[10]]
+    # next generation: genomes near all three old places
+    nxt = genomes.genomes()
+    for g in nxt:
+        g.weight[:] += 0.02
+    s.speciate(GenePool.from_genomes(nxt), 1, config)
+    for old_weight in (0, 20):    # each survivor's new representative is near its own old one
+        rep = s.species[by_weight[old_weight]].representative
+        assert abs(nxt[rep].weight[0] - old_weight) < 1
+
+
 def test_dynamic_threshold_moves_toward_target():
     config, genomes, _ = _population([[0.0], [10.0], [20.0], [30.0]], [1.0] * 4)
     from dataclasses import replace

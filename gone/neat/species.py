@@ -49,26 +49,36 @@ class SpeciesSet:
 
     ``reps`` holds the representatives' genomes, one row per species in key
     order (they outlive the generation they were drawn from). They are kept
-    as rows of their generation's :class:`GeneLayout` (the pool is built into
-    one once per generation anyway), and made a pool only when asked for.
+    in their generation's :class:`GeneLayout` (the pool is built into one once
+    per generation anyway), found by each species' representative key, and
+    made a pool only when asked for.
     """
 
     def __init__(self, threshold: float):
         self.species: dict[int, Species] = {}
         self.threshold = float(threshold)
         self.next_key = 1
-        self._reps: tuple[GeneLayout, np.ndarray] | None = None   # (layout, rows)
+        self._reps: GeneLayout | None = None   # a table holding every representative
+
+    def _rep_rows(self, sids) -> np.ndarray:
+        """Rows of ``_reps`` holding the representatives of species ``sids``, found by
+        genome key (reproduction may have dropped species since they were stored)."""
+        keys = self._reps.pool.keys
+        order = np.argsort(keys, kind="stable")
+        want = np.array([self.species[sid].representative for sid in sids], dtype=np.int64)
+        return order[np.searchsorted(keys, want, sorter=order)]
 
     @property
     def reps(self) -> GenePool | None:
+        """The representatives' genomes, one row per species in key order."""
         if self._reps is None:
             return None
-        layout, rows = self._reps
-        return layout.pool.take(rows)
+        return self._reps.pool.take(self._rep_rows(sorted(self.species)))
 
     @reps.setter
     def reps(self, pool: GenePool | None) -> None:
-        self._reps = None if pool is None else (GeneLayout(pool), np.arange(pool.size))
+        """Store genomes that include every species' representative (keys must match)."""
+        self._reps = None if pool is None else GeneLayout(pool)
 
     @property
     def genome_to_species(self) -> dict[int, int]:
@@ -83,7 +93,7 @@ class SpeciesSet:
         old = sorted(self.species)
         if old:
             # taken genomes get distance inf; a row whose minimum is inf finds none free
-            near = layout_distances(here, *self._reps, genome)            # (R, P)
+            near = layout_distances(here, self._reps, self._rep_rows(old), genome)  # (R, P)
             for q, sid in enumerate(old):
                 r = int(near[q].argmin())
                 if near[q, r] == np.inf:
@@ -138,7 +148,7 @@ class SpeciesSet:
             s.representative, s.members = rid, members[lo:hi]
             species[sid], lo = s, hi
         self.species = species
-        self._reps = (here, np.array([reps[sid] for sid in sids], dtype=np.int64))
+        self._reps = here
 
     def _adjust_threshold(self, config) -> None:
         target = config.target_num_species
