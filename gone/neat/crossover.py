@@ -49,19 +49,22 @@ def crossover_pool(pool: GenePool, first: np.ndarray, second: np.ndarray, keys,
     n_match = pool.node_rows(np.repeat(other, pool.node_counts[fit]), pool.nodes[n_rows])
     conn = {f: getattr(pool, f)[c_rows] for f in CONN_FIELDS}
     node = {f: getattr(pool, f)[n_rows] for f in NODE_FIELDS}
-    both = c_match >= 0
+    # one draw per matching gene and attribute (rows: weight, enabled, the 3/4 rule)
+    both = np.flatnonzero(c_match >= 0)
     m = c_match[both]
-    for name in ("weight", "enabled"):
-        take = rng.random(len(m)) < 0.5
-        conn[name][np.flatnonzero(both)[take]] = getattr(pool, name)[m[take]]
+    coin = rng.random((3, len(m)))
+    for i, name in enumerate(("weight", "enabled")):
+        take = coin[i] < 0.5
+        conn[name][both[take]] = getattr(pool, name)[m[take]]
     # either parent's copy disabled: the child's is disabled with probability 3/4
-    off = ~(pool.enabled[c_rows[both]] & pool.enabled[m]) & (rng.random(len(m)) < 0.75)
-    conn["enabled"][np.flatnonzero(both)[off]] = False
-    both = n_match >= 0
+    off = ~(pool.enabled[c_rows[both]] & pool.enabled[m]) & (coin[2] < 0.75)
+    conn["enabled"][both[off]] = False
+    both = np.flatnonzero(n_match >= 0)
     m = n_match[both]
-    for name in ("bias", "response", "act", "agg"):
-        take = rng.random(len(m)) < 0.5
-        node[name][np.flatnonzero(both)[take]] = getattr(pool, name)[m[take]]
+    coin = rng.random((4, len(m))) < 0.5
+    for i, name in enumerate(("bias", "response", "act", "agg")):
+        take = coin[i]
+        node[name][both[take]] = getattr(pool, name)[m[take]]
     return GenePool(np.asarray(keys, dtype=np.int64), pointers(pool.node_counts[fit]),
                     *(node[f] for f in NODE_FIELDS), pointers(pool.conn_counts[fit]),
                     *(conn[f] for f in CONN_FIELDS), np.full(len(fit), np.nan))

@@ -46,20 +46,26 @@ def _pick(ptr_start: np.ndarray, count: np.ndarray, rng) -> np.ndarray:
 # --- structural, whole pool -----------------------------------------------------------------
 
 def mutate_structure_pool(pool: GenePool, config: GenomeConfig, innovations: Innovations,
-                          rng) -> GenePool:
-    """The structural part of neat-python's ``mutate`` for every genome of ``pool``."""
+                          rng, first: int = 0) -> GenePool:
+    """The structural part of neat-python's ``mutate`` for genome rows ``first:`` of ``pool``.
+
+    Rows before ``first`` are left as they are (reproduction's elites share the
+    children's pool, which spares copying them into a pool of their own).
+    """
     c = config
     probs = np.array([c.node_add_prob, c.node_delete_prob, c.conn_add_prob, c.conn_delete_prob])
+    n = pool.size - first
     if c.single_structural_mutation:
-        r = rng.random(pool.size) * max(1.0, probs.sum())
+        r = rng.random(n) * max(1.0, probs.sum())
         choice = np.searchsorted(np.cumsum(probs), r, side="right")
         draws = choice[:, None] == np.arange(4)
     else:
-        draws = rng.random((pool.size, 4)) < probs
-    pool = add_nodes(pool, np.flatnonzero(draws[:, 0]), c, innovations, rng)
-    pool = delete_nodes(pool, np.flatnonzero(draws[:, 1]), c, rng)
-    pool = add_connections(pool, np.flatnonzero(draws[:, 2]), c, innovations, rng)
-    return delete_connections(pool, np.flatnonzero(draws[:, 3]), rng)
+        draws = rng.random((n, 4)) < probs
+    which = [np.flatnonzero(draws[:, i]) + first for i in range(4)]
+    pool = add_nodes(pool, which[0], c, innovations, rng)
+    pool = delete_nodes(pool, which[1], c, rng)
+    pool = add_connections(pool, which[2], c, innovations, rng)
+    return delete_connections(pool, which[3], rng)
 
 
 def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
@@ -247,22 +253,35 @@ def _mutate_choice(values: np.ndarray, rate: float, options: tuple, names: tuple
     return np.where(hit, pick, values)
 
 
-def mutate_attributes_pool(pool: GenePool, config: GenomeConfig, rng) -> GenePool:
-    """Every attribute of every gene of ``pool`` mutated, one draw per gene."""
-    weight = mutate_float(pool.weight, config.weight, rng)
-    enabled = pool.enabled
+def mutate_attributes_pool(pool: GenePool, config: GenomeConfig, rng,
+                           first: int = 0) -> GenePool:
+    """Every attribute of every gene of genome rows ``first:`` of ``pool`` mutated, one
+    draw per gene; the genes of rows before ``first`` are left as they are."""
+    a, b = int(pool.conn_ptr[first]), int(pool.node_ptr[first])
+
+    weight = _keep_head(pool.weight, a, mutate_float(pool.weight[a:], config.weight, rng))
+    enabled = pool.enabled[a:]
     rate = config.enabled_mutate_rate + np.where(enabled, config.enabled_rate_to_false_add,
                                                  config.enabled_rate_to_true_add)
     flip = rng.random(len(enabled)) < rate
-    enabled = np.where(flip, rng.random(len(enabled)) < 0.5, enabled)
-    bias = mutate_float(pool.bias, config.bias, rng)
-    response = mutate_float(pool.response, config.response, rng)
-    act = _mutate_choice(pool.act, config.activation_mutate_rate, config.activation_options,
-                         ACT_NAMES, rng)
-    agg = _mutate_choice(pool.agg, config.aggregation_mutate_rate, config.aggregation_options,
-                         AGG_NAMES, rng)
+    enabled = _keep_head(pool.enabled, a,
+                         np.where(flip, rng.random(len(enabled)) < 0.5, enabled))
+    bias = _keep_head(pool.bias, b, mutate_float(pool.bias[b:], config.bias, rng))
+    response = _keep_head(pool.response, b,
+                          mutate_float(pool.response[b:], config.response, rng))
+    act = _keep_head(pool.act, b, _mutate_choice(pool.act[b:], config.activation_mutate_rate,
+                                                 config.activation_options, ACT_NAMES, rng))
+    agg = _keep_head(pool.agg, b, _mutate_choice(pool.agg[b:], config.aggregation_mutate_rate,
+                                                 config.aggregation_options, AGG_NAMES, rng))
     return replace(pool, weight=weight, enabled=enabled, bias=bias, response=response,
                    act=act, agg=agg)
+
+
+def _keep_head(old: np.ndarray, start: int, tail: np.ndarray) -> np.ndarray:
+    """``old[:start]`` followed by ``tail`` (just ``tail`` when there is no head)."""
+    if start == 0:
+        return tail
+    return np.concatenate((old[:start], tail))
 
 
 # --- the same on single genomes (in place) ---------------------------------------------------
