@@ -169,20 +169,23 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     if asked.sum() < len(rows):     # a genome asked twice: reached-flags are per node, so copy it
         pool, rows = pool.take(rows), np.arange(len(rows))
         asked = np.ones(len(rows), dtype=bool)
-    mine = asked[pool.conn_owner]
+    mine = np.flatnonzero(asked[pool.conn_owner])
     owner = pool.conn_owner[mine]
-    s = pool.node_rows(owner, pool.src[mine])
-    t = pool.node_rows(owner, pool.dst[mine])
+    k, n = len(mine), len(rows)
+    # one lookup for the node rows of every edge's ends and of the asked targets and sources
+    at = pool.node_rows(np.concatenate((owner, owner, rows, rows)),
+                        np.concatenate((pool.src[mine], pool.dst[mine], target, source)))
+    s, t = at[:k], at[k:2 * k]
     between = (s >= 0) & (t >= 0)                 # inputs are not node genes
     s, t = s[between], t[between]
     reached = np.zeros(len(pool.nodes), dtype=bool)
-    reached[pool.node_rows(rows, target)] = True
+    reached[at[2 * k:2 * k + n]] = True
     while True:
         grow = t[reached[s] & ~reached[t]]
         if grow.size == 0:
             break
         reached[grow] = True
-    cycle[ask] = reached[pool.node_rows(rows, source)]
+    cycle[ask] = reached[at[2 * k + n:]]
     return cycle
 
 
