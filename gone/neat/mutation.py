@@ -191,9 +191,7 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
 
 def insert_nodes(pool: GenePool, rows: np.ndarray, genes: dict) -> GenePool:
     """``pool`` with new node genes ``genes`` (field -> (n,)) added to genomes ``rows``."""
-    at, rest, ptr = _slots(pool.node_keys, pool.node_counts, rows, genes["nodes"])
-    return replace(pool, node_ptr=ptr,
-                   **{f: _merge(getattr(pool, f), genes[f], at, rest) for f in NODE_FIELDS})
+    return _insert(pool, rows, genes["nodes"], genes, NODE_FIELDS, "node")
 
 
 def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -202,36 +200,36 @@ def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     """``pool`` with enabled connections ``source -> target`` added to genomes ``rows``."""
     if len(rows) == 0:
         return pool
-    new = {"src": source, "dst": target, "innov": innovations.connections_for(source, target),
-           "weight": weight, "enabled": np.ones(len(rows), dtype=bool)}
-    at, rest, ptr = _slots(pool.conn_keys, pool.conn_counts, rows, new["innov"])
-    return replace(pool, conn_ptr=ptr,
-                   **{f: _merge(getattr(pool, f), new[f], at, rest) for f in CONN_FIELDS})
+    innov = innovations.connections_for(source, target)
+    new = {"src": source, "dst": target, "innov": innov, "weight": weight,
+           "enabled": np.ones(len(rows), dtype=bool)}
+    return _insert(pool, rows, innov, new, CONN_FIELDS, "conn")
 
 
-def _slots(keys: np.ndarray, counts: np.ndarray, rows: np.ndarray, ids: np.ndarray):
-    """Where new genes ``(rows, ids)`` land in the merged sorted table, and its pointers.
+def _insert(pool: GenePool, rows: np.ndarray, ids: np.ndarray, new: dict, fields: tuple,
+            table: str) -> GenePool:
+    """``pool`` with new genes ``new`` (field -> (n,)), ids ``ids``, added to genomes ``rows``
+    of its ``table`` (``"node"`` or ``"conn"``).
 
-    Returns ``(at, rest, ptr)``: ``at[i]`` the position of new gene ``i`` in the
-    merged arrays (so each genome's genes stay sorted by id), ``rest`` the
-    positions of the old genes, in order, and ``ptr`` the new CSR pointers.
+    Old and new genes are joined and put in ``(genome, id)`` order by one stable
+    sort of their keys (an old gene first on a tie); the sorted keys, owners and
+    counts are what the new pool would derive, so they are handed to it rather
+    than recomputed by the next lookup.
     """
-    new = gene_keys(rows, ids)
-    order = np.argsort(new, kind="stable")
-    at = np.empty(len(new), dtype=np.int64)
-    # old genes before it, plus the new genes sorted before it
-    at[order] = np.searchsorted(keys, new[order], side="right") + np.arange(len(new))
-    old = np.ones(len(keys) + len(new), dtype=bool)
-    old[at] = False
-    return at, np.flatnonzero(old), pointers(counts + np.bincount(rows, minlength=len(counts)))
-
-
-def _merge(old: np.ndarray, new: np.ndarray, at: np.ndarray, rest: np.ndarray) -> np.ndarray:
-    """``old`` at positions ``rest`` and ``new`` at positions ``at`` of one array."""
-    out = np.empty(len(old) + len(new), dtype=old.dtype)
-    out[at] = new
-    out[rest] = old
+    keys = np.concatenate((getattr(pool, table + "_keys"), gene_keys(rows, ids)))
+    order = np.argsort(keys, kind="stable")
+    counts = getattr(pool, table + "_counts") + np.bincount(rows, minlength=pool.size)
+    owner = np.concatenate((getattr(pool, table + "_owner"), rows))[order]
+    out = replace(pool, **{table + "_ptr": pointers(counts)},
+                  **{f: _join(getattr(pool, f), new[f])[order] for f in fields})
+    out.__dict__.update({table + "_keys": keys[order], table + "_owner": owner,
+                         table + "_counts": counts})
     return out
+
+
+def _join(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``old`` then ``new``, in ``old``'s dtype (a pool's gene arrays keep their dtypes)."""
+    return np.concatenate((old, new), dtype=old.dtype)
 
 
 # --- attributes, whole pool -----------------------------------------------------------------
