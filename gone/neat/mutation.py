@@ -103,7 +103,8 @@ def delete_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig, rng) ->
     keep = np.ones(len(pool.nodes), dtype=bool)
     keep[pick] = False
     d = doomed[pool.conn_owner]
-    return pool.with_nodes(keep).with_connections((pool.src != d) & (pool.dst != d))
+    return _keep(_keep(pool, keep, NODE_FIELDS, "node"), (pool.src != d) & (pool.dst != d),
+                 CONN_FIELDS, "conn")
 
 
 def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
@@ -147,7 +148,7 @@ def delete_connections(pool: GenePool, rows: np.ndarray, rng) -> GenePool:
         return pool
     keep = np.ones(len(pool.innov), dtype=bool)
     keep[_pick(pool.conn_ptr[rows], counts, rng)] = False
-    return pool.with_connections(keep)
+    return _keep(pool, keep, CONN_FIELDS, "conn")
 
 
 def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -224,6 +225,23 @@ def _insert(pool: GenePool, rows: np.ndarray, ids: np.ndarray, new: dict, fields
                   **{f: _join(getattr(pool, f), new[f])[order] for f in fields})
     out.__dict__.update({table + "_keys": keys[order], table + "_owner": owner,
                          table + "_counts": counts})
+    return out
+
+
+def _keep(pool: GenePool, keep: np.ndarray, fields: tuple, table: str) -> GenePool:
+    """``pool`` keeping only the genes ``keep`` (bool) of its ``table`` (``"node"``/``"conn"``).
+
+    As ``GenePool.with_nodes``/``with_connections``, but the kept genes' owners
+    (and sorted keys, when the pool has them) are handed to the new pool.
+    """
+    owner = getattr(pool, table + "_owner")[keep]
+    counts = np.bincount(owner, minlength=pool.size)
+    cached = pool.__dict__.get(table + "_keys")
+    out = replace(pool, **{table + "_ptr": pointers(counts)},
+                  **{f: getattr(pool, f)[keep] for f in fields})
+    out.__dict__.update({table + "_owner": owner, table + "_counts": counts})
+    if cached is not None:
+        out.__dict__[table + "_keys"] = cached[keep]
     return out
 
 
