@@ -254,6 +254,8 @@ def _join(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 def mutate_float(values: np.ndarray, gene: FloatGene, rng) -> np.ndarray:
     """neat-python's FloatAttribute.mutate_value for every value at once."""
+    if gene.mutate_rate <= 0 and gene.replace_rate <= 0:   # nothing to draw (often response)
+        return np.clip(values, gene.min_value, gene.max_value)
     n = len(values)
     r = rng.random(n)
     perturb = rng.normal(0.0, gene.mutate_power, n) if gene.mutate_power > 0 else np.zeros(n)

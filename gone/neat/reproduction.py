@@ -50,7 +50,8 @@ def _adjust(survivors: list, pool: GenePool, rows: list) -> list[float]:
     ``rows[i]`` are survivor ``i``'s member rows of ``pool``.
     """
     fit = pool.fitness[np.concatenate(rows)]
-    lo, span = fit.min(), max(1.0, fit.max() - fit.min())
+    lo = fit.min()
+    span = max(1.0, fit.max() - lo)
     for s, r in zip(survivors, rows):
         s.adjusted_fitness = float((pool.fitness[r].mean() - lo) / span)
     return [s.adjusted_fitness for s in survivors]
