@@ -74,7 +74,8 @@ def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
     counts = pool.conn_counts[rows]
     if config.surer and (counts == 0).any():    # nothing to split: grow a connection instead
         pool = add_connections(pool, rows[counts == 0], config, innovations, rng)
-    rows, counts = rows[counts > 0], counts[counts > 0]
+    some = counts > 0
+    rows, counts = rows[some], counts[some]
     if len(rows) == 0:
         return pool
     k = _pick(pool.conn_ptr[rows], counts, rng)
@@ -85,9 +86,18 @@ def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
     source, target, weight = pool.src[k], pool.dst[k], pool.weight[k]
     pool = insert_nodes(replace(pool, enabled=enabled), rows, new_nodes(config, ids, rng))
     # in -> new with weight 1, new -> out with the old weight, genome by genome
-    pairs = lambda a, b: np.column_stack([a, b]).ravel()  # noqa: E731
-    return insert_connections(pool, np.repeat(rows, 2), pairs(source, ids), pairs(ids, target),
-                              pairs(np.ones(len(rows)), weight), innovations)
+    w = np.ones(2 * len(rows))
+    w[1::2] = weight
+    return insert_connections(pool, np.repeat(rows, 2), _interleave(source, ids),
+                              _interleave(ids, target), w, innovations)
+
+
+def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``[a[0], b[0], a[1], b[1], ...]`` ``(2n,)`` (int64 node ids)."""
+    out = np.empty(2 * len(a), dtype=np.int64)
+    out[0::2] = a
+    out[1::2] = b
+    return out
 
 
 def delete_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig, rng) -> GenePool:
