@@ -311,3 +311,34 @@ def test_layout_distances_equal_pairwise_distance(rep_act):
         got = layout_distances(here, reps, rows, config)
         expected = [[distance(source[r], g, config) for g in genomes] for r in rows]
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("feed_forward", [True, False])
+def test_pool_mutations_hand_on_true_derived_arrays_and_spare_the_head(feed_forward):
+    """Inserting genes hands the new pool its sorted keys, owners and counts instead of
+    deriving them again: they must equal what the pool derives from its own arrays; the
+    gene arrays keep their dtypes; rows before ``first`` are left exactly as they were."""
+    from gone.neat.pool import _DERIVED, GenePool
+
+    config = GenomeConfig(num_inputs=3, num_outputs=2, feed_forward=feed_forward,
+                          initial_connection="partial_direct", connection_fraction=0.5,
+                          node_add_prob=0.5, conn_add_prob=0.6, node_delete_prob=0.1,
+                          conn_delete_prob=0.1)
+    inn, rng = Innovations(2), np.random.default_rng(7)
+    pool = GenePool.from_genomes(new_genome(i, config, inn, rng) for i in range(30))
+    dtypes = {f: getattr(pool, f).dtype for f in GenePool.__dataclass_fields__}
+    for _ in range(8):
+        head = pool.take(np.arange(5))
+        pool = mutation.mutate_structure_pool(pool, config, inn, rng, first=5)
+        pool = mutation.mutate_attributes_pool(pool, config, rng, first=5)
+        inn.new_generation()
+        fresh = GenePool(**{f: getattr(pool, f) for f in GenePool.__dataclass_fields__})
+        for name in _DERIVED:
+            if name in pool.__dict__:
+                assert np.array_equal(pool.__dict__[name], getattr(fresh, name)), name
+        assert {f: getattr(pool, f).dtype for f in dtypes} == dtypes
+        kept = pool.take(np.arange(5))
+        for f in GenePool.__dataclass_fields__:
+            if f != "fitness":
+                assert np.array_equal(getattr(kept, f), getattr(head, f)), f
+    assert pool.node_counts[5:].max() > 2 + 1                # the tail really grew

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .genome import Genome
-from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, pointers, spans
+from .pool import GenePool, pointers
 
 
 def crossover(g1: Genome, g2: Genome, key: int, rng: np.random.Generator) -> Genome:
@@ -43,26 +43,34 @@ def crossover_pool(pool: GenePool, first: np.ndarray, second: np.ndarray, keys,
     first, second = np.asarray(first, dtype=np.intp), np.asarray(second, dtype=np.intp)
     keep = pool.fitness[first] > pool.fitness[second]        # ties: the second is fitter
     fit, other = np.where(keep, first, second), np.where(keep, second, first)
-    c_rows = spans(pool.conn_ptr, fit)
-    c_match = pool.conn_rows(np.repeat(other, pool.conn_counts[fit]), pool.innov[c_rows])
-    n_rows = spans(pool.node_ptr, fit)
-    n_match = pool.node_rows(np.repeat(other, pool.node_counts[fit]), pool.nodes[n_rows])
-    conn = {f: getattr(pool, f)[c_rows] for f in CONN_FIELDS}
-    node = {f: getattr(pool, f)[n_rows] for f in NODE_FIELDS}
+    c_count, n_count = pool.conn_counts[fit], pool.node_counts[fit]
+    c_ptr, c_rows = _rows(pool.conn_ptr, c_count, fit)
+    n_ptr, n_rows = _rows(pool.node_ptr, n_count, fit)
+    c_match = pool.conn_rows(np.repeat(other, c_count), pool.innov[c_rows])
+    n_match = pool.node_rows(np.repeat(other, n_count), pool.nodes[n_rows])
+    # Each attribute's value comes from the row ``pick``: the fitter parent's gene, or
+    # the other parent's matching one on a coin toss (a gene without a match keeps its
+    # own: ``mc`` is then the gene itself). One draw per gene and attribute.
     both = c_match >= 0
-    m = c_match[both]
-    for name in ("weight", "enabled"):
-        take = rng.random(len(m)) < 0.5
-        conn[name][np.flatnonzero(both)[take]] = getattr(pool, name)[m[take]]
+    mc = np.where(both, c_match, c_rows)
+    coin = rng.random((3, len(c_rows)))
+    pick = lambda i, own, match: np.where(coin[i] < 0.5, match, own)  # noqa: E731
+    weight = pool.weight[pick(0, c_rows, mc)]
+    enabled = pool.enabled[pick(1, c_rows, mc)]
     # either parent's copy disabled: the child's is disabled with probability 3/4
-    off = ~(pool.enabled[c_rows[both]] & pool.enabled[m]) & (rng.random(len(m)) < 0.75)
-    conn["enabled"][np.flatnonzero(both)[off]] = False
-    both = n_match >= 0
-    m = n_match[both]
-    for name in ("bias", "response", "act", "agg"):
-        take = rng.random(len(m)) < 0.5
-        node[name][np.flatnonzero(both)[take]] = getattr(pool, name)[m[take]]
-    return GenePool(np.asarray(keys, dtype=np.int64), pointers(pool.node_counts[fit]),
-                    *(node[f] for f in NODE_FIELDS), pointers(pool.conn_counts[fit]),
-                    *(conn[f] for f in CONN_FIELDS), np.full(len(fit), np.nan))
+    enabled &= ~(~(pool.enabled[c_rows] & pool.enabled[mc]) & both & (coin[2] < 0.75))
+    mn = np.where(n_match >= 0, n_match, n_rows)
+    coin = rng.random((4, len(n_rows)))
+    node = [pool.nodes[n_rows]] + [getattr(pool, name)[pick(i, n_rows, mn)]
+                                   for i, name in enumerate(("bias", "response", "act", "agg"))]
+    return GenePool(np.asarray(keys, dtype=np.int64), n_ptr, *node, c_ptr,
+                    pool.src[c_rows], pool.dst[c_rows], pool.innov[c_rows], weight, enabled,
+                    np.full(len(fit), np.nan))
+
+
+def _rows(ptr: np.ndarray, counts: np.ndarray, rows: np.ndarray) -> tuple:
+    """``(new_ptr, flat)``: the CSR pointers of segments ``rows`` (of sizes ``counts``)
+    taken one after another, and their flat rows in ``ptr``'s table (as ``spans``)."""
+    new_ptr = pointers(counts)
+    return new_ptr, np.arange(new_ptr[-1]) + np.repeat(ptr[rows] - new_ptr[:-1], counts)
 

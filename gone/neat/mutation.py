@@ -46,20 +46,26 @@ def _pick(ptr_start: np.ndarray, count: np.ndarray, rng) -> np.ndarray:
 # --- structural, whole pool -----------------------------------------------------------------
 
 def mutate_structure_pool(pool: GenePool, config: GenomeConfig, innovations: Innovations,
-                          rng) -> GenePool:
-    """The structural part of neat-python's ``mutate`` for every genome of ``pool``."""
+                          rng, first: int = 0) -> GenePool:
+    """The structural part of neat-python's ``mutate`` for genome rows ``first:`` of ``pool``.
+
+    Rows before ``first`` are left as they are (reproduction's elites share the
+    children's pool, which spares copying them into a pool of their own).
+    """
     c = config
     probs = np.array([c.node_add_prob, c.node_delete_prob, c.conn_add_prob, c.conn_delete_prob])
+    n = pool.size - first
     if c.single_structural_mutation:
-        r = rng.random(pool.size) * max(1.0, probs.sum())
+        r = rng.random(n) * max(1.0, probs.sum())
         choice = np.searchsorted(np.cumsum(probs), r, side="right")
         draws = choice[:, None] == np.arange(4)
     else:
-        draws = rng.random((pool.size, 4)) < probs
-    pool = add_nodes(pool, np.flatnonzero(draws[:, 0]), c, innovations, rng)
-    pool = delete_nodes(pool, np.flatnonzero(draws[:, 1]), c, rng)
-    pool = add_connections(pool, np.flatnonzero(draws[:, 2]), c, innovations, rng)
-    return delete_connections(pool, np.flatnonzero(draws[:, 3]), rng)
+        draws = rng.random((n, 4)) < probs
+    which = [np.flatnonzero(draws[:, i]) + first for i in range(4)]
+    pool = add_nodes(pool, which[0], c, innovations, rng)
+    pool = delete_nodes(pool, which[1], c, rng)
+    pool = add_connections(pool, which[2], c, innovations, rng)
+    return delete_connections(pool, which[3], rng)
 
 
 def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
@@ -68,7 +74,8 @@ def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
     counts = pool.conn_counts[rows]
     if config.surer and (counts == 0).any():    # nothing to split: grow a connection instead
         pool = add_connections(pool, rows[counts == 0], config, innovations, rng)
-    rows, counts = rows[counts > 0], counts[counts > 0]
+    some = counts > 0
+    rows, counts = rows[some], counts[some]
     if len(rows) == 0:
         return pool
     k = _pick(pool.conn_ptr[rows], counts, rng)
@@ -79,9 +86,18 @@ def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
     source, target, weight = pool.src[k], pool.dst[k], pool.weight[k]
     pool = insert_nodes(replace(pool, enabled=enabled), rows, new_nodes(config, ids, rng))
     # in -> new with weight 1, new -> out with the old weight, genome by genome
-    pairs = lambda a, b: np.column_stack([a, b]).ravel()  # noqa: E731
-    return insert_connections(pool, np.repeat(rows, 2), pairs(source, ids), pairs(ids, target),
-                              pairs(np.ones(len(rows)), weight), innovations)
+    w = np.ones(2 * len(rows))
+    w[1::2] = weight
+    return insert_connections(pool, np.repeat(rows, 2), _interleave(source, ids),
+                              _interleave(ids, target), w, innovations)
+
+
+def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``[a[0], b[0], a[1], b[1], ...]`` ``(2n,)`` (int64 node ids)."""
+    out = np.empty(2 * len(a), dtype=np.int64)
+    out[0::2] = a
+    out[1::2] = b
+    return out
 
 
 def delete_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig, rng) -> GenePool:
@@ -97,7 +113,8 @@ def delete_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig, rng) ->
     keep = np.ones(len(pool.nodes), dtype=bool)
     keep[pick] = False
     d = doomed[pool.conn_owner]
-    return pool.with_nodes(keep).with_connections((pool.src != d) & (pool.dst != d))
+    return _keep(_keep(pool, keep, NODE_FIELDS, "node"), (pool.src != d) & (pool.dst != d),
+                 CONN_FIELDS, "conn")
 
 
 def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
@@ -141,7 +158,7 @@ def delete_connections(pool: GenePool, rows: np.ndarray, rng) -> GenePool:
         return pool
     keep = np.ones(len(pool.innov), dtype=bool)
     keep[_pick(pool.conn_ptr[rows], counts, rng)] = False
-    return pool.with_connections(keep)
+    return _keep(pool, keep, CONN_FIELDS, "conn")
 
 
 def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -163,28 +180,29 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     if asked.sum() < len(rows):     # a genome asked twice: reached-flags are per node, so copy it
         pool, rows = pool.take(rows), np.arange(len(rows))
         asked = np.ones(len(rows), dtype=bool)
-    mine = asked[pool.conn_owner]
+    mine = np.flatnonzero(asked[pool.conn_owner])
     owner = pool.conn_owner[mine]
-    s = pool.node_rows(owner, pool.src[mine])
-    t = pool.node_rows(owner, pool.dst[mine])
+    k, n = len(mine), len(rows)
+    # one lookup for the node rows of every edge's ends and of the asked targets and sources
+    at = pool.node_rows(np.concatenate((owner, owner, rows, rows)),
+                        np.concatenate((pool.src[mine], pool.dst[mine], target, source)))
+    s, t = at[:k], at[k:2 * k]
     between = (s >= 0) & (t >= 0)                 # inputs are not node genes
     s, t = s[between], t[between]
     reached = np.zeros(len(pool.nodes), dtype=bool)
-    reached[pool.node_rows(rows, target)] = True
+    reached[at[2 * k:2 * k + n]] = True
     while True:
         grow = t[reached[s] & ~reached[t]]
         if grow.size == 0:
             break
         reached[grow] = True
-    cycle[ask] = reached[pool.node_rows(rows, source)]
+    cycle[ask] = reached[at[2 * k + n:]]
     return cycle
 
 
 def insert_nodes(pool: GenePool, rows: np.ndarray, genes: dict) -> GenePool:
     """``pool`` with new node genes ``genes`` (field -> (n,)) added to genomes ``rows``."""
-    at, rest, ptr = _slots(pool.node_keys, pool.node_counts, rows, genes["nodes"])
-    return replace(pool, node_ptr=ptr,
-                   **{f: _merge(getattr(pool, f), genes[f], at, rest) for f in NODE_FIELDS})
+    return _insert(pool, rows, genes["nodes"], genes, NODE_FIELDS, "node")
 
 
 def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -193,42 +211,61 @@ def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     """``pool`` with enabled connections ``source -> target`` added to genomes ``rows``."""
     if len(rows) == 0:
         return pool
-    new = {"src": source, "dst": target, "innov": innovations.connections_for(source, target),
-           "weight": weight, "enabled": np.ones(len(rows), dtype=bool)}
-    at, rest, ptr = _slots(pool.conn_keys, pool.conn_counts, rows, new["innov"])
-    return replace(pool, conn_ptr=ptr,
-                   **{f: _merge(getattr(pool, f), new[f], at, rest) for f in CONN_FIELDS})
+    innov = innovations.connections_for(source, target)
+    new = {"src": source, "dst": target, "innov": innov, "weight": weight,
+           "enabled": np.ones(len(rows), dtype=bool)}
+    return _insert(pool, rows, innov, new, CONN_FIELDS, "conn")
 
 
-def _slots(keys: np.ndarray, counts: np.ndarray, rows: np.ndarray, ids: np.ndarray):
-    """Where new genes ``(rows, ids)`` land in the merged sorted table, and its pointers.
+def _insert(pool: GenePool, rows: np.ndarray, ids: np.ndarray, new: dict, fields: tuple,
+            table: str) -> GenePool:
+    """``pool`` with new genes ``new`` (field -> (n,)), ids ``ids``, added to genomes ``rows``
+    of its ``table`` (``"node"`` or ``"conn"``).
 
-    Returns ``(at, rest, ptr)``: ``at[i]`` the position of new gene ``i`` in the
-    merged arrays (so each genome's genes stay sorted by id), ``rest`` the
-    positions of the old genes, in order, and ``ptr`` the new CSR pointers.
+    Old and new genes are joined and put in ``(genome, id)`` order by one stable
+    sort of their keys (an old gene first on a tie); the sorted keys, owners and
+    counts are what the new pool would derive, so they are handed to it rather
+    than recomputed by the next lookup.
     """
-    new = gene_keys(rows, ids)
-    order = np.argsort(new, kind="stable")
-    at = np.empty(len(new), dtype=np.int64)
-    # old genes before it, plus the new genes sorted before it
-    at[order] = np.searchsorted(keys, new[order], side="right") + np.arange(len(new))
-    old = np.ones(len(keys) + len(new), dtype=bool)
-    old[at] = False
-    return at, np.flatnonzero(old), pointers(counts + np.bincount(rows, minlength=len(counts)))
-
-
-def _merge(old: np.ndarray, new: np.ndarray, at: np.ndarray, rest: np.ndarray) -> np.ndarray:
-    """``old`` at positions ``rest`` and ``new`` at positions ``at`` of one array."""
-    out = np.empty(len(old) + len(new), dtype=old.dtype)
-    out[at] = new
-    out[rest] = old
+    keys = np.concatenate((getattr(pool, table + "_keys"), gene_keys(rows, ids)))
+    order = np.argsort(keys, kind="stable")
+    counts = getattr(pool, table + "_counts") + np.bincount(rows, minlength=pool.size)
+    owner = np.concatenate((getattr(pool, table + "_owner"), rows))[order]
+    out = replace(pool, **{table + "_ptr": pointers(counts)},
+                  **{f: _join(getattr(pool, f), new[f])[order] for f in fields})
+    out.__dict__.update({table + "_keys": keys[order], table + "_owner": owner,
+                         table + "_counts": counts})
     return out
+
+
+def _keep(pool: GenePool, keep: np.ndarray, fields: tuple, table: str) -> GenePool:
+    """``pool`` keeping only the genes ``keep`` (bool) of its ``table`` (``"node"``/``"conn"``).
+
+    As ``GenePool.with_nodes``/``with_connections``, but the kept genes' owners
+    (and sorted keys, when the pool has them) are handed to the new pool.
+    """
+    owner = getattr(pool, table + "_owner")[keep]
+    counts = np.bincount(owner, minlength=pool.size)
+    cached = pool.__dict__.get(table + "_keys")
+    out = replace(pool, **{table + "_ptr": pointers(counts)},
+                  **{f: getattr(pool, f)[keep] for f in fields})
+    out.__dict__.update({table + "_owner": owner, table + "_counts": counts})
+    if cached is not None:
+        out.__dict__[table + "_keys"] = cached[keep]
+    return out
+
+
+def _join(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``old`` then ``new``, in ``old``'s dtype (a pool's gene arrays keep their dtypes)."""
+    return np.concatenate((old, new), dtype=old.dtype)
 
 
 # --- attributes, whole pool -----------------------------------------------------------------
 
 def mutate_float(values: np.ndarray, gene: FloatGene, rng) -> np.ndarray:
     """neat-python's FloatAttribute.mutate_value for every value at once."""
+    if gene.mutate_rate <= 0 and gene.replace_rate <= 0:   # nothing to draw (often response)
+        return np.clip(values, gene.min_value, gene.max_value)
     n = len(values)
     r = rng.random(n)
     perturb = rng.normal(0.0, gene.mutate_power, n) if gene.mutate_power > 0 else np.zeros(n)
@@ -247,22 +284,35 @@ def _mutate_choice(values: np.ndarray, rate: float, options: tuple, names: tuple
     return np.where(hit, pick, values)
 
 
-def mutate_attributes_pool(pool: GenePool, config: GenomeConfig, rng) -> GenePool:
-    """Every attribute of every gene of ``pool`` mutated, one draw per gene."""
-    weight = mutate_float(pool.weight, config.weight, rng)
-    enabled = pool.enabled
+def mutate_attributes_pool(pool: GenePool, config: GenomeConfig, rng,
+                           first: int = 0) -> GenePool:
+    """Every attribute of every gene of genome rows ``first:`` of ``pool`` mutated, one
+    draw per gene; the genes of rows before ``first`` are left as they are."""
+    a, b = int(pool.conn_ptr[first]), int(pool.node_ptr[first])
+
+    weight = _keep_head(pool.weight, a, mutate_float(pool.weight[a:], config.weight, rng))
+    enabled = pool.enabled[a:]
     rate = config.enabled_mutate_rate + np.where(enabled, config.enabled_rate_to_false_add,
                                                  config.enabled_rate_to_true_add)
     flip = rng.random(len(enabled)) < rate
-    enabled = np.where(flip, rng.random(len(enabled)) < 0.5, enabled)
-    bias = mutate_float(pool.bias, config.bias, rng)
-    response = mutate_float(pool.response, config.response, rng)
-    act = _mutate_choice(pool.act, config.activation_mutate_rate, config.activation_options,
-                         ACT_NAMES, rng)
-    agg = _mutate_choice(pool.agg, config.aggregation_mutate_rate, config.aggregation_options,
-                         AGG_NAMES, rng)
+    enabled = _keep_head(pool.enabled, a,
+                         np.where(flip, rng.random(len(enabled)) < 0.5, enabled))
+    bias = _keep_head(pool.bias, b, mutate_float(pool.bias[b:], config.bias, rng))
+    response = _keep_head(pool.response, b,
+                          mutate_float(pool.response[b:], config.response, rng))
+    act = _keep_head(pool.act, b, _mutate_choice(pool.act[b:], config.activation_mutate_rate,
+                                                 config.activation_options, ACT_NAMES, rng))
+    agg = _keep_head(pool.agg, b, _mutate_choice(pool.agg[b:], config.aggregation_mutate_rate,
+                                                 config.aggregation_options, AGG_NAMES, rng))
     return replace(pool, weight=weight, enabled=enabled, bias=bias, response=response,
                    act=act, agg=agg)
+
+
+def _keep_head(old: np.ndarray, start: int, tail: np.ndarray) -> np.ndarray:
+    """``old[:start]`` followed by ``tail`` (just ``tail`` when there is no head)."""
+    if start == 0:
+        return tail
+    return np.concatenate((old[:start], tail))
 
 
 # --- the same on single genomes (in place) ---------------------------------------------------

@@ -44,11 +44,14 @@ def compute_spawn(adjusted: list[float], sizes: list[int], pop_size: int,
     return [max(min_size, int(round(n * norm))) for n in spawn]
 
 
-def _adjust(survivors: list, pool: GenePool) -> list[float]:
-    """Each surviving species' mean member fitness, rescaled by the survivors' fitness range."""
-    rows = [rows_of(pool, s.members) for s in survivors]
+def _adjust(survivors: list, pool: GenePool, rows: list) -> list[float]:
+    """Each surviving species' mean member fitness, rescaled by the survivors' fitness range.
+
+    ``rows[i]`` are survivor ``i``'s member rows of ``pool``.
+    """
     fit = pool.fitness[np.concatenate(rows)]
-    lo, span = fit.min(), max(1.0, fit.max() - fit.min())
+    lo = fit.min()
+    span = max(1.0, fit.max() - lo)
     for s, r in zip(survivors, rows):
         s.adjusted_fitness = float((pool.fitness[r].mean() - lo) / span)
     return [s.adjusted_fitness for s in survivors]
@@ -81,14 +84,14 @@ def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
         species_set.species = {}
         return None, next_key, dropped
     survivors.sort(key=lambda s: s.key)
-    adjusted = _adjust(survivors, pool)
+    member_rows = [rows_of(pool, s.members) for s in survivors]
+    adjusted = _adjust(survivors, pool, member_rows)
     min_size = max(config.min_species_size, config.elitism)
     spawns = compute_spawn(adjusted, [len(s.members) for s in survivors], config.pop_size, min_size)
     elites, pools, counts = [], [], []
     species_set.species = {}
-    for n, s in zip(spawns, survivors):
+    for n, s, rows in zip(spawns, survivors, member_rows):
         n = max(n, config.elitism)
-        rows = rows_of(pool, s.members)
         old = rows[np.argsort(-pool.fitness[rows], kind="stable")]   # best first, ties by key
         species_set.species[s.key] = s
         s.members = []
@@ -99,9 +102,16 @@ def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
         pools.append(old[:max(2, int(math.ceil(config.survival_threshold * len(old))))])
         counts.append(n)
     first, second = _parents(pools, counts, rng)
-    keys = np.arange(next_key, next_key + len(first))
-    children = crossover_pool(pool, first, second, keys, rng)
-    children = mutate_structure_pool(children, config.genome, innovations, rng)
-    children = mutate_attributes_pool(children, config.genome, rng)
-    parents_kept = pool.take(np.sort(np.concatenate(elites)))
-    return GenePool.concat([parents_kept, children]), next_key + len(keys), dropped
+    n_children = len(first)
+    # The elites ride along as the first rows of the crossover, each bred with
+    # itself (an exact copy: every gene matches itself) and then left out of the
+    # mutations; this spares taking them into a pool of their own and joining it.
+    kept = np.sort(np.concatenate(elites))
+    E = len(kept)
+    keys = np.concatenate((pool.keys[kept], np.arange(next_key, next_key + n_children)))
+    out = crossover_pool(pool, np.concatenate((kept, first)), np.concatenate((kept, second)),
+                         keys, rng)
+    out.fitness[:E] = pool.fitness[kept]
+    out = mutate_structure_pool(out, config.genome, innovations, rng, first=E)
+    out = mutate_attributes_pool(out, config.genome, rng, first=E)
+    return out, next_key + n_children, dropped
