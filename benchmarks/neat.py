@@ -18,7 +18,7 @@ Cases:
      fitness and stop rule.
 
 neat-python (the bench extra) is optional: without it only gone's side runs.
-Usage: python benchmarks/neat.py [--quick] [--json PATH] [--case 1,2,3]
+Usage: python benchmarks/neat.py [--quick] [--json PATH] [--case 1,2,3] [--xor-seeds N]
 """
 
 from __future__ import annotations
@@ -282,6 +282,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="4 XOR seeds, 1 CartPole seed")
     ap.add_argument("--case", default="1,2,3")
+    ap.add_argument("--xor-seeds", type=int, default=20,
+                    help="XOR seeds (20 as the issue asks; the median of 20 runs moves by "
+                         "about 10 generations from one set of seeds to another)")
     ap.add_argument("--json", metavar="PATH")
     args = ap.parse_args(argv)
     cases = {c.strip() for c in args.case.split(",")}
@@ -290,7 +293,7 @@ def main(argv=None) -> int:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     results = {}
     if "1" in cases:
-        results["xor"] = case_xor(4 if args.quick else 20)
+        results["xor"] = case_xor(4 if args.quick else args.xor_seeds)
     if "2" in cases:
         results["throughput"] = case_throughput(1000, 20 if args.quick else 100)
     if "3" in cases:
