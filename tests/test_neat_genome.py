@@ -36,6 +36,17 @@ def creates_cycle(src, dst, source, target) -> bool:
     return False
 
 
+def _mutated(config, n, rounds, seed):
+    """``n`` new genomes after ``rounds`` of structural and attribute mutation, one by one."""
+    inn, rng = Innovations(config.num_outputs), np.random.default_rng(seed)
+    genomes = [new_genome(i, config, inn, rng) for i in range(n)]
+    for _ in range(rounds):
+        for g in genomes:
+            mutation.mutate_structure(g, config, inn, rng)
+        mutation.mutate_attributes(genomes, config, rng)
+    return genomes
+
+
 def test_minimal_full_genome_shares_innovations():
     config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="full_direct")
     inn = Innovations(config.num_outputs)
@@ -196,12 +207,7 @@ def test_pool_distances_equal_pairwise_distance():
     config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="partial_direct",
                           connection_fraction=0.6, activation_options=("sigmoid", "tanh"),
                           activation_mutate_rate=0.3, enabled_mutate_rate=0.2)
-    inn, rng = Innovations(2), np.random.default_rng(9)
-    genomes = [new_genome(i, config, inn, rng) for i in range(12)]
-    for _ in range(6):
-        for g in genomes:
-            mutation.mutate_structure(g, config, inn, rng)
-        mutation.mutate_attributes(genomes, config, rng)
+    genomes = _mutated(config, 12, rounds=6, seed=9)
     assert len({g.n_connections for g in genomes}) > 2        # the genomes really differ
     pool = GenePool.from_genomes(genomes)
     reps = [0, 5, 11, 5]
@@ -286,12 +292,8 @@ def test_layout_distances_equal_pairwise_distance(rep_act):
     config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="partial_direct",
                           connection_fraction=0.6, enabled_mutate_rate=0.2,
                           conn_delete_prob=0.3, node_add_prob=0.3)
-    inn, rng = Innovations(2), np.random.default_rng(4)
-    genomes = [new_genome(i, config, inn, rng) for i in range(10)]
-    for _ in range(4):
-        for g in genomes:
-            mutation.mutate_structure(g, config, inn, rng)
-        mutation.mutate_attributes(genomes, config, rng)
+    genomes = _mutated(config, 10, rounds=4, seed=4)
+    rng = np.random.default_rng(40)
     genomes[3].src, genomes[3].dst, genomes[3].innov = (np.zeros(0, np.int64),) * 3
     genomes[3].weight, genomes[3].enabled = np.zeros(0), np.zeros(0, bool)
     others = [g.copy(key=100 + g.key) for g in genomes]
