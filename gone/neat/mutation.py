@@ -33,7 +33,7 @@ import numpy as np
 from .config import FloatGene, GenomeConfig
 from .genome import ACT_NAMES, AGG_NAMES, Genome, init_float, new_nodes
 from .innovation import Innovations
-from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, gene_keys, pointers, replace
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, replace
 
 _NONE = np.iinfo(np.int64).min   # a node id no genome has
 
@@ -113,8 +113,7 @@ def delete_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig, rng) ->
     keep = np.ones(len(pool.nodes), dtype=bool)
     keep[pick] = False
     d = doomed[pool.conn_owner]
-    return _keep(_keep(pool, keep, NODE_FIELDS, "node"), (pool.src != d) & (pool.dst != d),
-                 CONN_FIELDS, "conn")
+    return pool.keep("node", keep).keep("conn", (pool.src != d) & (pool.dst != d))
 
 
 def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
@@ -158,7 +157,7 @@ def delete_connections(pool: GenePool, rows: np.ndarray, rng) -> GenePool:
         return pool
     keep = np.ones(len(pool.innov), dtype=bool)
     keep[_pick(pool.conn_ptr[rows], counts, rng)] = False
-    return _keep(pool, keep, CONN_FIELDS, "conn")
+    return pool.keep("conn", keep)
 
 
 def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -202,7 +201,7 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
 
 def insert_nodes(pool: GenePool, rows: np.ndarray, genes: dict) -> GenePool:
     """``pool`` with new node genes ``genes`` (field -> (n,)) added to genomes ``rows``."""
-    return _insert(pool, rows, genes["nodes"], genes, NODE_FIELDS, "node")
+    return pool.add("node", rows, genes)
 
 
 def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -214,50 +213,7 @@ def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     innov = innovations.connections_for(source, target)
     new = {"src": source, "dst": target, "innov": innov, "weight": weight,
            "enabled": np.ones(len(rows), dtype=bool)}
-    return _insert(pool, rows, innov, new, CONN_FIELDS, "conn")
-
-
-def _insert(pool: GenePool, rows: np.ndarray, ids: np.ndarray, new: dict, fields: tuple,
-            table: str) -> GenePool:
-    """``pool`` with new genes ``new`` (field -> (n,)), ids ``ids``, added to genomes ``rows``
-    of its ``table`` (``"node"`` or ``"conn"``).
-
-    Old and new genes are joined and put in ``(genome, id)`` order by one stable
-    sort of their keys (an old gene first on a tie); the sorted keys, owners and
-    counts are what the new pool would derive, so they are handed to it rather
-    than recomputed by the next lookup.
-    """
-    keys = np.concatenate((getattr(pool, table + "_keys"), gene_keys(rows, ids)))
-    order = np.argsort(keys, kind="stable")
-    counts = getattr(pool, table + "_counts") + np.bincount(rows, minlength=pool.size)
-    owner = np.concatenate((getattr(pool, table + "_owner"), rows))[order]
-    out = replace(pool, **{table + "_ptr": pointers(counts)},
-                  **{f: _join(getattr(pool, f), new[f])[order] for f in fields})
-    out.__dict__.update({table + "_keys": keys[order], table + "_owner": owner,
-                         table + "_counts": counts})
-    return out
-
-
-def _keep(pool: GenePool, keep: np.ndarray, fields: tuple, table: str) -> GenePool:
-    """``pool`` keeping only the genes ``keep`` (bool) of its ``table`` (``"node"``/``"conn"``).
-
-    As ``GenePool.with_nodes``/``with_connections``, but the kept genes' owners
-    (and sorted keys, when the pool has them) are handed to the new pool.
-    """
-    owner = getattr(pool, table + "_owner")[keep]
-    counts = np.bincount(owner, minlength=pool.size)
-    cached = pool.__dict__.get(table + "_keys")
-    out = replace(pool, **{table + "_ptr": pointers(counts)},
-                  **{f: getattr(pool, f)[keep] for f in fields})
-    out.__dict__.update({table + "_owner": owner, table + "_counts": counts})
-    if cached is not None:
-        out.__dict__[table + "_keys"] = cached[keep]
-    return out
-
-
-def _join(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """``old`` then ``new``, in ``old``'s dtype (a pool's gene arrays keep their dtypes)."""
-    return np.concatenate((old, new), dtype=old.dtype)
+    return pool.add("conn", rows, new)
 
 
 # --- attributes, whole pool -----------------------------------------------------------------

@@ -32,6 +32,8 @@ from .innovation import Innovations
 
 NODE_FIELDS = ("nodes", "bias", "response", "act", "agg")
 CONN_FIELDS = ("src", "dst", "innov", "weight", "enabled")
+_TABLES = {"node": NODE_FIELDS, "conn": CONN_FIELDS}
+_ID = {"node": "nodes", "conn": "innov"}       # the field genes are sorted by
 _OFFSET = np.int64(2**31)
 _DTYPES = {"nodes": np.int64, "bias": np.float64, "response": np.float64, "act": np.int16,
            "agg": np.int16, "src": np.int64, "dst": np.int64, "innov": np.int64,
@@ -161,27 +163,41 @@ class GenePool:
                         pointers(self.conn_counts[rows]),
                         *(getattr(self, f)[c] for f in CONN_FIELDS), self.fitness[rows])
 
-    def with_nodes(self, keep: np.ndarray) -> "GenePool":
-        """The pool keeping only node genes ``keep (Nn,) bool``; connections unchanged."""
-        counts = np.bincount(self.node_owner[keep], minlength=self.size)
-        return replace(self, node_ptr=pointers(counts),
-                        **{f: getattr(self, f)[keep] for f in NODE_FIELDS})
+    # --- changing genes (new pools; the derived arrays are handed on, not recomputed) ----
+    def keep(self, table: str, keep: np.ndarray) -> "GenePool":
+        """The pool keeping only the genes ``keep (n,) bool`` of ``table`` (``"node"`` or
+        ``"conn"``); the other table is shared."""
+        owner = getattr(self, table + "_owner")[keep]
+        counts = np.bincount(owner, minlength=self.size)
+        cached = self.__dict__.get(table + "_keys")
+        out = replace(self, **{table + "_ptr": pointers(counts)},
+                      **{f: getattr(self, f)[keep] for f in _TABLES[table]})
+        out.__dict__.update({table + "_owner": owner, table + "_counts": counts})
+        if cached is not None:
+            out.__dict__[table + "_keys"] = cached[keep]
+        return out
 
-    def with_connections(self, keep: np.ndarray) -> "GenePool":
-        """The pool keeping only connection genes ``keep (Nc,) bool``; nodes unchanged."""
-        counts = np.bincount(self.conn_owner[keep], minlength=self.size)
-        return replace(self, conn_ptr=pointers(counts),
-                        **{f: getattr(self, f)[keep] for f in CONN_FIELDS})
+    def add(self, table: str, rows: np.ndarray, genes: dict) -> "GenePool":
+        """The pool with new genes ``genes`` (field -> ``(n,)``) added to genomes ``rows`` of
+        ``table`` (``"node"``: ids in ``nodes``; ``"conn"``: in ``innov``).
 
-    @classmethod
-    def concat(cls, pools: list["GenePool"]) -> "GenePool":
-        """The pools' genomes one after another."""
-        def ptr(name):
-            counts = np.concatenate([np.diff(getattr(p, name)) for p in pools])
-            return pointers(counts)
-        cat = lambda name: np.concatenate([getattr(p, name) for p in pools])  # noqa: E731
-        return cls(cat("keys"), ptr("node_ptr"), *(cat(f) for f in NODE_FIELDS),
-                   ptr("conn_ptr"), *(cat(f) for f in CONN_FIELDS), cat("fitness"))
+        Old and new genes are joined and put in ``(genome, id)`` order by one stable
+        sort of their keys (an old gene first on a tie); the sorted keys, owners and
+        counts are what the new pool would derive, so they are handed to it.
+        """
+        fields = _TABLES[table]
+        new_keys = gene_keys(np.asarray(rows, dtype=np.int64), genes[_ID[table]])
+        keys = np.concatenate((getattr(self, table + "_keys"), new_keys))
+        order = np.argsort(keys, kind="stable")
+        counts = getattr(self, table + "_counts") + np.bincount(rows, minlength=self.size)
+        owner = np.concatenate((getattr(self, table + "_owner"), rows))[order]
+        # in the old arrays' dtype: a pool's gene arrays keep their dtypes
+        joined = {f: np.concatenate((getattr(self, f), genes[f]),
+                                    dtype=getattr(self, f).dtype)[order] for f in fields}
+        out = replace(self, **{table + "_ptr": pointers(counts)}, **joined)
+        out.__dict__.update({table + "_keys": keys[order], table + "_owner": owner,
+                             table + "_counts": counts})
+        return out
 
     def __repr__(self) -> str:
         return (f"GenePool(genomes={self.size}, node genes={len(self.nodes)}, "
