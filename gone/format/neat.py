@@ -184,7 +184,7 @@ def from_message(msg, source: str = "<message>", data=None):
             raise GoneFormatError(f"{source}: data is for a run with a Lamarckian or Baldwinian "
                                   "hybrid; this NEAT run has none")
         pop.refine = pop.refine.with_data(*data)
-    pop._evaluated = None
+    pop._evaluated = pop._told = None
     pop.settings = extra
     return pop
 

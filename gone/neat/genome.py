@@ -78,12 +78,6 @@ class Genome:
         return f"Genome(key={self.key}, nodes={n}, connections={m}, fitness={self.fitness:g})"
 
 
-def cut_at(values: np.ndarray, cuts) -> list[np.ndarray]:
-    """``values`` cut at ``cuts`` (as ``np.split``, a fraction of its overhead); views."""
-    edges = [0, *np.asarray(cuts).tolist(), len(values)]
-    return [values[a:b] for a, b in zip(edges[:-1], edges[1:])]
-
-
 # --- attribute values -------------------------------------------------------------
 
 def init_float(gene: FloatGene, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -66,6 +66,7 @@ class NeatPopulation:
         self.evaluations = 0
         self.settings: dict[str, str] = {}
         self._evaluated: GenePool | None = None
+        self._told: tuple[GenePool, int] | None = None   # (pool, best row) last told
 
     def _fresh(self, first_key: int) -> GenePool:
         g = self.config.genome
@@ -189,8 +190,7 @@ class NeatPopulation:
         genome) it changes every generation, so a held-out check can try each
         generation's champion even after some genome reached the maximum fitness.
         """
-        told = getattr(self, "_told", None)
-        return None if told is None else told[0].genome(told[1])
+        return None if self._told is None else self._told[0].genome(self._told[1])
 
     @property
     def best_fitness(self) -> float:
