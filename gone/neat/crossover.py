@@ -42,31 +42,31 @@ def crossover_pool(pool: GenePool, first: np.ndarray, second: np.ndarray, keys,
     """
     first, second = np.asarray(first, dtype=np.intp), np.asarray(second, dtype=np.intp)
     keep = pool.fitness[first] > pool.fitness[second]        # ties: the second is fitter
-    fit, other = np.where(keep, first, second), np.where(keep, second, first)
+    fit = np.where(keep, first, second)
+    other = first + second - fit
     c_count, n_count = pool.conn_counts[fit], pool.node_counts[fit]
     c_ptr, c_rows = _rows(pool.conn_ptr, c_count, fit)
     n_ptr, n_rows = _rows(pool.node_ptr, n_count, fit)
     c_match = pool.conn_rows(np.repeat(other, c_count), pool.innov[c_rows])
     n_match = pool.node_rows(np.repeat(other, n_count), pool.nodes[n_rows])
-    # Each attribute's value comes from the row ``pick``: the fitter parent's gene, or
+    # Each attribute's value comes from a row of ``picks``: the fitter parent's gene, or
     # the other parent's matching one on a coin toss (a gene without a match keeps its
-    # own: ``mc`` is then the gene itself). One draw per gene and attribute.
+    # own: ``mc`` is then the gene itself). One draw per gene and attribute, one
+    # ``where`` for all attributes of a table.
     both = c_match >= 0
     mc = np.where(both, c_match, c_rows)
     coin = rng.random((3, len(c_rows)))
-    pick = lambda i, own, match: np.where(coin[i] < 0.5, match, own)  # noqa: E731
-    weight = pool.weight[pick(0, c_rows, mc)]
-    enabled = pool.enabled[pick(1, c_rows, mc)]
+    picks = np.where(coin[:2] < 0.5, mc, c_rows)                  # (2, Nc): weight, enabled
+    weight = pool.weight[picks[0]]
+    enabled = pool.enabled[picks[1]]
     # either parent's copy disabled: the child's is disabled with probability 3/4
     enabled &= ~(~(pool.enabled[c_rows] & pool.enabled[mc]) & both & (coin[2] < 0.75))
     mn = np.where(n_match >= 0, n_match, n_rows)
-    coin = rng.random((4, len(n_rows)))
-    node = [pool.nodes[n_rows]] + [getattr(pool, name)[pick(i, n_rows, mn)]
-                                   for i, name in enumerate(("bias", "response", "act", "agg"))]
-    return GenePool(np.asarray(keys, dtype=np.int64), n_ptr, *node, c_ptr,
-                    pool.src[c_rows], pool.dst[c_rows], pool.innov[c_rows], weight, enabled,
-                    np.full(len(fit), np.nan))
-
+    picks = np.where(rng.random((4, len(n_rows))) < 0.5, mn, n_rows)  # bias, response, act, agg
+    return GenePool(np.asarray(keys, dtype=np.int64), n_ptr, pool.nodes[n_rows],
+                    pool.bias[picks[0]], pool.response[picks[1]], pool.act[picks[2]],
+                    pool.agg[picks[3]], c_ptr, pool.src[c_rows], pool.dst[c_rows],
+                    pool.innov[c_rows], weight, enabled, np.full(len(fit), np.nan))
 
 def _rows(ptr: np.ndarray, counts: np.ndarray, rows: np.ndarray) -> tuple:
     """``(new_ptr, flat)``: the CSR pointers of segments ``rows`` (of sizes ``counts``)
