@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..errors import GoneError
@@ -57,16 +55,14 @@ def _adjust(survivors: list, pool: GenePool, rows: list) -> list[float]:
     return [s.adjusted_fitness for s in survivors]
 
 
-def _parents(pools: list, counts: list, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Two parent rows for each child: ``counts[i]`` children drawn uniformly (with
-    replacement) from parent pool ``pools[i]``; one draw for all species."""
-    if not counts:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    size = np.repeat([len(p) for p in pools], counts)
-    start = np.repeat(np.cumsum([0] + [len(p) for p in pools[:-1]]), counts)
-    pick = np.minimum((rng.random((2, len(size))) * size).astype(np.intp), size - 1) + start
-    flat = np.concatenate(pools)
-    return flat[pick[0]], flat[pick[1]]
+def _parents(ranked: np.ndarray, start: np.ndarray, pool_size: np.ndarray,
+             counts: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Two parent rows for each child, one draw for all species: ``counts[i]`` children
+    of species ``i``, each parent drawn uniformly (with replacement) from its
+    ``pool_size[i]`` best, ``ranked[start[i]:start[i] + pool_size[i]]``."""
+    size, first = np.repeat(pool_size, counts), np.repeat(start, counts)
+    pick = np.minimum((rng.random((2, len(size))) * size).astype(np.intp), size - 1) + first
+    return ranked[pick[0]], ranked[pick[1]]
 
 
 def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
@@ -88,25 +84,27 @@ def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
     adjusted = _adjust(survivors, pool, member_rows)
     min_size = max(config.min_species_size, config.elitism)
     spawns = compute_spawn(adjusted, [len(s.members) for s in survivors], config.pop_size, min_size)
-    elites, pools, counts = [], [], []
-    species_set.species = {}
-    for n, s, rows in zip(spawns, survivors, member_rows):
-        n = max(n, config.elitism)
-        old = rows[np.argsort(-pool.fitness[rows], kind="stable")]   # best first, ties by key
-        species_set.species[s.key] = s
+    # every survivor's members in one array, best first within each species (ties by
+    # key: members are in key order and the sort is stable)
+    sizes = np.array([len(r) for r in member_rows])
+    rows = np.concatenate(member_rows)
+    species = np.repeat(np.arange(len(survivors)), sizes)
+    ranked = rows[np.lexsort((-pool.fitness[rows], species))]
+    start = np.cumsum(sizes) - sizes
+    rank = np.arange(len(ranked)) - start[species]
+    # the ``elitism`` best of each species are copied; the rest of its spawn are children
+    # of its ``survival_threshold`` best (at least 2)
+    kept = np.sort(ranked[rank < config.elitism])
+    counts = np.maximum(np.maximum(spawns, config.elitism) - np.minimum(config.elitism, sizes), 0)
+    pool_size = np.maximum(2, np.ceil(config.survival_threshold * sizes).astype(np.intp))
+    first, second = _parents(ranked, start, np.minimum(pool_size, sizes), counts, rng)
+    species_set.species = {s.key: s for s in survivors}
+    for s in survivors:
         s.members = []
-        elites.append(old[:config.elitism])
-        n -= min(config.elitism, len(old))
-        if n <= 0:
-            continue
-        pools.append(old[:max(2, int(math.ceil(config.survival_threshold * len(old))))])
-        counts.append(n)
-    first, second = _parents(pools, counts, rng)
     n_children = len(first)
     # The elites ride along as the first rows of the crossover, each bred with
     # itself (an exact copy: every gene matches itself) and then left out of the
     # mutations; this spares taking them into a pool of their own and joining it.
-    kept = np.sort(np.concatenate(elites))
     E = len(kept)
     keys = np.concatenate((pool.keys[kept], np.arange(next_key, next_key + n_children)))
     out = crossover_pool(pool, np.concatenate((kept, first)), np.concatenate((kept, second)),
