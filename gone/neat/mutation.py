@@ -33,17 +33,29 @@ import numpy as np
 from .config import FloatGene, GenomeConfig
 from .genome import ACT_NAMES, AGG_NAMES, Genome, init_float, new_nodes
 from .innovation import Innovations
-from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, replace
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, PoolEdit, TableEdit, replace
 
 _NONE = np.iinfo(np.int64).min   # a node id no genome has
 
 
+def _below(count: np.ndarray, rng) -> np.ndarray:
+    """A uniformly random integer in ``[0, count[i])`` for each ``i`` (count > 0).
+
+    ``rng.random`` draws multiples of ``2**-53`` below 1, and ``r * count`` then
+    rounds to below ``count`` for any ``count < 2**53``, so no clamp is needed.
+    """
+    return (rng.random(len(count)) * count).astype(np.int64)
+
+
 def _pick(ptr_start: np.ndarray, count: np.ndarray, rng) -> np.ndarray:
     """A uniformly random flat row in each segment ``[start, start + count)`` (count > 0)."""
-    return ptr_start + np.minimum((rng.random(len(count)) * count).astype(np.int64), count - 1)
+    return ptr_start + _below(count, rng)
 
 
 # --- structural, whole pool -----------------------------------------------------------------
+#
+# Each mutation kind edits a PoolEdit: index arrays only, so the four kinds in a
+# row gather the gene fields once, when the edit is done.
 
 def mutate_structure_pool(pool: GenePool, config: GenomeConfig, innovations: Innovations,
                           rng, first: int = 0) -> GenePool:
@@ -61,59 +73,31 @@ def mutate_structure_pool(pool: GenePool, config: GenomeConfig, innovations: Inn
         draws = choice[:, None] == np.arange(4)
     else:
         draws = rng.random((n, 4)) < probs
-    which = [np.flatnonzero(draws[:, i]) + first for i in range(4)]
-    pool = add_nodes(pool, which[0], c, innovations, rng)
-    pool = delete_nodes(pool, which[1], c, rng)
-    pool = add_connections(pool, which[2], c, innovations, rng)
-    return delete_connections(pool, which[3], rng)
+    # kind-major: each kind's genome rows in one sorted run
+    kind_rows = np.nonzero(draws.T)[1] + first
+    ends = np.cumsum(draws.sum(axis=0)).tolist()
+    which = [kind_rows[a:b] for a, b in zip([0] + ends, ends)]
+    edit = PoolEdit(pool)
+    _add_nodes(edit, which[0], c, innovations, rng)
+    _delete_nodes(edit, which[1], c, rng)
+    _add_connections(edit, which[2], c, innovations, rng)
+    _delete_connections(edit, which[3], rng)
+    return edit.done()
 
 
 def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
               innovations: Innovations, rng) -> GenePool:
     """Split one random connection in each genome ``rows`` with a new node."""
-    counts = pool.conn_counts[rows]
-    if config.surer and (counts == 0).any():    # nothing to split: grow a connection instead
-        pool = add_connections(pool, rows[counts == 0], config, innovations, rng)
-    some = counts > 0
-    rows, counts = rows[some], counts[some]
-    if len(rows) == 0:
-        return pool
-    k = _pick(pool.conn_ptr[rows], counts, rng)
-    split = pool.innov[k]
-    ids = innovations.split_many(split, lambda cand: pool.node_rows(rows, cand) >= 0)
-    enabled = pool.enabled.copy()
-    enabled[k] = False
-    source, target, weight = pool.src[k], pool.dst[k], pool.weight[k]
-    pool = insert_nodes(replace(pool, enabled=enabled), rows, new_nodes(config, ids, rng))
-    # in -> new with weight 1, new -> out with the old weight, genome by genome
-    w = np.ones(2 * len(rows))
-    w[1::2] = weight
-    return insert_connections(pool, np.repeat(rows, 2), _interleave(source, ids),
-                              _interleave(ids, target), w, innovations)
-
-
-def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``[a[0], b[0], a[1], b[1], ...]`` ``(2n,)`` (int64 node ids)."""
-    out = np.empty(2 * len(a), dtype=np.int64)
-    out[0::2] = a
-    out[1::2] = b
-    return out
+    edit = PoolEdit(pool)
+    _add_nodes(edit, rows, config, innovations, rng)
+    return edit.done()
 
 
 def delete_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig, rng) -> GenePool:
     """Remove one random hidden node, with its connections, from each genome ``rows``."""
-    n_out = config.num_outputs
-    hidden = pool.node_counts[rows] - n_out       # outputs are always the first node genes
-    rows, hidden = rows[hidden > 0], hidden[hidden > 0]
-    if len(rows) == 0:
-        return pool
-    pick = _pick(pool.node_ptr[rows] + n_out, hidden, rng)
-    doomed = np.full(pool.size, _NONE)
-    doomed[rows] = pool.nodes[pick]
-    keep = np.ones(len(pool.nodes), dtype=bool)
-    keep[pick] = False
-    d = doomed[pool.conn_owner]
-    return pool.keep("node", keep).keep("conn", (pool.src != d) & (pool.dst != d))
+    edit = PoolEdit(pool)
+    _delete_nodes(edit, rows, config, rng)
+    return edit.done()
 
 
 def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
@@ -125,39 +109,16 @@ def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
     (re-enabled when ``surer``); a new one that would close a cycle in a
     feed-forward run is dropped.
     """
-    if len(rows) == 0:
-        return pool
-    n_out, n_in = config.num_outputs, config.num_inputs
-    n = pool.node_counts[rows]
-    hidden = n - n_out
-    target = pool.nodes[_pick(pool.node_ptr[rows], n, rng)]
-    j = np.minimum((rng.random(len(rows)) * (hidden + n_in)).astype(np.int64), hidden + n_in - 1)
-    at = np.minimum(pool.node_ptr[rows] + n_out + j, len(pool.nodes) - 1)
-    source = np.where(j < hidden, pool.nodes[at], -(j - hidden) - 1)
-    known = innovations.numbers(source, target)
-    existing = pool.conn_rows(rows, known)
-    has = existing >= 0
-    if config.surer and has.any():
-        enabled = pool.enabled.copy()
-        enabled[existing[has]] = True
-        pool = replace(pool, enabled=enabled)
-    fresh = ~has & ~((source >= 0) & (source < n_out) & (target >= 0) & (target < n_out))
-    if config.feed_forward:
-        fresh[fresh] = ~creates_cycles(pool, rows[fresh], source[fresh], target[fresh])
-    m = int(fresh.sum())
-    return insert_connections(pool, rows[fresh], source[fresh], target[fresh],
-                              init_float(config.weight, m, rng), innovations)
+    edit = PoolEdit(pool)
+    _add_connections(edit, rows, config, innovations, rng)
+    return edit.done()
 
 
 def delete_connections(pool: GenePool, rows: np.ndarray, rng) -> GenePool:
     """Remove one random connection from each genome ``rows`` that has one."""
-    counts = pool.conn_counts[rows]
-    rows, counts = rows[counts > 0], counts[counts > 0]
-    if len(rows) == 0:
-        return pool
-    keep = np.ones(len(pool.innov), dtype=bool)
-    keep[_pick(pool.conn_ptr[rows], counts, rng)] = False
-    return pool.keep("conn", keep)
+    edit = PoolEdit(pool)
+    _delete_connections(edit, rows, rng)
+    return edit.done()
 
 
 def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -169,26 +130,119 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     reached-flag per node gene, spread along every connection until it stops
     growing (at most the longest path's length of rounds).
     """
+    return _creates_cycles(PoolEdit(pool), rows, source, target)
+
+
+def _add_nodes(edit: PoolEdit, rows: np.ndarray, config: GenomeConfig,
+               innovations: Innovations, rng) -> None:
+    node, conn = edit.node, edit.conn
+    counts = conn.counts[rows]
+    empty = counts == 0
+    if empty.any():
+        if config.surer:                        # nothing to split: grow a connection instead
+            _add_connections(edit, rows[empty], config, innovations, rng)
+        rows, counts = rows[~empty], counts[~empty]
+        if len(rows) == 0:
+            return
+    k = _pick(conn.ptr[rows], counts, rng)
+    split = conn.column("innov")[k]
+    held = lambda ids: node.rows(rows, ids) >= 0    # noqa: E731
+    ids = innovations.split_many(split, held)
+    source, target, weight = conn.column("src")[k], conn.column("dst")[k], conn.column("weight")[k]
+    conn.set("enabled", k, False)
+    node.add(rows, new_nodes(config, ids, rng))
+    # in -> new with weight 1, new -> out with the old weight, genome by genome
+    w = np.ones(2 * len(rows))
+    w[1::2] = weight
+    _insert_connections(conn, np.repeat(rows, 2), _interleave(source, ids),
+                        _interleave(ids, target), w, innovations)
+
+
+def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``[a[0], b[0], a[1], b[1], ...]`` ``(2n,)``."""
+    return np.concatenate((a[:, None], b[:, None]), axis=1).ravel()
+
+
+def _delete_nodes(edit: PoolEdit, rows: np.ndarray, config: GenomeConfig, rng) -> None:
+    node, conn = edit.node, edit.conn
+    n_out = config.num_outputs
+    hidden = node.counts[rows] - n_out            # outputs are always the first node genes
+    some = hidden > 0
+    rows, hidden = rows[some], hidden[some]
+    if len(rows) == 0:
+        return
+    pick = _pick(node.ptr[rows] + n_out, hidden, rng)
+    doomed = np.full(edit.size, _NONE)
+    doomed[rows] = node.column("nodes")[pick]
+    keep = np.ones(len(node.owner), dtype=bool)
+    keep[pick] = False
+    node.keep(keep)
+    d = doomed[conn.owner]
+    conn.keep((conn.column("src") != d) & (conn.column("dst") != d))
+
+
+def _add_connections(edit: PoolEdit, rows: np.ndarray, config: GenomeConfig,
+                     innovations: Innovations, rng) -> None:
+    if len(rows) == 0:
+        return
+    node, conn = edit.node, edit.conn
+    n_out, n_in = config.num_outputs, config.num_inputs
+    n, start, nodes = node.counts[rows], node.ptr[rows], node.column("nodes")
+    hidden = n - n_out
+    target = nodes[_pick(start, n, rng)]
+    j = _below(hidden + n_in, rng)            # hidden nodes first, then the inputs
+    at = np.minimum(start + n_out + j, len(nodes) - 1)
+    source = np.where(j < hidden, nodes[at], hidden - j - 1)
+    existing = conn.rows(rows, innovations.numbers(source, target))
+    has = existing >= 0
+    if config.surer and has.any():
+        conn.set("enabled", existing[has], True)
+    # (a source is never an output, so output -> output, which neat-python skips, cannot come up)
+    fresh = ~has
+    if config.feed_forward:
+        fresh[fresh] = ~_creates_cycles(edit, rows[fresh], source[fresh], target[fresh])
+    m = int(fresh.sum())
+    _insert_connections(conn, rows[fresh], source[fresh], target[fresh],
+                        init_float(config.weight, m, rng), innovations)
+
+
+def _delete_connections(edit: PoolEdit, rows: np.ndarray, rng) -> None:
+    conn = edit.conn
+    counts = conn.counts[rows]
+    some = counts > 0
+    rows, counts = rows[some], counts[some]
+    if len(rows) == 0:
+        return
+    keep = np.ones(len(conn.owner), dtype=bool)
+    keep[_pick(conn.ptr[rows], counts, rng)] = False
+    conn.keep(keep)
+
+
+def _creates_cycles(edit: PoolEdit, rows: np.ndarray, source: np.ndarray,
+                    target: np.ndarray) -> np.ndarray:
+    """:func:`creates_cycles` on the pool under ``edit``."""
     cycle = source == target
     ask = ~cycle & (source >= 0)                # an input has no incoming connections
     if not ask.any():
         return cycle
     rows, source, target = rows[ask], source[ask], target[ask]
-    asked = np.zeros(pool.size, dtype=bool)
+    asked = np.zeros(edit.size, dtype=bool)
     asked[rows] = True
     if asked.sum() < len(rows):     # a genome asked twice: reached-flags are per node, so copy it
-        pool, rows = pool.take(rows), np.arange(len(rows))
+        edit, rows = PoolEdit(edit.done().take(rows)), np.arange(len(rows))
         asked = np.ones(len(rows), dtype=bool)
-    mine = np.flatnonzero(asked[pool.conn_owner])
-    owner = pool.conn_owner[mine]
+    node, conn = edit.node, edit.conn
+    mine = np.flatnonzero(asked[conn.owner])
+    owner = conn.owner[mine]
     k, n = len(mine), len(rows)
     # one lookup for the node rows of every edge's ends and of the asked targets and sources
-    at = pool.node_rows(np.concatenate((owner, owner, rows, rows)),
-                        np.concatenate((pool.src[mine], pool.dst[mine], target, source)))
+    at = node.rows(np.concatenate((owner, owner, rows, rows)),
+                   np.concatenate((conn.column("src")[mine], conn.column("dst")[mine],
+                                   target, source)))
     s, t = at[:k], at[k:2 * k]
     between = (s >= 0) & (t >= 0)                 # inputs are not node genes
     s, t = s[between], t[between]
-    reached = np.zeros(len(pool.nodes), dtype=bool)
+    reached = np.zeros(len(node.owner), dtype=bool)
     reached[at[2 * k:2 * k + n]] = True
     while True:
         grow = t[reached[s] & ~reached[t]]
@@ -199,21 +253,15 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     return cycle
 
 
-def insert_nodes(pool: GenePool, rows: np.ndarray, genes: dict) -> GenePool:
-    """``pool`` with new node genes ``genes`` (field -> (n,)) added to genomes ``rows``."""
-    return pool.add("node", rows, genes)
-
-
-def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
-                       target: np.ndarray, weight: np.ndarray,
-                       innovations: Innovations) -> GenePool:
-    """``pool`` with enabled connections ``source -> target`` added to genomes ``rows``."""
+def _insert_connections(conn: TableEdit, rows: np.ndarray, source: np.ndarray,
+                        target: np.ndarray, weight: np.ndarray,
+                        innovations: Innovations) -> None:
+    """Add enabled connections ``source -> target`` to genomes ``rows``."""
     if len(rows) == 0:
-        return pool
+        return
     innov = innovations.connections_for(source, target)
-    new = {"src": source, "dst": target, "innov": innov, "weight": weight,
-           "enabled": np.ones(len(rows), dtype=bool)}
-    return pool.add("conn", rows, new)
+    conn.add(rows, {"src": source, "dst": target, "innov": innov, "weight": weight,
+                    "enabled": np.ones(len(rows), dtype=bool)})
 
 
 # --- attributes, whole pool -----------------------------------------------------------------
