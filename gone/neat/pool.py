@@ -218,60 +218,72 @@ def find(table: np.ndarray, rows, ids) -> np.ndarray:
     key = gene_keys(np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=np.int64))
     if len(table) == 0:
         return np.full(key.shape, -1, dtype=np.int64)
-    at = np.searchsorted(table, key)
-    return np.where(table.take(at, mode="clip") == key, at, -1)   # clip: a key past the end
+    at = table.searchsorted(key)
+    at[table.take(at, mode="clip") != key] = -1     # clip: a key past the end
+    return at
 
 
 # --- editing a pool ------------------------------------------------------------------------
 
+_STARTS: dict[int, np.ndarray] = {}
+
+
+def _starts(size: int) -> np.ndarray:
+    """``g * 2**32`` for ``g = 0 .. size`` ``(size + 1,)``: genome ``g``'s keys lie within
+    ``2**31`` of ``_starts(size)[g]`` (see :func:`gene_keys`)."""
+    out = _STARTS.get(size)
+    if out is None:
+        out = _STARTS[size] = np.arange(size + 1, dtype=np.int64) << 32
+    return out
+
+
 class TableEdit:
     """One gene table (``"node"`` or ``"conn"``) of a pool under a run of edits.
 
-    Every edit (add, keep, set) changes only index arrays; the gene fields are
-    gathered once, by :meth:`arrays`, so a run of mutations pays one gather per
-    field instead of one per field per edit. The table is rows ``at (n,)`` of the
-    *source*: the pool's genes followed by every gene added since (kept as
-    parts, joined when read). ``keys``, ``owner (n,)``, ``counts (P,)`` and
-    ``ptr (P + 1,)`` are the current table's, as :class:`GenePool` would derive them.
+    Edits (add, keep, set) change the sorted gene keys and an index array, not
+    the gene fields: those are gathered once, by :meth:`arrays`, so a run of
+    mutations pays one gather per field, not one per field per edit. The table
+    is rows ``at (n,)`` of the *source*: the pool's genes followed by every gene
+    added since (kept as parts, joined when read). ``keys (n,)``, ``ptr (P + 1,)``
+    and ``counts (P,)`` are the current table's, as :class:`GenePool` would
+    derive them; the pointers come from the keys, by one ``searchsorted``.
     """
 
     def __init__(self, pool: GenePool, table: str):
         self.fields, self.name, self.size = _TABLES[table], table, pool.size
-        self._pool = pool
         self._source = {f: [getattr(pool, f)] for f in self.fields}
         self._owned: set[str] = set()      # fields whose source is this edit's own array
         self._n = len(self._source[_ID[table]][0])    # genes in the source
         self.at: np.ndarray | None = None  # None: the source as it is
         self._columns: dict[str, np.ndarray] = {}
-        self._derived = {k: pool.__dict__.get(table + "_" + k) for k in ("keys", "owner")}
-        self._derived["ptr"] = getattr(pool, table + "_ptr")
-        self._counts: np.ndarray | None = None
+        self._keys = pool.__dict__.get(table + "_keys")
+        self._ptr = getattr(pool, table + "_ptr")
+        self._counts = pool.__dict__.get(table + "_counts")
         self.changed = False
 
-    # the current table's derived arrays, computed when first asked for
-    @property
-    def owner(self) -> np.ndarray:
-        if self._derived["owner"] is None:
-            self._derived["owner"] = owners(self.ptr)
-        return self._derived["owner"]
-
+    # the current table's derived arrays, each computed when first asked for
     @property
     def keys(self) -> np.ndarray:
-        if self._derived["keys"] is None:
-            self._derived["keys"] = gene_keys(self.owner, self.column(_ID[self.name]))
-        return self._derived["keys"]
-
-    @property
-    def counts(self) -> np.ndarray:
-        if self._counts is None:                      # set by every edit
-            self._counts = getattr(self._pool, self.name + "_counts")
-        return self._counts
+        if self._keys is None:
+            self._keys = self.per_gene(_starts(self.size)[:-1]) + self.column(_ID[self.name])
+        return self._keys
 
     @property
     def ptr(self) -> np.ndarray:
-        if self._derived["ptr"] is None:
-            self._derived["ptr"] = pointers(self._counts)
-        return self._derived["ptr"]
+        if self._ptr is None:
+            self._ptr = self._keys.searchsorted(_starts(self.size) - 2**31)
+        return self._ptr
+
+    @property
+    def counts(self) -> np.ndarray:
+        if self._counts is None:
+            ptr = self.ptr
+            self._counts = ptr[1:] - ptr[:-1]
+        return self._counts
+
+    def per_gene(self, values: np.ndarray) -> np.ndarray:
+        """``values (P,)``, one per genome, repeated for each of its genes ``(n,)``."""
+        return values.repeat(self.counts)
 
     def rows(self, rows, ids) -> np.ndarray:
         """The current row of gene ``ids[i]`` of genome ``rows[i]``, -1 where it has none."""
@@ -292,11 +304,11 @@ class TableEdit:
             out = self._columns[field] = out if self.at is None else out[self.at]
         return out
 
-    def _edited(self, keys, owner, counts) -> None:
-        self._derived.update(keys=keys, owner=owner, ptr=None)
-        self._counts = counts
-        self._columns.clear()
-        self.changed = True
+    def values(self, field: str, rows: np.ndarray) -> np.ndarray:
+        """``field`` of current rows ``rows``."""
+        if field in self._columns or self.at is None:
+            return self.column(field)[rows]
+        return self._joined(field)[self.at[rows]]
 
     def set(self, field: str, rows: np.ndarray, values) -> None:
         """Set ``field`` of current rows ``rows`` to ``values``."""
@@ -314,32 +326,34 @@ class TableEdit:
         m = len(rows)
         if m == 0:
             return
-        rows = np.asarray(rows, dtype=np.int64)
-        keys = np.concatenate((self.keys, gene_keys(rows, genes[_ID[self.name]])))
-        order = np.argsort(keys, kind="stable")    # stable: an old gene first on a tie
-        new = np.arange(self._n, self._n + m)
-        self.at = order if self.at is None else np.concatenate((self.at, new))[order]
+        new = _starts(self.size)[rows] + genes[_ID[self.name]]
+        keys = np.concatenate((self.keys, new))
+        order = keys.argsort(kind="stable")       # stable: an old gene first on a tie
+        self.at = order if self.at is None else np.concatenate(
+            (self.at, np.arange(self._n, self._n + m)))[order]
         for f in self.fields:
             self._source[f].append(genes[f])
         self._n += m
-        self._edited(keys[order], np.concatenate((self.owner, rows))[order],
-                     self.counts + np.bincount(rows, minlength=self.size))
+        self._edited(keys[order])
 
     def keep(self, keep: np.ndarray) -> None:
         """Keep only the current rows ``keep (n,) bool``."""
-        self.at = np.flatnonzero(keep) if self.at is None else self.at[keep]
-        keys = self._derived["keys"]
-        owner = self.owner[keep]
-        self._edited(None if keys is None else keys[keep], owner,
-                     np.bincount(owner, minlength=self.size))
+        keys = self.keys
+        self.at = keep.nonzero()[0] if self.at is None else self.at[keep]
+        self._edited(keys[keep])
+
+    def _edited(self, keys: np.ndarray) -> None:
+        self._keys, self._ptr, self._counts = keys, None, None
+        self._columns.clear()
+        self.changed = True
 
     def arrays(self) -> dict:
         """The current table: field and derived arrays (``<table>_ptr``, ...) by name."""
         out = {f: self.column(f) for f in self.fields}
         out[self.name + "_ptr"] = self.ptr
-        out[self.name + "_counts"] = self.counts
-        out.update({self.name + "_" + k: self._derived[k] for k in ("keys", "owner")
-                    if self._derived[k] is not None})
+        for k in ("keys", "counts"):             # the ones known; the pool derives the rest
+            if getattr(self, "_" + k) is not None:
+                out[self.name + "_" + k] = getattr(self, "_" + k)
         return out
 
 
