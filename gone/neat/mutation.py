@@ -221,12 +221,17 @@ def _creates_cycles(edit: PoolEdit, rows: np.ndarray, source: np.ndarray,
     if len(asked) == 0:
         return cycle
     rows, source, target = rows[asked], source[asked], target[asked]
-    if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():
+    asked_genome = np.zeros(edit.size, dtype=bool)
+    asked_genome[rows] = True
+    if np.count_nonzero(asked_genome) < len(rows):
         # a genome asked twice: reached-flags are per node, so give each ask its own copy
         edit, rows = PoolEdit(edit.done().take(rows)), np.arange(len(rows))
+        asked_genome = np.ones(len(rows), dtype=bool)
     node, conn = edit.node, edit.conn
     starts = _starts(edit.size)
-    src, dst, base = conn.column("src"), conn.column("dst"), conn.per_gene(starts[:-1])
+    mine = conn.per_gene(asked_genome).nonzero()[0]     # the asked genomes' connections
+    src, dst = conn.column("src")[mine], conn.column("dst")[mine]
+    base = conn.per_gene(starts[:-1])[mine]
     k, n, at_rows = len(src), len(rows), starts[rows]
     # one lookup for the node rows of every edge's ends and of the asked targets and sources
     at = node.keys.searchsorted(np.concatenate((base + src, base + dst,
