@@ -137,9 +137,10 @@ def _add_nodes(edit: PoolEdit, rows: np.ndarray, config: GenomeConfig,
         if len(rows) == 0:
             return
     k = conn.ptr[rows] + _below(counts, rng)
-    split = conn.values("innov", k)
+    split = conn.column("innov")[k]
     ids = innovations.split_many(split, lambda ids: node.rows(rows, ids) >= 0)
-    source, target, weight = conn.values("src", k), conn.values("dst", k), conn.values("weight", k)
+    source, target = conn.column("src")[k], conn.column("dst")[k]
+    weight = conn.column("weight")[k]
     conn.set("enabled", k, False)
     node.add(rows, new_nodes(config, ids, rng))
     # in -> new with weight 1, new -> out with the old weight, genome by genome
@@ -167,7 +168,7 @@ def _delete_nodes(edit: PoolEdit, rows: np.ndarray, config: GenomeConfig, rng) -
             return
     pick = node.ptr[rows] + (_below(hidden, rng) + n_out)
     doomed = np.full(edit.size, _NONE)
-    doomed[rows] = node.values("nodes", pick)
+    doomed[rows] = node.column("nodes")[pick]
     keep = np.ones(len(node.keys), dtype=bool)
     keep[pick] = False
     node.keep(keep)

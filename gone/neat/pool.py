@@ -167,7 +167,7 @@ class GenePool:
         """The pool keeping only the genes ``keep (n,) bool`` of ``table`` (``"node"`` or
         ``"conn"``); the other table is shared."""
         edit = PoolEdit(self)
-        edit.table(table).keep(keep)
+        getattr(edit, table).keep(keep)
         return edit.done()
 
     def add(self, table: str, rows: np.ndarray, genes: dict) -> "GenePool":
@@ -175,7 +175,7 @@ class GenePool:
         ``table`` (``"node"``: ids in ``nodes``; ``"conn"``: in ``innov``), each put in
         its place by ``(genome, id)`` (after an old gene of the same key)."""
         edit = PoolEdit(self)
-        edit.table(table).add(rows, genes)
+        getattr(edit, table).add(rows, genes)
         return edit.done()
 
     def __repr__(self) -> str:
@@ -304,12 +304,6 @@ class TableEdit:
             out = self._columns[field] = out if self.at is None else out[self.at]
         return out
 
-    def values(self, field: str, rows: np.ndarray) -> np.ndarray:
-        """``field`` of current rows ``rows``."""
-        if field in self._columns or self.at is None:
-            return self.column(field)[rows]
-        return self._joined(field)[self.at[rows]]
-
     def set(self, field: str, rows: np.ndarray, values) -> None:
         """Set ``field`` of current rows ``rows`` to ``values``."""
         source = self._joined(field)
@@ -364,9 +358,6 @@ class PoolEdit:
     def __init__(self, pool: GenePool):
         self.pool, self.size = pool, pool.size
         self.node, self.conn = TableEdit(pool, "node"), TableEdit(pool, "conn")
-
-    def table(self, name: str) -> TableEdit:
-        return self.node if name == "node" else self.conn
 
     def done(self) -> GenePool:
         """The edited pool (arrays of unchanged tables shared with the old one)."""
