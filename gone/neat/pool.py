@@ -115,12 +115,12 @@ class GenePool:
     @cached_property
     def node_keys(self) -> np.ndarray:
         """Sorted ``(genome, node id)`` keys ``(Nn,)`` (see :func:`gene_keys`)."""
-        return gene_keys(self.node_owner, self.nodes)
+        return _starts(self.size)[:-1].repeat(self.node_counts) + self.nodes
 
     @cached_property
     def conn_keys(self) -> np.ndarray:
         """Sorted ``(genome, innovation)`` keys ``(Nc,)``."""
-        return gene_keys(self.conn_owner, self.innov)
+        return _starts(self.size)[:-1].repeat(self.conn_counts) + self.innov
 
     def node_rows(self, rows, ids) -> np.ndarray:
         """The flat row of node ``ids[i]`` in genome ``rows[i]``, -1 where it has none."""
@@ -250,22 +250,23 @@ class TableEdit:
     """
 
     def __init__(self, pool: GenePool, table: str):
-        self.fields, self.name, self.size = _TABLES[table], table, pool.size
+        self.fields, self.name, self.size, self._pool = _TABLES[table], table, pool.size, pool
         self._source = {f: [getattr(pool, f)] for f in self.fields}
         self._owned: set[str] = set()      # fields whose source is this edit's own array
         self._n = len(self._source[_ID[table]][0])    # genes in the source
         self.at: np.ndarray | None = None  # None: the source as it is
         self._columns: dict[str, np.ndarray] = {}
-        self._keys = pool.__dict__.get(table + "_keys")
-        self._ptr = getattr(pool, table + "_ptr")
-        self._counts = pool.__dict__.get(table + "_counts")
+        self._keys: np.ndarray | None = None
+        self._ptr = self._pool_ptr = getattr(pool, table + "_ptr")
+        self._counts: np.ndarray | None = None
         self.changed = False
 
-    # the current table's derived arrays, each computed when first asked for
+    # the current table's derived arrays, each computed when first asked for (the pool's
+    # own, cached on it, until the first add or keep)
     @property
     def keys(self) -> np.ndarray:
         if self._keys is None:
-            self._keys = self.per_gene(_starts(self.size)[:-1]) + self.column(_ID[self.name])
+            self._keys = getattr(self._pool, self.name + "_keys")
         return self._keys
 
     @property
@@ -278,7 +279,8 @@ class TableEdit:
     def counts(self) -> np.ndarray:
         if self._counts is None:
             ptr = self.ptr
-            self._counts = ptr[1:] - ptr[:-1]
+            self._counts = (getattr(self._pool, self.name + "_counts") if ptr is self._pool_ptr
+                            else ptr[1:] - ptr[:-1])
         return self._counts
 
     def per_gene(self, values: np.ndarray) -> np.ndarray:
