@@ -33,7 +33,7 @@ import numpy as np
 from .config import FloatGene, GenomeConfig
 from .genome import ACT_NAMES, AGG_NAMES, Genome, init_float, new_nodes
 from .innovation import Innovations
-from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, PoolEdit, TableEdit, _starts, replace
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, PoolEdit, TableEdit, key_starts, replace
 
 _NONE = np.iinfo(np.int64).min   # a node id no genome has
 
@@ -229,7 +229,7 @@ def _creates_cycles(edit: PoolEdit, rows: np.ndarray, source: np.ndarray,
         edit, rows = PoolEdit(edit.done().take(rows)), np.arange(len(rows))
         asked_genome = np.ones(len(rows), dtype=bool)
     node, conn = edit.node, edit.conn
-    starts = _starts(edit.size)
+    starts = key_starts(edit.size)
     mine = conn.per_gene(asked_genome).nonzero()[0]     # the asked genomes' connections
     src, dst = conn.column("src")[mine], conn.column("dst")[mine]
     base = conn.per_gene(starts[:-1])[mine]

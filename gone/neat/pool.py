@@ -16,7 +16,9 @@ For ``P`` genomes with ``Nn`` node genes and ``Nc`` connection genes in all:
   of ``src, dst, innov, weight, enabled`` (each ``(Nc,)``), sorted by innovation.
 
 The arrays mean what :class:`~gone.neat.genome.Genome`'s do; :meth:`genome`
-and :meth:`from_genomes` convert between the two.
+and :meth:`from_genomes` convert between the two. Pools are not changed in
+place: a run of gene edits (a generation's mutations) goes through a
+:class:`PoolEdit`, which moves only index arrays and gathers the genes once.
 """
 
 from __future__ import annotations
@@ -115,12 +117,12 @@ class GenePool:
     @cached_property
     def node_keys(self) -> np.ndarray:
         """Sorted ``(genome, node id)`` keys ``(Nn,)`` (see :func:`gene_keys`)."""
-        return _starts(self.size)[:-1].repeat(self.node_counts) + self.nodes
+        return key_starts(self.size)[:-1].repeat(self.node_counts) + self.nodes
 
     @cached_property
     def conn_keys(self) -> np.ndarray:
         """Sorted ``(genome, innovation)`` keys ``(Nc,)``."""
-        return _starts(self.size)[:-1].repeat(self.conn_counts) + self.innov
+        return key_starts(self.size)[:-1].repeat(self.conn_counts) + self.innov
 
     def node_rows(self, rows, ids) -> np.ndarray:
         """The flat row of node ``ids[i]`` in genome ``rows[i]``, -1 where it has none."""
@@ -225,15 +227,15 @@ def find(table: np.ndarray, rows, ids) -> np.ndarray:
 
 # --- editing a pool ------------------------------------------------------------------------
 
-_STARTS: dict[int, np.ndarray] = {}
+_KEY_STARTS: dict[int, np.ndarray] = {}
 
 
-def _starts(size: int) -> np.ndarray:
+def key_starts(size: int) -> np.ndarray:
     """``g * 2**32`` for ``g = 0 .. size`` ``(size + 1,)``: genome ``g``'s keys lie within
-    ``2**31`` of ``_starts(size)[g]`` (see :func:`gene_keys`)."""
-    out = _STARTS.get(size)
+    ``2**31`` of ``key_starts(size)[g]`` (see :func:`gene_keys`)."""
+    out = _KEY_STARTS.get(size)
     if out is None:
-        out = _STARTS[size] = np.arange(size + 1, dtype=np.int64) << 32
+        out = _KEY_STARTS[size] = np.arange(size + 1, dtype=np.int64) << 32
     return out
 
 
@@ -272,7 +274,7 @@ class TableEdit:
     @property
     def ptr(self) -> np.ndarray:
         if self._ptr is None:
-            self._ptr = self._keys.searchsorted(_starts(self.size) - 2**31)
+            self._ptr = self._keys.searchsorted(key_starts(self.size) - 2**31)
         return self._ptr
 
     @property
@@ -322,7 +324,7 @@ class TableEdit:
         m = len(rows)
         if m == 0:
             return
-        new = _starts(self.size)[rows] + genes[_ID[self.name]]
+        new = key_starts(self.size)[rows] + genes[_ID[self.name]]
         keys = np.concatenate((self.keys, new))
         order = keys.argsort(kind="stable")       # stable: an old gene first on a tie
         self.at = order if self.at is None else np.concatenate(
