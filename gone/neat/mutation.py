@@ -241,12 +241,10 @@ def _creates_cycles(edit: PoolEdit, rows: np.ndarray, source: np.ndarray,
     s[src < 0] = len(node.keys)          # an input: a flag of its own, never reached
     reached = np.zeros(len(node.keys) + 1, dtype=bool)
     reached[at[2 * k:2 * k + n]] = True
-    while True:
-        grow = t[reached[s]]
-        grow = grow[~reached[grow]]
-        if len(grow) == 0:
-            break
-        reached[grow] = True
+    count = 0
+    while (grown := np.count_nonzero(reached)) > count:    # until a round reaches nothing new
+        count = grown
+        reached[t[reached[s]]] = True
     cycle[asked] = reached[at[2 * k + n:]]
     return cycle
 
