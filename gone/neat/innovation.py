@@ -15,6 +15,8 @@ hidden nodes from ``n_out`` up.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 
@@ -38,9 +40,9 @@ class Innovations:
 
     def numbers(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Innovation numbers of connections ``source[i] -> target[i]``; -1 for pairs never grown."""
-        get = self.connections.get
-        return np.array([get(k, -1) for k in zip(source.tolist(), target.tolist())],
-                        dtype=np.int64)
+        pairs = zip(source.tolist(), target.tolist())
+        return np.fromiter(map(self.connections.get, pairs, repeat(-1)), dtype=np.int64,
+                           count=len(source))
 
     def connections_for(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Innovation numbers of ``source[i] -> target[i]``, numbering new pairs in order."""
