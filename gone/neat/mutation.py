@@ -266,7 +266,7 @@ def mutate_float(values: np.ndarray, gene: FloatGene, rng) -> np.ndarray:
     """neat-python's FloatAttribute.mutate_value for every value at once."""
     lo, hi = gene.min_value, gene.max_value
     if gene.mutate_rate <= 0 and gene.replace_rate <= 0:   # nothing to draw (often response)
-        return np.minimum(np.maximum(values, lo), hi)
+        return values.clip(lo, hi)
     n = len(values)
     r = rng.random(n)
     perturb = rng.normal(0.0, gene.mutate_power, n) if gene.mutate_power > 0 else np.zeros(n)
@@ -274,7 +274,7 @@ def mutate_float(values: np.ndarray, gene: FloatGene, rng) -> np.ndarray:
     if gene.replace_rate > 0:
         out = np.where(r < gene.mutate_rate + gene.replace_rate, init_float(gene, n, rng), values)
     out = np.where(r < gene.mutate_rate, values + perturb, out)
-    return np.minimum(np.maximum(out, lo), hi)   # np.clip's, without its Python layers
+    return out.clip(lo, hi)      # the method: np.clip's dispatch costs more than the clipping
 
 
 def _mutate_choice(values: np.ndarray, rate: float, options: tuple, names: tuple, rng):

@@ -227,16 +227,18 @@ def find(table: np.ndarray, rows, ids) -> np.ndarray:
 
 # --- editing a pool ------------------------------------------------------------------------
 
-_KEY_STARTS: dict[int, np.ndarray] = {}
+_KEY_STARTS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
-def key_starts(size: int) -> np.ndarray:
+def key_starts(size: int, lowest: bool = False) -> np.ndarray:
     """``g * 2**32`` for ``g = 0 .. size`` ``(size + 1,)``: genome ``g``'s keys lie within
-    ``2**31`` of ``key_starts(size)[g]`` (see :func:`gene_keys`)."""
+    ``2**31`` of it (see :func:`gene_keys`); with ``lowest``, ``g * 2**32 - 2**31``, the
+    lowest key genome ``g`` can have (cached: both are asked for a few times per edit)."""
     out = _KEY_STARTS.get(size)
     if out is None:
-        out = _KEY_STARTS[size] = np.arange(size + 1, dtype=np.int64) << 32
-    return out
+        starts = np.arange(size + 1, dtype=np.int64) << 32
+        out = _KEY_STARTS[size] = (starts, starts - 2**31)
+    return out[lowest]
 
 
 class TableEdit:
@@ -274,7 +276,7 @@ class TableEdit:
     @property
     def ptr(self) -> np.ndarray:
         if self._ptr is None:
-            self._ptr = self._keys.searchsorted(key_starts(self.size) - 2**31)
+            self._ptr = self._keys.searchsorted(key_starts(self.size, lowest=True))
         return self._ptr
 
     @property
