@@ -344,3 +344,41 @@ def test_pool_mutations_hand_on_true_derived_arrays_and_spare_the_head(feed_forw
             if f != "fitness":
                 assert np.array_equal(getattr(kept, f), getattr(head, f)), f
     assert pool.node_counts[5:].max() > 2 + 1                # the tail really grew
+
+
+def test_a_run_of_pool_edits_equals_the_edits_by_hand():
+    """PoolEdit keeps only index arrays between edits and gathers the genes at the end: a
+    run of adds, keeps and sets over both tables gives the genes written out by hand, in
+    (genome, id) order, with derived arrays equal to what the new pool derives itself."""
+    from gone.neat.pool import _DERIVED, GenePool, PoolEdit
+
+    a = _genome(0, [0, 5], [(-1, 0, 0, 0.1, True), (-1, 5, 4, 0.2, True), (5, 0, 7, 0.3, True)])
+    b = _genome(1, [0], [(-1, 0, 0, 0.4, True), (-2, 0, 2, 0.5, False)])
+    c = _genome(2, [0, 3], [])
+    pool = GenePool.from_genomes([a, b, c])
+    edit = PoolEdit(pool)
+    node, conn = edit.node, edit.conn
+    node.add(np.array([0, 2]), {"nodes": np.array([2, 9]), "bias": np.array([1.0, 2.0]),
+                                "response": np.ones(2), "act": np.zeros(2, np.int16),
+                                "agg": np.zeros(2, np.int16)})
+    conn.set("enabled", np.array([1]), False)                 # a's (-1, 5)
+    conn.add(np.array([2, 0, 1]), {"src": np.array([-1, -2, -1]), "dst": np.array([3, 2, 0]),
+                                   "innov": np.array([1, 3, 0]), "weight": np.array([1., 2., 3.]),
+                                   "enabled": np.ones(3, bool)})  # b gets a second innovation 0
+    assert conn.column("innov").tolist() == [0, 3, 4, 7, 0, 0, 2, 1]
+    node.keep(node.column("nodes") != 5)                      # a loses node 5 ...
+    conn.keep((conn.column("src") != 5) & (conn.column("dst") != 5))     # ... and its links
+    conn.set("weight", np.array([1]), -1.0)                   # a's new (-2, 2), now row 1
+    out = edit.done()
+    got = out.genomes()
+    assert [g.nodes.tolist() for g in got] == [[0, 2], [0], [0, 3, 9]]
+    assert got[0].bias.tolist() == [0.0, 1.0] and got[2].bias.tolist() == [0.0, 0.0, 2.0]
+    assert [list(zip(g.innov.tolist(), g.weight.tolist(), g.enabled.tolist())) for g in got] == [
+        [(0, 0.1, True), (3, -1.0, True)],
+        [(0, 0.4, True), (0, 3.0, True), (2, 0.5, False)],     # an old gene first on a tie
+        [(1, 1.0, True)]]
+    assert pool.enabled.tolist() == [True, True, True, True, False]      # the old pool as it was
+    fresh = GenePool(**{f: getattr(out, f) for f in GenePool.__dataclass_fields__})
+    for name in _DERIVED:
+        if name in out.__dict__:
+            assert np.array_equal(out.__dict__[name], getattr(fresh, name)), name

@@ -15,6 +15,8 @@ hidden nodes from ``n_out`` up.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 
@@ -38,19 +40,19 @@ class Innovations:
 
     def numbers(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Innovation numbers of connections ``source[i] -> target[i]``; -1 for pairs never grown."""
-        get = self.connections.get
-        return np.array([get(k, -1) for k in zip(source.tolist(), target.tolist())],
-                        dtype=np.int64)
+        pairs = zip(source.tolist(), target.tolist())
+        return np.fromiter(map(self.connections.get, pairs, repeat(-1)), dtype=np.int64,
+                           count=len(source))
 
     def connections_for(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Innovation numbers of ``source[i] -> target[i]``, numbering new pairs in order."""
-        numbers, out = self.connections, []
-        for pair in zip(source.tolist(), target.tolist()):   # a dict is the fastest map here
-            number = numbers.get(pair)
-            if number is None:
-                number = numbers[pair] = self.next_innovation
-                self.next_innovation += 1
-            out.append(number)
+        numbers = self.connections
+        # a new pair is numbered next_innovation, which is len(numbers) + the same offset
+        # throughout: each number handed out adds one pair (a dict is the fastest map here)
+        offset, add = self.next_innovation - len(numbers), numbers.setdefault
+        out = [add(pair, len(numbers) + offset)
+               for pair in zip(source.tolist(), target.tolist())]
+        self.next_innovation = len(numbers) + offset
         return np.array(out, dtype=np.int64)
 
     def split_many(self, innovations: np.ndarray, holds) -> np.ndarray:
@@ -61,17 +63,24 @@ class Innovations:
         before, then re-enabled it): that genome gets a fresh one.
         ``holds(ids) -> (n,) bool`` says whether genome ``i`` has node ``ids[i]``.
         """
-        innovations = innovations.tolist()
-        known = np.array([self.splits.get(k, -1) for k in innovations], dtype=np.int64)
-        held = holds(known).tolist()
+        innovations, splits = innovations.tolist(), self.splits
+        known = [splits.get(k, -1) for k in innovations]
+        if max(known, default=-1) < 0:
+            # no split made before this call: a repeat of one made in it shares its node,
+            # and a new one is numbered as connections_for does
+            offset, add = self.next_node - len(splits), splits.setdefault
+            out = [add(k, len(splits) + offset) for k in innovations]
+            self.next_node = len(splits) + offset
+            return np.array(out, dtype=np.int64)
+        held = holds(np.array(known, dtype=np.int64)).tolist()
         out = []
-        for innovation, candidate, taken in zip(innovations, known.tolist(), held):
-            node = self.splits.get(innovation)
+        for innovation, candidate, taken in zip(innovations, known, held):
+            node = splits.get(innovation)
             # a split first made earlier in this same call is new to every genome
             if node is None or (node == candidate and taken):
                 node = self.next_node
                 self.next_node += 1
-                self.splits.setdefault(innovation, node)
+                splits.setdefault(innovation, node)
             out.append(node)
         return np.array(out, dtype=np.int64)
 

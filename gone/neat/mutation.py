@@ -33,17 +33,24 @@ import numpy as np
 from .config import FloatGene, GenomeConfig
 from .genome import ACT_NAMES, AGG_NAMES, Genome, init_float, new_nodes
 from .innovation import Innovations
-from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, replace
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, PoolEdit, TableEdit, key_starts, replace
 
 _NONE = np.iinfo(np.int64).min   # a node id no genome has
 
 
-def _pick(ptr_start: np.ndarray, count: np.ndarray, rng) -> np.ndarray:
-    """A uniformly random flat row in each segment ``[start, start + count)`` (count > 0)."""
-    return ptr_start + np.minimum((rng.random(len(count)) * count).astype(np.int64), count - 1)
+def _below(count: np.ndarray, rng) -> np.ndarray:
+    """A uniformly random integer in ``[0, count[i])`` for each ``i`` (count > 0).
+
+    ``rng.random`` draws multiples of ``2**-53`` below 1, and ``r * count`` then
+    rounds to below ``count`` for any ``count < 2**53``, so no clamp is needed.
+    """
+    return (rng.random(len(count)) * count).astype(np.int64)
 
 
 # --- structural, whole pool -----------------------------------------------------------------
+#
+# Each mutation kind edits a PoolEdit: index arrays only, so the four kinds in a
+# row gather the gene fields once, when the edit is done.
 
 def mutate_structure_pool(pool: GenePool, config: GenomeConfig, innovations: Innovations,
                           rng, first: int = 0) -> GenePool:
@@ -58,62 +65,31 @@ def mutate_structure_pool(pool: GenePool, config: GenomeConfig, innovations: Inn
     if c.single_structural_mutation:
         r = rng.random(n) * max(1.0, probs.sum())
         choice = np.searchsorted(np.cumsum(probs), r, side="right")
-        draws = choice[:, None] == np.arange(4)
+        draws = choice == np.arange(4)[:, None]
     else:
-        draws = rng.random((n, 4)) < probs
-    which = [np.flatnonzero(draws[:, i]) + first for i in range(4)]
-    pool = add_nodes(pool, which[0], c, innovations, rng)
-    pool = delete_nodes(pool, which[1], c, rng)
-    pool = add_connections(pool, which[2], c, innovations, rng)
-    return delete_connections(pool, which[3], rng)
+        draws = (rng.random((n, 4)) < probs).T
+    add_node, delete_node, add_conn, delete_conn = (d.nonzero()[0] + first for d in draws)
+    edit = PoolEdit(pool)
+    _add_nodes(edit, add_node, c, innovations, rng)
+    _delete_nodes(edit, delete_node, c, rng)
+    _add_connections(edit, add_conn, c, innovations, rng)
+    _delete_connections(edit, delete_conn, rng)
+    return edit.done()
 
 
 def add_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
               innovations: Innovations, rng) -> GenePool:
     """Split one random connection in each genome ``rows`` with a new node."""
-    counts = pool.conn_counts[rows]
-    if config.surer and (counts == 0).any():    # nothing to split: grow a connection instead
-        pool = add_connections(pool, rows[counts == 0], config, innovations, rng)
-    some = counts > 0
-    rows, counts = rows[some], counts[some]
-    if len(rows) == 0:
-        return pool
-    k = _pick(pool.conn_ptr[rows], counts, rng)
-    split = pool.innov[k]
-    ids = innovations.split_many(split, lambda cand: pool.node_rows(rows, cand) >= 0)
-    enabled = pool.enabled.copy()
-    enabled[k] = False
-    source, target, weight = pool.src[k], pool.dst[k], pool.weight[k]
-    pool = insert_nodes(replace(pool, enabled=enabled), rows, new_nodes(config, ids, rng))
-    # in -> new with weight 1, new -> out with the old weight, genome by genome
-    w = np.ones(2 * len(rows))
-    w[1::2] = weight
-    return insert_connections(pool, np.repeat(rows, 2), _interleave(source, ids),
-                              _interleave(ids, target), w, innovations)
-
-
-def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``[a[0], b[0], a[1], b[1], ...]`` ``(2n,)`` (int64 node ids)."""
-    out = np.empty(2 * len(a), dtype=np.int64)
-    out[0::2] = a
-    out[1::2] = b
-    return out
+    edit = PoolEdit(pool)
+    _add_nodes(edit, rows, config, innovations, rng)
+    return edit.done()
 
 
 def delete_nodes(pool: GenePool, rows: np.ndarray, config: GenomeConfig, rng) -> GenePool:
     """Remove one random hidden node, with its connections, from each genome ``rows``."""
-    n_out = config.num_outputs
-    hidden = pool.node_counts[rows] - n_out       # outputs are always the first node genes
-    rows, hidden = rows[hidden > 0], hidden[hidden > 0]
-    if len(rows) == 0:
-        return pool
-    pick = _pick(pool.node_ptr[rows] + n_out, hidden, rng)
-    doomed = np.full(pool.size, _NONE)
-    doomed[rows] = pool.nodes[pick]
-    keep = np.ones(len(pool.nodes), dtype=bool)
-    keep[pick] = False
-    d = doomed[pool.conn_owner]
-    return pool.keep("node", keep).keep("conn", (pool.src != d) & (pool.dst != d))
+    edit = PoolEdit(pool)
+    _delete_nodes(edit, rows, config, rng)
+    return edit.done()
 
 
 def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
@@ -125,39 +101,16 @@ def add_connections(pool: GenePool, rows: np.ndarray, config: GenomeConfig,
     (re-enabled when ``surer``); a new one that would close a cycle in a
     feed-forward run is dropped.
     """
-    if len(rows) == 0:
-        return pool
-    n_out, n_in = config.num_outputs, config.num_inputs
-    n = pool.node_counts[rows]
-    hidden = n - n_out
-    target = pool.nodes[_pick(pool.node_ptr[rows], n, rng)]
-    j = np.minimum((rng.random(len(rows)) * (hidden + n_in)).astype(np.int64), hidden + n_in - 1)
-    at = np.minimum(pool.node_ptr[rows] + n_out + j, len(pool.nodes) - 1)
-    source = np.where(j < hidden, pool.nodes[at], -(j - hidden) - 1)
-    known = innovations.numbers(source, target)
-    existing = pool.conn_rows(rows, known)
-    has = existing >= 0
-    if config.surer and has.any():
-        enabled = pool.enabled.copy()
-        enabled[existing[has]] = True
-        pool = replace(pool, enabled=enabled)
-    fresh = ~has & ~((source >= 0) & (source < n_out) & (target >= 0) & (target < n_out))
-    if config.feed_forward:
-        fresh[fresh] = ~creates_cycles(pool, rows[fresh], source[fresh], target[fresh])
-    m = int(fresh.sum())
-    return insert_connections(pool, rows[fresh], source[fresh], target[fresh],
-                              init_float(config.weight, m, rng), innovations)
+    edit = PoolEdit(pool)
+    _add_connections(edit, rows, config, innovations, rng)
+    return edit.done()
 
 
 def delete_connections(pool: GenePool, rows: np.ndarray, rng) -> GenePool:
     """Remove one random connection from each genome ``rows`` that has one."""
-    counts = pool.conn_counts[rows]
-    rows, counts = rows[counts > 0], counts[counts > 0]
-    if len(rows) == 0:
-        return pool
-    keep = np.ones(len(pool.innov), dtype=bool)
-    keep[_pick(pool.conn_ptr[rows], counts, rng)] = False
-    return pool.keep("conn", keep)
+    edit = PoolEdit(pool)
+    _delete_connections(edit, rows, rng)
+    return edit.done()
 
 
 def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
@@ -169,66 +122,159 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     reached-flag per node gene, spread along every connection until it stops
     growing (at most the longest path's length of rounds).
     """
+    return _creates_cycles(PoolEdit(pool), rows, source, target)
+
+
+def _add_nodes(edit: PoolEdit, rows: np.ndarray, config: GenomeConfig,
+               innovations: Innovations, rng) -> None:
+    node, conn = edit.node, edit.conn
+    counts = conn.counts[rows]
+    if not counts.all():
+        empty = counts == 0
+        if config.surer:                        # nothing to split: grow a connection instead
+            _add_connections(edit, rows[empty], config, innovations, rng)
+        rows, counts = rows[~empty], counts[~empty]
+        if len(rows) == 0:
+            return
+    k = conn.ptr[rows] + _below(counts, rng)
+    split = conn.column("innov")[k]
+    ids = innovations.split_many(split, lambda ids: node.rows(rows, ids) >= 0)
+    source, target = conn.column("src")[k], conn.column("dst")[k]
+    weight = conn.column("weight")[k]
+    conn.set("enabled", k, False)
+    node.add(rows, new_nodes(config, ids, rng))
+    # in -> new with weight 1, new -> out with the old weight, genome by genome
+    w = weight.repeat(2)
+    w[0::2] = 1.0
+    _insert_connections(conn, rows.repeat(2), _interleave(source, ids),
+                        _interleave(ids, target), w, innovations)
+
+
+def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``[a[0], b[0], a[1], b[1], ...]`` ``(2n,)``."""
+    out = a.repeat(2)
+    out[1::2] = b
+    return out
+
+
+def _delete_nodes(edit: PoolEdit, rows: np.ndarray, config: GenomeConfig, rng) -> None:
+    node, conn = edit.node, edit.conn
+    n_out = config.num_outputs
+    hidden = node.counts[rows] - n_out            # outputs are always the first node genes
+    if not (hidden > 0).all():
+        some = hidden > 0
+        rows, hidden = rows[some], hidden[some]
+        if len(rows) == 0:
+            return
+    pick = node.ptr[rows] + (_below(hidden, rng) + n_out)
+    doomed = np.full(edit.size, _NONE)
+    doomed[rows] = node.column("nodes")[pick]
+    keep = np.ones(len(node.keys), dtype=bool)
+    keep[pick] = False
+    node.keep(keep)
+    d = conn.per_gene(doomed)
+    conn.keep((conn.column("src") != d) & (conn.column("dst") != d))
+
+
+def _add_connections(edit: PoolEdit, rows: np.ndarray, config: GenomeConfig,
+                     innovations: Innovations, rng) -> None:
+    if len(rows) == 0:
+        return
+    node, conn = edit.node, edit.conn
+    n_out, n_in = config.num_outputs, config.num_inputs
+    n, start, nodes = node.counts[rows], node.ptr[rows], node.column("nodes")
+    target = nodes[start + _below(n, rng)]
+    hidden = n - n_out
+    j = _below(hidden + n_in, rng)            # hidden nodes first, then the inputs
+    source = np.where(j < hidden, nodes.take(start + n_out + j, mode="clip"), hidden - j - 1)
+    existing = conn.rows(rows, innovations.numbers(source, target))
+    fresh = existing < 0
+    if config.surer and not fresh.all():
+        conn.set("enabled", existing[~fresh], True)
+    # (a source is never an output, so output -> output, which neat-python skips, cannot come up)
+    if config.feed_forward:
+        fresh &= ~_creates_cycles(edit, rows, source, target, fresh)
+    new = fresh.nonzero()[0]
+    _insert_connections(conn, rows[new], source[new], target[new],
+                        init_float(config.weight, len(new), rng), innovations)
+
+
+def _delete_connections(edit: PoolEdit, rows: np.ndarray, rng) -> None:
+    conn = edit.conn
+    counts = conn.counts[rows]
+    if not counts.all():
+        some = counts > 0
+        rows, counts = rows[some], counts[some]
+        if len(rows) == 0:
+            return
+    keep = np.ones(len(conn.keys), dtype=bool)
+    keep[conn.ptr[rows] + _below(counts, rng)] = False
+    conn.keep(keep)
+
+
+def _creates_cycles(edit: PoolEdit, rows: np.ndarray, source: np.ndarray,
+                    target: np.ndarray, ask: np.ndarray | None = None) -> np.ndarray:
+    """:func:`creates_cycles` on the pool under ``edit``, for the pairs ``ask (n,) bool``
+    (all if None; the others come out False unless ``source == target``)."""
     cycle = source == target
-    ask = ~cycle & (source >= 0)                # an input has no incoming connections
-    if not ask.any():
+    ask = (source >= 0) & ~cycle if ask is None else ask & (source >= 0) & ~cycle
+    asked = ask.nonzero()[0]                     # (an input has no incoming connections)
+    if len(asked) == 0:
         return cycle
-    rows, source, target = rows[ask], source[ask], target[ask]
-    asked = np.zeros(pool.size, dtype=bool)
-    asked[rows] = True
-    if asked.sum() < len(rows):     # a genome asked twice: reached-flags are per node, so copy it
-        pool, rows = pool.take(rows), np.arange(len(rows))
-        asked = np.ones(len(rows), dtype=bool)
-    mine = np.flatnonzero(asked[pool.conn_owner])
-    owner = pool.conn_owner[mine]
-    k, n = len(mine), len(rows)
+    rows, source, target = rows[asked], source[asked], target[asked]
+    asked_genome = np.zeros(edit.size, dtype=bool)
+    asked_genome[rows] = True
+    if np.count_nonzero(asked_genome) < len(rows):
+        # a genome asked twice: reached-flags are per node, so give each ask its own copy
+        edit, rows = PoolEdit(edit.done().take(rows)), np.arange(len(rows))
+        asked_genome = np.ones(len(rows), dtype=bool)
+    node, conn = edit.node, edit.conn
+    starts = key_starts(edit.size)
+    mine = conn.per_gene(asked_genome).nonzero()[0]     # the asked genomes' connections
+    src, dst = conn.column("src")[mine], conn.column("dst")[mine]
+    base = conn.per_gene(starts[:-1])[mine]
+    k, n, at_rows = len(src), len(rows), starts[rows]
     # one lookup for the node rows of every edge's ends and of the asked targets and sources
-    at = pool.node_rows(np.concatenate((owner, owner, rows, rows)),
-                        np.concatenate((pool.src[mine], pool.dst[mine], target, source)))
+    at = node.keys.searchsorted(np.concatenate((base + src, base + dst,
+                                                at_rows + target, at_rows + source)))
     s, t = at[:k], at[k:2 * k]
-    between = (s >= 0) & (t >= 0)                 # inputs are not node genes
-    s, t = s[between], t[between]
-    reached = np.zeros(len(pool.nodes), dtype=bool)
+    s[src < 0] = len(node.keys)          # an input: a flag of its own, never reached
+    reached = np.zeros(len(node.keys) + 1, dtype=bool)
     reached[at[2 * k:2 * k + n]] = True
-    while True:
-        grow = t[reached[s] & ~reached[t]]
-        if grow.size == 0:
-            break
-        reached[grow] = True
-    cycle[ask] = reached[at[2 * k + n:]]
+    count = 0
+    while (grown := np.count_nonzero(reached)) > count:    # until a round reaches nothing new
+        count = grown
+        reached[t[reached[s]]] = True
+    cycle[asked] = reached[at[2 * k + n:]]
     return cycle
 
 
-def insert_nodes(pool: GenePool, rows: np.ndarray, genes: dict) -> GenePool:
-    """``pool`` with new node genes ``genes`` (field -> (n,)) added to genomes ``rows``."""
-    return pool.add("node", rows, genes)
-
-
-def insert_connections(pool: GenePool, rows: np.ndarray, source: np.ndarray,
-                       target: np.ndarray, weight: np.ndarray,
-                       innovations: Innovations) -> GenePool:
-    """``pool`` with enabled connections ``source -> target`` added to genomes ``rows``."""
+def _insert_connections(conn: TableEdit, rows: np.ndarray, source: np.ndarray,
+                        target: np.ndarray, weight: np.ndarray,
+                        innovations: Innovations) -> None:
+    """Add enabled connections ``source -> target`` to genomes ``rows``."""
     if len(rows) == 0:
-        return pool
+        return
     innov = innovations.connections_for(source, target)
-    new = {"src": source, "dst": target, "innov": innov, "weight": weight,
-           "enabled": np.ones(len(rows), dtype=bool)}
-    return pool.add("conn", rows, new)
+    conn.add(rows, {"src": source, "dst": target, "innov": innov, "weight": weight,
+                    "enabled": np.ones(len(rows), dtype=bool)})
 
 
 # --- attributes, whole pool -----------------------------------------------------------------
 
 def mutate_float(values: np.ndarray, gene: FloatGene, rng) -> np.ndarray:
     """neat-python's FloatAttribute.mutate_value for every value at once."""
+    lo, hi = gene.min_value, gene.max_value
     if gene.mutate_rate <= 0 and gene.replace_rate <= 0:   # nothing to draw (often response)
-        return np.clip(values, gene.min_value, gene.max_value)
+        return values.clip(lo, hi)
     n = len(values)
     r = rng.random(n)
     perturb = rng.normal(0.0, gene.mutate_power, n) if gene.mutate_power > 0 else np.zeros(n)
-    fresh = init_float(gene, n, rng) if gene.replace_rate > 0 else values
-    out = np.where(r < gene.mutate_rate, values + perturb, values)
-    out = np.where((r >= gene.mutate_rate) & (r < gene.mutate_rate + gene.replace_rate), fresh, out)
-    return np.clip(out, gene.min_value, gene.max_value)
+    out = values
+    if gene.replace_rate > 0:
+        out = np.where(r < gene.mutate_rate + gene.replace_rate, init_float(gene, n, rng), values)
+    out = np.where(r < gene.mutate_rate, values + perturb, out)
+    return out.clip(lo, hi)      # the method: np.clip's dispatch costs more than the clipping
 
 
 def _mutate_choice(values: np.ndarray, rate: float, options: tuple, names: tuple, rng):
@@ -244,31 +290,39 @@ def mutate_attributes_pool(pool: GenePool, config: GenomeConfig, rng,
                            first: int = 0) -> GenePool:
     """Every attribute of every gene of genome rows ``first:`` of ``pool`` mutated, one
     draw per gene; the genes of rows before ``first`` are left as they are."""
-    a, b = int(pool.conn_ptr[first]), int(pool.node_ptr[first])
-
-    weight = _keep_head(pool.weight, a, mutate_float(pool.weight[a:], config.weight, rng))
-    enabled = pool.enabled[a:]
-    rate = config.enabled_mutate_rate + np.where(enabled, config.enabled_rate_to_false_add,
-                                                 config.enabled_rate_to_true_add)
-    flip = rng.random(len(enabled)) < rate
-    enabled = _keep_head(pool.enabled, a,
-                         np.where(flip, rng.random(len(enabled)) < 0.5, enabled))
-    bias = _keep_head(pool.bias, b, mutate_float(pool.bias[b:], config.bias, rng))
-    response = _keep_head(pool.response, b,
-                          mutate_float(pool.response[b:], config.response, rng))
-    act = _keep_head(pool.act, b, _mutate_choice(pool.act[b:], config.activation_mutate_rate,
-                                                 config.activation_options, ACT_NAMES, rng))
-    agg = _keep_head(pool.agg, b, _mutate_choice(pool.agg[b:], config.aggregation_mutate_rate,
-                                                 config.aggregation_options, AGG_NAMES, rng))
+    c, a, b = config, int(pool.conn_ptr[first]), int(pool.node_ptr[first])
+    weight = _tail(pool.weight, a, lambda v: mutate_float(v, c.weight, rng))
+    enabled = _tail(pool.enabled, a, lambda v: _mutate_enabled(v, c, rng))
+    bias = _tail(pool.bias, b, lambda v: mutate_float(v, c.bias, rng))
+    response = _tail(pool.response, b, lambda v: mutate_float(v, c.response, rng))
+    act = _tail(pool.act, b, lambda v: _mutate_choice(v, c.activation_mutate_rate,
+                                                      c.activation_options, ACT_NAMES, rng))
+    agg = _tail(pool.agg, b, lambda v: _mutate_choice(v, c.aggregation_mutate_rate,
+                                                      c.aggregation_options, AGG_NAMES, rng))
     return replace(pool, weight=weight, enabled=enabled, bias=bias, response=response,
                    act=act, agg=agg)
 
 
-def _keep_head(old: np.ndarray, start: int, tail: np.ndarray) -> np.ndarray:
-    """``old[:start]`` followed by ``tail`` (just ``tail`` when there is no head)."""
-    if start == 0:
-        return tail
-    return np.concatenate((old[:start], tail))
+def _mutate_enabled(enabled: np.ndarray, config: GenomeConfig, rng) -> np.ndarray:
+    """Each flag set to a coin toss with probability ``enabled_mutate_rate`` (+ the ``_add``
+    rate of its state)."""
+    rate = config.enabled_mutate_rate
+    if config.enabled_rate_to_false_add != config.enabled_rate_to_true_add:
+        rate = rate + np.where(enabled, config.enabled_rate_to_false_add,
+                               config.enabled_rate_to_true_add)
+    else:
+        rate += config.enabled_rate_to_false_add
+    flip = rng.random(len(enabled)) < rate
+    return np.where(flip, rng.random(len(enabled)) < 0.5, enabled)
+
+
+def _tail(old: np.ndarray, start: int, change) -> np.ndarray:
+    """``old[:start]`` followed by ``change(old[start:])``; ``old`` itself when that is unchanged."""
+    tail = old[start:]
+    new = change(tail)
+    if new is tail:
+        return old
+    return new if start == 0 else np.concatenate((old[:start], new))
 
 
 # --- the same on single genomes (in place) ---------------------------------------------------

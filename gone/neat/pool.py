@@ -16,7 +16,9 @@ For ``P`` genomes with ``Nn`` node genes and ``Nc`` connection genes in all:
   of ``src, dst, innov, weight, enabled`` (each ``(Nc,)``), sorted by innovation.
 
 The arrays mean what :class:`~gone.neat.genome.Genome`'s do; :meth:`genome`
-and :meth:`from_genomes` convert between the two.
+and :meth:`from_genomes` convert between the two. Pools are not changed in
+place: a run of gene edits (a generation's mutations) goes through a
+:class:`PoolEdit`, which moves only index arrays and gathers the genes once.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ NODE_FIELDS = ("nodes", "bias", "response", "act", "agg")
 CONN_FIELDS = ("src", "dst", "innov", "weight", "enabled")
 _TABLES = {"node": NODE_FIELDS, "conn": CONN_FIELDS}
 _ID = {"node": "nodes", "conn": "innov"}       # the field genes are sorted by
-_OFFSET = np.int64(2**31)
 _DTYPES = {"nodes": np.int64, "bias": np.float64, "response": np.float64, "act": np.int16,
            "agg": np.int16, "src": np.int64, "dst": np.int64, "innov": np.int64,
            "weight": np.float64, "enabled": bool}
@@ -116,12 +117,12 @@ class GenePool:
     @cached_property
     def node_keys(self) -> np.ndarray:
         """Sorted ``(genome, node id)`` keys ``(Nn,)`` (see :func:`gene_keys`)."""
-        return gene_keys(self.node_owner, self.nodes)
+        return key_starts(self.size)[:-1].repeat(self.node_counts) + self.nodes
 
     @cached_property
     def conn_keys(self) -> np.ndarray:
         """Sorted ``(genome, innovation)`` keys ``(Nc,)``."""
-        return gene_keys(self.conn_owner, self.innov)
+        return key_starts(self.size)[:-1].repeat(self.conn_counts) + self.innov
 
     def node_rows(self, rows, ids) -> np.ndarray:
         """The flat row of node ``ids[i]`` in genome ``rows[i]``, -1 where it has none."""
@@ -167,37 +168,17 @@ class GenePool:
     def keep(self, table: str, keep: np.ndarray) -> "GenePool":
         """The pool keeping only the genes ``keep (n,) bool`` of ``table`` (``"node"`` or
         ``"conn"``); the other table is shared."""
-        owner = getattr(self, table + "_owner")[keep]
-        counts = np.bincount(owner, minlength=self.size)
-        cached = self.__dict__.get(table + "_keys")
-        out = replace(self, **{table + "_ptr": pointers(counts)},
-                      **{f: getattr(self, f)[keep] for f in _TABLES[table]})
-        out.__dict__.update({table + "_owner": owner, table + "_counts": counts})
-        if cached is not None:
-            out.__dict__[table + "_keys"] = cached[keep]
-        return out
+        edit = PoolEdit(self)
+        getattr(edit, table).keep(keep)
+        return edit.done()
 
     def add(self, table: str, rows: np.ndarray, genes: dict) -> "GenePool":
         """The pool with new genes ``genes`` (field -> ``(n,)``) added to genomes ``rows`` of
-        ``table`` (``"node"``: ids in ``nodes``; ``"conn"``: in ``innov``).
-
-        Old and new genes are joined and put in ``(genome, id)`` order by one stable
-        sort of their keys (an old gene first on a tie); the sorted keys, owners and
-        counts are what the new pool would derive, so they are handed to it.
-        """
-        fields = _TABLES[table]
-        new_keys = gene_keys(np.asarray(rows, dtype=np.int64), genes[_ID[table]])
-        keys = np.concatenate((getattr(self, table + "_keys"), new_keys))
-        order = np.argsort(keys, kind="stable")
-        counts = getattr(self, table + "_counts") + np.bincount(rows, minlength=self.size)
-        owner = np.concatenate((getattr(self, table + "_owner"), rows))[order]
-        # in the old arrays' dtype: a pool's gene arrays keep their dtypes
-        joined = {f: np.concatenate((getattr(self, f), genes[f]),
-                                    dtype=getattr(self, f).dtype)[order] for f in fields}
-        out = replace(self, **{table + "_ptr": pointers(counts)}, **joined)
-        out.__dict__.update({table + "_keys": keys[order], table + "_owner": owner,
-                             table + "_counts": counts})
-        return out
+        ``table`` (``"node"``: ids in ``nodes``; ``"conn"``: in ``innov``), each put in
+        its place by ``(genome, id)`` (after an old gene of the same key)."""
+        edit = PoolEdit(self)
+        getattr(edit, table).add(rows, genes)
+        return edit.done()
 
     def __repr__(self) -> str:
         return (f"GenePool(genomes={self.size}, node genes={len(self.nodes)}, "
@@ -224,15 +205,14 @@ def replace(pool: GenePool, **changes) -> GenePool:
 
 
 def gene_keys(owner: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """One int64 per gene, ordered as ``(genome, id)``: genome in the high 32 bits.
+    """One int64 per gene, ordered as ``(genome, id)``: ``genome * 2**32 + id``.
 
-    Gene ids (node ids from ``-n_inputs``, innovation numbers from 0) fit in
-    32 bits with an offset, so the keys of a pool whose genes are sorted by id
-    within each genome are sorted, and one ``searchsorted`` finds any gene.
+    Gene ids (node ids from ``-n_inputs``, innovation numbers from 0) lie in
+    ``[-2**31, 2**31)``, so each genome's keys stay within its own ``2**32`` span:
+    the keys of a pool whose genes are sorted by id within each genome are
+    sorted, and one ``searchsorted`` finds any gene.
     """
-    key = np.left_shift(owner, 32, dtype=np.int64) + ids
-    key += _OFFSET
-    return key
+    return np.left_shift(owner, 32, dtype=np.int64) + ids
 
 
 def find(table: np.ndarray, rows, ids) -> np.ndarray:
@@ -240,8 +220,158 @@ def find(table: np.ndarray, rows, ids) -> np.ndarray:
     key = gene_keys(np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=np.int64))
     if len(table) == 0:
         return np.full(key.shape, -1, dtype=np.int64)
-    at = np.minimum(np.searchsorted(table, key), len(table) - 1)
-    return np.where(table[at] == key, at, -1)
+    at = table.searchsorted(key)
+    at[table.take(at, mode="clip") != key] = -1     # clip: a key past the end
+    return at
+
+
+# --- editing a pool ------------------------------------------------------------------------
+
+_KEY_STARTS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def key_starts(size: int, lowest: bool = False) -> np.ndarray:
+    """``g * 2**32`` for ``g = 0 .. size`` ``(size + 1,)``: genome ``g``'s keys lie within
+    ``2**31`` of it (see :func:`gene_keys`); with ``lowest``, ``g * 2**32 - 2**31``, the
+    lowest key genome ``g`` can have (cached: both are asked for a few times per edit)."""
+    out = _KEY_STARTS.get(size)
+    if out is None:
+        starts = np.arange(size + 1, dtype=np.int64) << 32
+        out = _KEY_STARTS[size] = (starts, starts - 2**31)
+    return out[lowest]
+
+
+class TableEdit:
+    """One gene table (``"node"`` or ``"conn"``) of a pool under a run of edits.
+
+    Edits (add, keep, set) change the sorted gene keys and an index array, not
+    the gene fields: those are gathered once, by :meth:`arrays`, so a run of
+    mutations pays one gather per field, not one per field per edit. The table
+    is rows ``at (n,)`` of the *source*: the pool's genes followed by every gene
+    added since (kept as parts, joined when read). ``keys (n,)``, ``ptr (P + 1,)``
+    and ``counts (P,)`` are the current table's, as :class:`GenePool` would
+    derive them; the pointers come from the keys, by one ``searchsorted``.
+    """
+
+    def __init__(self, pool: GenePool, table: str):
+        self.fields, self.name, self.size, self._pool = _TABLES[table], table, pool.size, pool
+        self._source = {f: [getattr(pool, f)] for f in self.fields}
+        self._owned: set[str] = set()      # fields whose source is this edit's own array
+        self._n = len(self._source[_ID[table]][0])    # genes in the source
+        self.at: np.ndarray | None = None  # None: the source as it is
+        self._columns: dict[str, np.ndarray] = {}
+        self._keys: np.ndarray | None = None
+        self._ptr = self._pool_ptr = getattr(pool, table + "_ptr")
+        self._counts: np.ndarray | None = None
+        self.changed = False
+
+    # the current table's derived arrays, each computed when first asked for (the pool's
+    # own, cached on it, until the first add or keep)
+    @property
+    def keys(self) -> np.ndarray:
+        if self._keys is None:
+            self._keys = getattr(self._pool, self.name + "_keys")
+        return self._keys
+
+    @property
+    def ptr(self) -> np.ndarray:
+        if self._ptr is None:
+            self._ptr = self._keys.searchsorted(key_starts(self.size, lowest=True))
+        return self._ptr
+
+    @property
+    def counts(self) -> np.ndarray:
+        if self._counts is None:
+            ptr = self.ptr
+            self._counts = (getattr(self._pool, self.name + "_counts") if ptr is self._pool_ptr
+                            else ptr[1:] - ptr[:-1])
+        return self._counts
+
+    def per_gene(self, values: np.ndarray) -> np.ndarray:
+        """``values (P,)``, one per genome, repeated for each of its genes ``(n,)``."""
+        return values.repeat(self.counts)
+
+    def rows(self, rows, ids) -> np.ndarray:
+        """The current row of gene ``ids[i]`` of genome ``rows[i]``, -1 where it has none."""
+        return find(self.keys, rows, ids)
+
+    def _joined(self, field: str) -> np.ndarray:
+        parts = self._source[field]
+        if len(parts) > 1:
+            parts[:] = [np.concatenate(parts, dtype=parts[0].dtype)]
+            self._owned.add(field)
+        return parts[0]
+
+    def column(self, field: str) -> np.ndarray:
+        """The current values of ``field`` ``(n,)`` (do not write to it)."""
+        out = self._columns.get(field)
+        if out is None:
+            out = self._joined(field)
+            out = self._columns[field] = out if self.at is None else out[self.at]
+        return out
+
+    def set(self, field: str, rows: np.ndarray, values) -> None:
+        """Set ``field`` of current rows ``rows`` to ``values``."""
+        source = self._joined(field)
+        if field not in self._owned:           # the pool's array: copy before writing
+            source = self._source[field][0] = source.copy()
+            self._owned.add(field)
+        source[rows if self.at is None else self.at[rows]] = values
+        self._columns.pop(field, None)
+        self.changed = True
+
+    def add(self, rows: np.ndarray, genes: dict) -> None:
+        """Add genes ``genes`` (field -> ``(m,)``) to genomes ``rows (m,)``, each after the
+        genes of a lower or equal ``(genome, id)`` key."""
+        m = len(rows)
+        if m == 0:
+            return
+        new = key_starts(self.size)[rows] + genes[_ID[self.name]]
+        keys = np.concatenate((self.keys, new))
+        order = keys.argsort(kind="stable")       # stable: an old gene first on a tie
+        self.at = order if self.at is None else np.concatenate(
+            (self.at, np.arange(self._n, self._n + m)))[order]
+        for f in self.fields:
+            self._source[f].append(genes[f])
+        self._n += m
+        self._edited(keys[order])
+
+    def keep(self, keep: np.ndarray) -> None:
+        """Keep only the current rows ``keep (n,) bool``."""
+        keys = self.keys
+        self.at = keep.nonzero()[0] if self.at is None else self.at[keep]
+        self._edited(keys[keep])
+
+    def _edited(self, keys: np.ndarray) -> None:
+        self._keys, self._ptr, self._counts = keys, None, None
+        self._columns.clear()
+        self.changed = True
+
+    def arrays(self) -> dict:
+        """The current table: field and derived arrays (``<table>_ptr``, ...) by name."""
+        out = {f: self.column(f) for f in self.fields}
+        out[self.name + "_ptr"] = self.ptr
+        for k in ("keys", "counts"):             # the ones known; the pool derives the rest
+            if getattr(self, "_" + k) is not None:
+                out[self.name + "_" + k] = getattr(self, "_" + k)
+        return out
+
+
+class PoolEdit:
+    """A pool under a run of edits of its ``node`` and ``conn`` tables (see :class:`TableEdit`);
+    :meth:`done` makes the new pool."""
+
+    def __init__(self, pool: GenePool):
+        self.pool, self.size = pool, pool.size
+        self.node, self.conn = TableEdit(pool, "node"), TableEdit(pool, "conn")
+
+    def done(self) -> GenePool:
+        """The edited pool (arrays of unchanged tables shared with the old one)."""
+        changes = {}
+        for t in (self.node, self.conn):
+            if t.changed:
+                changes.update(t.arrays())
+        return replace(self.pool, **changes)
 
 
 # --- new genomes ---------------------------------------------------------------------------
