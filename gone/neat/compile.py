@@ -28,7 +28,7 @@ from ..errors import GraphError
 from .activations import gone_activation, scale
 from .convert import levels
 from .genome import ACT_NAMES, AGG_NAMES
-from .pool import GenePool, owners, pointers, spans
+from .pool import GenePool, gene_keys, owners, pointers, spans
 
 _SUM = AGG_NAMES.index("sum")
 _SCALES = np.array([scale(n) for n in ACT_NAMES])
@@ -39,7 +39,11 @@ _SCALES = np.array([scale(n) for n in ACT_NAMES])
 _NACT, _NAGG = len(ACT_NAMES), len(AGG_NAMES)
 _PRODUCT, _MEAN = AGG_NAMES.index("product"), AGG_NAMES.index("mean")
 _SUMS = np.isin(np.arange(_NAGG), [_SUM, _MEAN])  # linear: inputs go into the matmul
-_BIG = np.int64(1) << 40  # genome * _BIG + node id: node ids stay far below, keys stay sorted
+# a node's group: (empty product?, activation) for constants, below _RUN0; else _RUN0 +
+# (level, aggregation, activation)
+_RUN0 = 2 * _NACT
+_RUN_GROUP = _RUN0 + np.arange(_NAGG * _NACT).reshape(_NAGG, _NACT)
+_CONST_GROUP = (np.arange(_NAGG)[:, None] == _PRODUCT) * _NACT + np.arange(_NACT)
 _CHUNK = 1 << 16          # a block's rows * batch at most (its buffers stay in cache)
 _TABLE = 1 << 18          # entries of the (genome, node id) lookup table
 _SEARCH = 1 << 12         # node genes up to which searchsorted finds nodes (fewer calls)
@@ -209,7 +213,7 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     on = pool.enabled.nonzero()[0]
     e_owner = pool.conn_owner[on]
     src, w = pool.src[on], pool.weight[on]
-    tgt, snode = _locate(pool, node_owner, e_owner, src, pool.dst[on], n_in)
+    tgt, snode = _locate(pool, e_owner, src, pool.dst[on], n_in)
     if level is None:
         level, cyclic = _levels(pool, node_owner, e_owner, src, tgt, snode, n_in)
     agg_t = pool.agg[tgt]
@@ -217,19 +221,22 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     direct, gather = linear.nonzero()[0], (~linear).nonzero()[0]  # into the matmul or not
     deg_all = np.bincount(tgt, minlength=Nn)
     deg = np.bincount(tgt[gather], minlength=Nn)
-    # compute order: constants (group 0) first, then by (level, aggregation, activation),
-    # most gathered connections first
-    group = ((level * _NAGG + pool.agg) * _NACT + pool.act + 1) * (deg_all > 0)
+    # compute order: constants first (by empty aggregation and activation), then by (level,
+    # aggregation, activation), most gathered connections first
+    group = np.where(deg_all > 0, level * (_NAGG * _NACT) + _RUN_GROUP[pool.agg, pool.act],
+                     _CONST_GROUP[pool.agg, pool.act])
     D = int(np.maximum.reduce(deg, initial=0))
     top = (int(np.maximum.reduce(group, initial=0)) + 1) * (D + 1)
     order = _argsort_ints(group * (D + 1) + (D - deg), top)
     pos = np.empty(Nn, dtype=np.intp)
     pos[order] = np.arange(Nn)
     gs = group[order]
-    bounds = [0, *((gs[1:] != gs[:-1]).nonzero()[0] + 1).tolist(), Nn] if Nn else [0]
-    runs = [(a, b, (g - 1) // _NACT % _NAGG, (g - 1) % _NACT)
-            for a, b, g in zip(bounds[:-1], bounds[1:], gs[bounds[:-1]].tolist()) if g]
-    n_const = bounds[1] if Nn and gs[0] == 0 else 0
+    cuts = (gs[1:] != gs[:-1]).nonzero()[0] + 1          # where a section starts
+    bounds = [0, *cuts.tolist(), Nn]
+    sections = list(zip(bounds[:-1], bounds[1:], [*gs[:1].tolist(), *gs[cuts].tolist()]))
+    runs = [(a, b, (g - _RUN0) // _NACT % _NAGG, (g - _RUN0) % _NACT)
+            for a, b, g in sections if g >= _RUN0]
+    n_const = runs[0][0] if runs else Nn
     aggs = {r[2] for r in runs}
     signed = _SIGNED[pool.act[order]]
     sr, sb = signed * pool.response[order], signed * pool.bias[order]
@@ -242,7 +249,7 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     win[tpos[direct], -1 - src[direct]] = w[direct]   # a genome has one gene per (source, target)
     win[:, n_in] = sb
     tgt, snode, tpos, w, src = tgt[gather], snode[gather], tpos[gather], w[gather], src[gather]
-    slot = _ranks(tgt, deg)
+    slot = _ranks(tgt, Nn)
     if _PRODUCT in aggs:
         w = np.where((pool.agg[tgt] == _PRODUCT) & (slot == 0), w * sr[tpos], w)
     rows = pos[snode]
@@ -258,32 +265,32 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
         rows_shared, rows_each = rows.copy(), rows.copy()
         rows_shared[inputs] = base - 1 - src[inputs]
         rows_each[inputs] = base - 1 - src[inputs] + e_owner[gather][inputs] * n_in
-    whole, most = _layout(runs, bounds, tpos, slot, D, (rows_shared, rows_each, w), sr, deg[order])
-    const = _constants(pool, order[:n_const], sb, sr) if n_const else np.zeros((0, 1))
+    whole, most = _layout(runs, cuts, tpos, slot, D, (rows_shared, rows_each, w), sr, deg[order])
+    const = _constants([sec for sec in sections if sec[2] < _RUN0], sb, sr)
     return PopulationPlan(pool, n_in, n_out, level, order, pos, n_const, const, recurrent,
                           _outputs(pool, n_out, pos), runs, deg[order], sr[:, None],
                           win[n_const:], whole, most)
 
 
-def _layout(runs, bounds, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, int]:
+def _layout(runs, cuts, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, int]:
     """``(blocks, most terms in one)``: one :class:`Block` per run, its connections slot-major.
 
-    ``bounds (sections + 1,)`` (an array) cut the rows into sections (constants, then the
+    ``cuts (sections - 1,)`` cut the rows into sections (constants, then the
     runs); ``tpos``/``slot (E,)`` each gathered connection's target row and
     rank; ``gathered``: the ``(E,)`` arrays (source rows shared, each; weights)
     to lay out; ``sr (Nn,)``, ``deg (Nn,)`` per row, in compute order.
     """
-    S, Nn = max(D, 1), bounds[-1]
-    ks = (np.searchsorted(bounds, tpos, side="right") - 1) * S + slot  # (section, slot)
-    by = _argsort_ints(ks * Nn + tpos, (len(bounds) - 1) * S * Nn)
+    S, Nn, sections = max(D, 1), len(sr), len(cuts) + 1
+    ks = cuts.searchsorted(tpos, side="right") * S + slot   # (section, slot)
+    by = _argsort_ints(ks * Nn + tpos, sections * S * Nn)
     shared, w = gathered[0][by], gathered[2][by, None]
     each = shared if gathered[1] is gathered[0] else gathered[1][by]
-    counts = np.bincount(ks, minlength=(len(bounds) - 1) * S).reshape(-1, S)
-    sections = dict(zip(bounds[:-1], counts.tolist()))
+    counts = dict(zip([0, *cuts.tolist()], np.bincount(ks, minlength=sections * S)
+                      .reshape(-1, S).tolist()))
     blocks, e, most = [], 0, 0
     for r0, r1, agg, act in runs:
         slots, c = [], 0
-        for n in sections[r0]:       # targets are sorted by connections, most first
+        for n in counts[r0]:       # targets are sorted by connections, most first
             if not n:
                 break
             slots.append((c, n))
@@ -294,24 +301,25 @@ def _layout(runs, bounds, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, 
     return blocks, most
 
 
-def _locate(pool: GenePool, node_owner, e_owner, src, dst, n_in: int):
+def _locate(pool: GenePool, e_owner, src, dst, n_in: int):
     """Pool indices of each connection's target node and source node (-1: an input)."""
-    key, at = node_owner * _BIG + pool.nodes, e_owner * _BIG
-    to, fro = at + dst, at + src
+    key = pool.node_keys                                   # sorted; cached on the pool
+    q = gene_keys(e_owner, np.array((dst, src)))          # (2, E): target and source keys
     top = int(np.maximum.reduce(pool.nodes)) + 1 if len(key) > _SEARCH else _TABLE + 1
     if top <= _TABLE and np.minimum.reduce(pool.nodes) >= 0:
-        tgt, hit = _lookup(pool, node_owner, e_owner, src, dst, top)
+        found = np.array(_lookup(pool, pool.node_owner, e_owner, src, dst, top))
     else:
-        tgt, hit = key.searchsorted(to), key.searchsorted(fro)
+        found = key.searchsorted(q)
     # an index whose (clipped) key matches is right: keys are unique
+    ok = key.take(found, mode="clip") == q
     is_node = src >= 0
-    ok = (key.take(tgt, mode="clip") == to) & ((key.take(hit, mode="clip") == fro) | ~is_node)
+    ok = ok[0] & (ok[1] | ~is_node)
     if not (np.logical_and.reduce(ok) and np.minimum.reduce(src, initial=0) >= -n_in):
         ok &= src >= -n_in
         bad = int((~ok).nonzero()[0][0])
         raise GraphError(f"genome {pool.keys[e_owner[bad]]}: connection {src[bad]} -> {dst[bad]} "
                          "names a node the genome does not have")
-    return tgt, np.where(is_node, hit, -1)
+    return found[0], np.where(is_node, found[1], -1)
 
 
 def _lookup(pool, node_owner, e_owner, src, dst, top: int):
@@ -371,12 +379,12 @@ def _peel(s: np.ndarray, t: np.ndarray, n: int) -> np.ndarray:
     return level
 
 
-def _ranks(tgt: np.ndarray, deg: np.ndarray) -> np.ndarray:
-    """Each connection's rank ``0 .. deg - 1`` among the connections into its target."""
-    by = _argsort_ints(tgt, len(deg))
-    first = deg.cumsum() - deg
+def _ranks(tgt: np.ndarray, n: int) -> np.ndarray:
+    """Each connection's rank ``0, 1, ..`` among the connections into its target (of ``n``)."""
+    by = _argsort_ints(tgt, n)
+    ts = tgt[by]
     rank = np.empty(len(tgt), dtype=np.intp)
-    rank[by] = np.arange(len(tgt)) - first[tgt[by]]
+    rank[by] = np.arange(len(tgt)) - ts.searchsorted(ts)  # minus the target's first place
     return rank
 
 
@@ -389,26 +397,17 @@ def _argsort_ints(key: np.ndarray, top: int) -> np.ndarray:
     return by[_argsort_ints(key[by] >> 16, ((top - 1) >> 16) + 1)]
 
 
-def _constants(pool: GenePool, idx: np.ndarray, sb: np.ndarray, sr: np.ndarray) -> np.ndarray:
-    """Values ``(C, 1)`` of the nodes ``idx`` (rows ``0 : C``) without an enabled input: the
-    empty aggregation (0; product 1) through bias, response, scale and activation, written
-    as the runs write theirs (``sb``, ``sr (Nn,)``: signed scale * bias, * response)."""
-    C = len(idx)
-    z = sb[:C].copy()
-    product = pool.agg[idx] == _PRODUCT
-    if np.logical_or.reduce(product):
-        z += sr[:C] * product
-    act = pool.act[idx]
-    out = np.empty((C, 1))
-    first = int(act[0])
-    if np.logical_and.reduce(act == first):
-        _WRITE[first](z[:, None], out)
-        return out
-    for a in set(act.tolist()):
-        mine = (act == a).nonzero()[0]
-        part = np.empty((len(mine), 1))
-        _WRITE[a](z[mine, None], part)
-        out[mine] = part
+def _constants(sections, sb: np.ndarray, sr: np.ndarray) -> np.ndarray:
+    """Values ``(C, 1)`` of the nodes without an enabled input, rows ``0 : C`` in ``sections``
+    ``[(r0, r1, group)]`` by empty aggregation and activation: the empty aggregation (0;
+    product 1) through bias, response, scale and activation, written as the runs write theirs
+    (``sb``, ``sr (Nn,)``: signed scale * bias, * response)."""
+    C = sections[-1][1] if sections else 0
+    z, out = sb[:C, None].copy(), np.empty((C, 1))
+    for r0, r1, g in sections:
+        if g >= _NACT:                        # an empty product is 1
+            z[r0:r1, 0] += sr[r0:r1]
+        _WRITE[g % _NACT](z[r0:r1], out[r0:r1])
     return out
 
 
