@@ -266,7 +266,7 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
         rows_shared[inputs] = base - 1 - src[inputs]
         rows_each[inputs] = base - 1 - src[inputs] + e_owner[gather][inputs] * n_in
     whole, most = _layout(runs, cuts, tpos, slot, D, (rows_shared, rows_each, w), sr, deg[order])
-    const = _constants([sec for sec in sections if sec[2] < _RUN0], sb, sr)
+    const = _constants(pool, order, [sec for sec in sections if sec[2] < _RUN0], sb)
     return PopulationPlan(pool, n_in, n_out, level, order, pos, n_const, const, recurrent,
                           _outputs(pool, n_out, pos), runs, deg[order], sr[:, None],
                           win[n_const:], whole, most)
@@ -397,16 +397,17 @@ def _argsort_ints(key: np.ndarray, top: int) -> np.ndarray:
     return by[_argsort_ints(key[by] >> 16, ((top - 1) >> 16) + 1)]
 
 
-def _constants(sections, sb: np.ndarray, sr: np.ndarray) -> np.ndarray:
+def _constants(pool: GenePool, order, sections, sb: np.ndarray) -> np.ndarray:
     """Values ``(C, 1)`` of the nodes without an enabled input, rows ``0 : C`` in ``sections``
     ``[(r0, r1, group)]`` by empty aggregation and activation: the empty aggregation (0;
     product 1) through bias, response, scale and activation, written as the runs write theirs
-    (``sb``, ``sr (Nn,)``: signed scale * bias, * response)."""
+    (``sb (Nn,)``: signed scale * bias, see ``_SIGNED``)."""
     C = sections[-1][1] if sections else 0
     z, out = sb[:C, None].copy(), np.empty((C, 1))
     for r0, r1, g in sections:
-        if g >= _NACT:                        # an empty product is 1
-            z[r0:r1, 0] += sr[r0:r1]
+        if g >= _NACT:                        # an empty product is 1: s * (bias + response)
+            idx = order[r0:r1]
+            z[r0:r1, 0] = _SIGNED[g % _NACT] * (pool.bias[idx] + pool.response[idx])
         _WRITE[g % _NACT](z[r0:r1], out[r0:r1])
     return out
 
