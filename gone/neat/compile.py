@@ -42,8 +42,8 @@ _SUMS = np.isin(np.arange(_NAGG), [_SUM, _MEAN])  # linear: inputs go into the m
 # a node's group: (empty product?, activation) for constants, below _RUN0; else _RUN0 +
 # (level, aggregation, activation)
 _RUN0 = 2 * _NACT
-_RUN_GROUP = _RUN0 + np.arange(_NAGG * _NACT).reshape(_NAGG, _NACT)
-_CONST_GROUP = (np.arange(_NAGG)[:, None] == _PRODUCT) * _NACT + np.arange(_NACT)
+_RUN_GROUP = _RUN0 + np.arange(_NAGG * _NACT)                   # by agg * _NACT + act
+_CONST_GROUP = ((np.arange(_NAGG)[:, None] == _PRODUCT) * _NACT + np.arange(_NACT)).ravel()
 _CHUNK = 1 << 16          # a block's rows * batch at most (its buffers stay in cache)
 _TABLE = 1 << 18          # entries of the (genome, node id) lookup table
 _SEARCH = 1 << 12         # node genes up to which searchsorted finds nodes (fewer calls)
@@ -216,15 +216,16 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     tgt, snode = _locate(pool, e_owner, src, pool.dst[on], n_in)
     if level is None:
         level, cyclic = _levels(pool, node_owner, e_owner, src, tgt, snode, n_in)
-    agg_t = pool.agg[tgt]
-    linear = (snode < 0) & _SUMS[agg_t]
+    agg_t = pool.agg.take(tgt)
+    linear = (snode < 0) & _SUMS.take(agg_t)
     direct, gather = linear.nonzero()[0], (~linear).nonzero()[0]  # into the matmul or not
     deg_all = np.bincount(tgt, minlength=Nn)
     deg = np.bincount(tgt[gather], minlength=Nn)
     # compute order: constants first (by empty aggregation and activation), then by (level,
     # aggregation, activation), most gathered connections first
-    group = np.where(deg_all > 0, level * (_NAGG * _NACT) + _RUN_GROUP[pool.agg, pool.act],
-                     _CONST_GROUP[pool.agg, pool.act])
+    kind = pool.agg * _NACT + pool.act                    # (take: faster than int16 indexing)
+    group = np.where(deg_all > 0, level * (_NAGG * _NACT) + _RUN_GROUP.take(kind),
+                     _CONST_GROUP.take(kind))
     D = int(np.maximum.reduce(deg, initial=0))
     top = (int(np.maximum.reduce(group, initial=0)) + 1) * (D + 1)
     order = _argsort_ints(group * (D + 1) + (D - deg), top)
@@ -238,7 +239,7 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
             for a, b, g in sections if g >= _RUN0]
     n_const = runs[0][0] if runs else Nn
     aggs = {r[2] for r in runs}
-    signed = _SIGNED[pool.act[order]]
+    signed = _SIGNED.take(pool.act.take(order))
     sr, sb = signed * pool.response[order], signed * pool.bias[order]
     # sum/mean fold scale * response into the weights (mean also 1 / count); product its slot 0
     tpos = pos[tgt]

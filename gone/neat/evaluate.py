@@ -109,8 +109,8 @@ def _run(plan: PopulationPlan, V: np.ndarray, shared: bool) -> None:
             out = V[blk.r0:blk.r1]
             if blk.slots:
                 terms = buf[:len(blk.w)]
-                np.take(V, blk.rows_shared if shared else blk.rows_each, axis=0, out=terms,
-                        mode="clip")
+                V.take(blk.rows_shared if shared else blk.rows_each, axis=0, out=terms,
+                       mode="clip")
                 terms *= blk.w
                 agg = blk.agg
                 if agg == _MEDIAN:
