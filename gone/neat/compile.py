@@ -20,6 +20,7 @@ scatter (see :class:`PopulationPlan`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -31,7 +32,6 @@ from .genome import ACT_NAMES, AGG_NAMES
 from .pool import GenePool, gene_keys, owners, pointers, spans
 
 _SUM = AGG_NAMES.index("sum")
-_SCALES = np.array([scale(n) for n in ACT_NAMES])
 
 
 # --- the population as one sparse plan ------------------------------------------------------
@@ -77,7 +77,8 @@ def _writer(act):
 
 
 _WRITE = [_writer(a) for a in _ACTS]
-_SIGNED = _SCALES * np.array([-1.0 if a.name == "sigmoid" else 1.0 for a in _ACTS])
+_SIGNED = np.array([scale(n) * (-1.0 if w is _sigmoid_into else 1.0)
+                    for n, w in zip(ACT_NAMES, _WRITE)])
 
 
 class Block(NamedTuple):
@@ -171,7 +172,7 @@ class PopulationPlan:
             if rows >= max((r1 - r0 for r0, r1, _, _ in self.runs), default=0):
                 self._cache[rows] = self.whole, self.most
             else:
-                cut = [part for blk in self.whole for part in _cut(blk, rows, self.sr, self.deg)]
+                cut = [part for blk in self.whole for part in _cut(blk, rows)]
                 self._cache[rows] = cut, max(len(blk.w) for blk in cut)
         return self._cache[rows]
 
@@ -419,30 +420,23 @@ def _outputs(pool: GenePool, n_out: int, pos: np.ndarray) -> np.ndarray:
     flat = first if n_out == 1 else (first[:, None] + np.arange(n_out)).ravel()
     if np.minimum.reduce(pool.node_counts, initial=n_out) < n_out or np.logical_or.reduce(
             pool.nodes.take(flat).reshape(-1, n_out) != np.arange(n_out), None):
-        raise GraphError("every genome needs its output nodes 0 .. "
-                         f"{n_out - 1}; genome(s) {pool.keys[_missing(pool, n_out)].tolist()} lack one")
+        lack = [int(pool.keys[p]) for p, g in enumerate(np.split(pool.nodes, pool.node_ptr[1:-1]))
+                if not set(range(n_out)) <= set(g.tolist())]
+        raise GraphError(f"every genome needs its output nodes 0 .. {n_out - 1}; "
+                         f"genome(s) {lack} lack one")
     return pos[flat]
 
 
-def _missing(pool: GenePool, n_out: int) -> np.ndarray:
-    """Rows of the genomes without all output nodes (for the error message)."""
-    return np.array([p for p in range(pool.size)
-                     if not set(range(n_out)) <= set(pool.nodes[pool.node_ptr[p]:
-                                                                 pool.node_ptr[p + 1]].tolist())],
-                    dtype=np.intp)
-
-
-def _cut(blk: Block, rows: int, sr: np.ndarray, deg: np.ndarray) -> list:
+def _cut(blk: Block, rows: int) -> list:
     """``blk`` as blocks of at most ``rows`` targets: each takes its targets' part of every
-    slot (slot ``k`` holds the first ``n_k`` targets, so a part is a slice)."""
+    slot (slot ``k`` holds the run's first ``n_k`` targets, so a part is a slice)."""
     out = []
-    for a in range(blk.r0, blk.r1, rows):
-        i, j = a - blk.r0, min(a + rows, blk.r1) - blk.r0    # the targets, within the run
+    for i in range(0, blk.r1 - blk.r0, rows):
+        j = min(i + rows, blk.r1 - blk.r0)                     # targets i : j of the run
         parts = [(c + i, min(n, j) - i) for c, n in blk.slots if n > i]
         take = np.concatenate([np.arange(c, c + n) for c, n in parts] or [np.zeros(0, int)])
-        firsts = np.cumsum([0] + [n for _, n in parts]).tolist()
-        slots = tuple((c, n) for c, (_, n) in zip(firsts, parts))
+        sizes = [n for _, n in parts]
         out.append(Block(blk.r0 + i, blk.r0 + j, blk.rows_shared[take], blk.rows_each[take],
-                         blk.w[take], slots, blk.agg, blk.write, sr[blk.r0 + i:blk.r0 + j],
-                         deg[blk.r0 + i:blk.r0 + j]))
+                         blk.w[take], tuple(zip(accumulate([0, *sizes]), sizes)), blk.agg,
+                         blk.write, blk.sr[i:j], blk.deg[i:j]))
     return out
