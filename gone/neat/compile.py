@@ -368,6 +368,8 @@ def _peel(s: np.ndarray, t: np.ndarray, n: int) -> np.ndarray:
     while front.size:
         level[front] = lv
         hit = t[level[s] == lv]  # each edge leaves once: its source's level is set once
+        if not hit.size:
+            break
         indeg -= np.bincount(hit, minlength=n)
         front, lv = hit[indeg[hit] == 0], lv + 1
     return level
