@@ -165,8 +165,7 @@ class PopulationPlan:
     def blocks(self, batch: int) -> tuple[list, int]:
         """``(blocks, most gathered connections in one block)`` for a batch of ``batch`` rows:
         runs cut into blocks of at most ``_CHUNK // batch`` targets (cached), terms in cache."""
-        rows = max(16, _CHUNK // max(batch, 1))
-        rows = 1 << (rows.bit_length() - 1)
+        rows = 1 << (max(16, _CHUNK // max(batch, 1)).bit_length() - 1)   # a power of 2
         if rows not in self._cache:
             if rows >= max((r1 - r0 for r0, r1, _, _ in self.runs), default=0):
                 self._cache[rows] = self.whole, self.most
@@ -309,8 +308,7 @@ def _locate(pool: GenePool, e_owner, src, dst, n_in: int):
         found = np.array(_lookup(pool, pool.node_owner, e_owner, src, dst, top))
     else:
         found = key.searchsorted(q)
-    # an index whose (clipped) key matches is right: keys are unique
-    ok = key.take(found, mode="clip") == q
+    ok = key.take(found, mode="clip") == q               # keys are unique: a match is right
     is_node = src >= 0
     ok = ok[0] & (ok[1] | ~is_node)
     if not (np.logical_and.reduce(ok) and np.minimum.reduce(src, initial=0) >= -n_in):
