@@ -285,6 +285,22 @@ def test_big_batches_and_cut_blocks_compute_the_same(monkeypatch):
         np.testing.assert_allclose(out, w, rtol=1e-10, atol=1e-12)
 
 
+def test_cut_blocks_of_every_aggregation_give_the_same_bits(monkeypatch):
+    aggs = ("sum", "product", "max", "min", "mean", "median", "maxabs")
+    genomes = grown(60, _config(True, aggs=aggs, acts=("sigmoid", "tanh")), 13)
+    rng = np.random.default_rng(13)
+    shared, each = rng.normal(size=(40, 3)), rng.normal(size=(60, 40, 3))
+    whole = compile_population(genomes, 3, 2)
+    want = step(whole, shared)[0], step(whole, each)[0]
+    monkeypatch.setattr(compile_mod, "_CHUNK", 16 * 40)                # blocks of 16 targets
+    plan = compile_population(genomes, 3, 2)
+    blocks, most = plan.blocks(40)
+    assert len(blocks) > len(plan.runs) and max(len(b.slots) for b in blocks) > 2
+    assert most == max(len(b.w) for b in blocks)
+    np.testing.assert_array_equal(step(plan, shared)[0], want[0])
+    np.testing.assert_array_equal(step(plan, each)[0], want[1])
+
+
 @pytest.mark.parametrize("table", [1 << 18, 64, 1])   # one table, a table per few genomes, none
 def test_node_lookups_agree_and_refuse_unknown_nodes(monkeypatch, table):
     genomes = grown(30, _config(False), 11)

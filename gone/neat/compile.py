@@ -20,6 +20,7 @@ scatter (see :class:`PopulationPlan`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -28,10 +29,9 @@ from ..errors import GraphError
 from .activations import gone_activation, scale
 from .convert import levels
 from .genome import ACT_NAMES, AGG_NAMES
-from .pool import GenePool, owners, pointers, spans
+from .pool import GenePool, gene_keys, pointers, spans
 
 _SUM = AGG_NAMES.index("sum")
-_SCALES = np.array([scale(n) for n in ACT_NAMES])
 
 
 # --- the population as one sparse plan ------------------------------------------------------
@@ -39,7 +39,11 @@ _SCALES = np.array([scale(n) for n in ACT_NAMES])
 _NACT, _NAGG = len(ACT_NAMES), len(AGG_NAMES)
 _PRODUCT, _MEAN = AGG_NAMES.index("product"), AGG_NAMES.index("mean")
 _SUMS = np.isin(np.arange(_NAGG), [_SUM, _MEAN])  # linear: inputs go into the matmul
-_BIG = np.int64(1) << 40  # genome * _BIG + node id: node ids stay far below, keys stay sorted
+# a node's group: (empty product?, activation) for constants, below _RUN0; else _RUN0 +
+# (level, aggregation, activation)
+_RUN0 = 2 * _NACT
+_RUN_GROUP = _RUN0 + np.arange(_NAGG * _NACT)                   # by agg * _NACT + act
+_CONST_GROUP = ((np.arange(_NAGG)[:, None] == _PRODUCT) * _NACT + np.arange(_NACT)).ravel()
 _CHUNK = 1 << 16          # a block's rows * batch at most (its buffers stay in cache)
 _TABLE = 1 << 18          # entries of the (genome, node id) lookup table
 _SEARCH = 1 << 12         # node genes up to which searchsorted finds nodes (fewer calls)
@@ -73,7 +77,8 @@ def _writer(act):
 
 
 _WRITE = [_writer(a) for a in _ACTS]
-_SIGNED = _SCALES * np.array([-1.0 if a.name == "sigmoid" else 1.0 for a in _ACTS])
+_SIGNED = np.array([scale(n) * (-1.0 if w is _sigmoid_into else 1.0)
+                    for n, w in zip(ACT_NAMES, _WRITE)])
 
 
 class Block(NamedTuple):
@@ -118,13 +123,12 @@ class PopulationPlan:
     n_const, n_in + 1)`` holds, per node, the folded weights of its input
     connections if it sums (or averages) them, and its folded bias. Then
     ``runs`` ``[(r0, r1, agg, act)]``, by level, add their remaining
-    connections (from nodes, or from inputs into other aggregations): the
-    ``e_*`` arrays ``(E,)``, in pool order, with each one's target row
-    ``e_tpos`` and slot ``e_slot``; :meth:`blocks` lays them out per batch size.
-    ``deg (Nn,)`` those connections per node; ``sr (Nn, 1)`` scale * response
-    (sigmoid nodes negated, see ``_FAST``). ``level (Nn,)`` each node's
-    level (pool order); ``out_rows (P * n_out,)`` the output nodes' rows, genome
-    by genome.
+    connections (from nodes, or from inputs into other aggregations): ``whole``
+    has one :class:`Block` per run, ``most`` terms in the largest;
+    :meth:`blocks` cuts them for large batches. ``deg (Nn,)`` those
+    connections per node; ``sr (Nn, 1)`` scale * response (sigmoid nodes
+    negated, see ``_FAST``). ``level (Nn,)`` each node's level (pool order);
+    ``out_rows (P * n_out,)`` the output nodes' rows, genome by genome.
     """
 
     pool: GenePool
@@ -141,11 +145,8 @@ class PopulationPlan:
     deg: np.ndarray
     sr: np.ndarray
     win: np.ndarray
-    e_tpos: np.ndarray
-    e_slot: np.ndarray
-    e_rows_shared: np.ndarray
-    e_rows_each: np.ndarray
-    e_w: np.ndarray
+    whole: list
+    most: int
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -162,17 +163,15 @@ class PopulationPlan:
         return self.n_nodes * (2 if self.recurrent else 1)
 
     def blocks(self, batch: int) -> tuple[list, int]:
-        """``(blocks, most gathered connections in one block)`` for a batch of ``batch`` rows
-        (cached): runs are cut into blocks of at most ``_CHUNK // batch`` targets."""
-        rows = max(16, _CHUNK // max(batch, 1))
-        rows = 1 << (rows.bit_length() - 1)
+        """``(blocks, most gathered connections in one block)`` for a batch of ``batch`` rows:
+        runs cut into blocks of at most ``_CHUNK // batch`` targets (cached), terms in cache."""
+        rows = 1 << (max(16, _CHUNK // max(batch, 1)).bit_length() - 1)   # a power of 2
         if rows not in self._cache:
-            longest = max((r1 - r0 for r0, r1, _, _ in self.runs), default=1)
-            if rows >= longest:                 # uncut: one layout for all small batches
-                self._cache[rows] = self._cache.get(0) or _blocks(self, longest)
-                self._cache[0] = self._cache[rows]
+            if rows >= max((r1 - r0 for r0, r1, _, _ in self.runs), default=0):
+                self._cache[rows] = self.whole, self.most
             else:
-                self._cache[rows] = _blocks(self, rows)
+                cut = [part for blk in self.whole for part in _cut(blk, rows)]
+                self._cache[rows] = cut, max(len(blk.w) for blk in cut)
         return self._cache[rows]
 
     def input_weights_each(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -180,7 +179,7 @@ class PopulationPlan:
         column (Nn - C,))`` with ``win[i] = W[genome[i], :, column[i]]`` (cached)."""
         if "each" not in self._cache:
             rows = self.order[self.n_const:]
-            genome = owners(self.pool.node_ptr)[rows]
+            genome = self.pool.node_owner[rows]
             column = rows - self.pool.node_ptr[genome]
             W = np.zeros((self.size, self.n_inputs + 1, int(self.pool.node_counts.max(initial=0))))
             W[genome, :, column] = self.win
@@ -207,37 +206,39 @@ def compile_population(genomes, n_inputs: int, n_outputs: int) -> PopulationPlan
 
 def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> PopulationPlan:
     """The plan of ``pool``; ``level`` (pool order) and whether a genome may have a cycle when
-    known (a take of a compiled plan).
-    Written for few numpy calls: a 150-genome XOR generation compiles in ~0.1 ms."""
-    P, Nn = pool.size, len(pool.nodes)
-    genomes = np.arange(P)
-    node_owner = genomes.repeat(pool.node_ptr[1:] - pool.node_ptr[:-1])
+    known (a take of a compiled plan). Written for few numpy calls (~1 us each on arrays this
+    small): a 150-genome XOR generation compiles in ~0.15 ms."""
+    Nn, node_owner = len(pool.nodes), pool.node_owner       # cached on the pool
     on = pool.enabled.nonzero()[0]
-    e_owner = genomes.repeat(pool.conn_ptr[1:] - pool.conn_ptr[:-1])[on]
+    e_owner = pool.conn_owner[on]
     src, w = pool.src[on], pool.weight[on]
-    tgt, snode = _locate(pool, node_owner, e_owner, src, pool.dst[on], n_in)
+    tgt, snode = _locate(pool, e_owner, src, pool.dst[on], n_in)
     if level is None:
         level, cyclic = _levels(pool, node_owner, e_owner, src, tgt, snode, n_in)
-    agg_t = pool.agg[tgt]
-    linear = (snode < 0) & _SUMS[agg_t]
+    agg_t = pool.agg.take(tgt)
+    linear = (snode < 0) & _SUMS.take(agg_t)
     direct, gather = linear.nonzero()[0], (~linear).nonzero()[0]  # into the matmul or not
     deg_all = np.bincount(tgt, minlength=Nn)
     deg = np.bincount(tgt[gather], minlength=Nn)
-    # compute order: constants (group 0) first, then by (level, aggregation, activation),
-    # most gathered connections first
-    group = ((level * _NAGG + pool.agg) * _NACT + pool.act + 1) * (deg_all > 0)
+    # compute order: constants first (by empty aggregation and activation), then by (level,
+    # aggregation, activation), most gathered connections first
+    kind = pool.agg * _NACT + pool.act                    # (take: faster than int16 indexing)
+    group = np.where(deg_all > 0, level * (_NAGG * _NACT) + _RUN_GROUP.take(kind),
+                     _CONST_GROUP.take(kind))
     D = int(np.maximum.reduce(deg, initial=0))
     top = (int(np.maximum.reduce(group, initial=0)) + 1) * (D + 1)
     order = _argsort_ints(group * (D + 1) + (D - deg), top)
     pos = np.empty(Nn, dtype=np.intp)
     pos[order] = np.arange(Nn)
     gs = group[order]
-    bounds = [0, *((gs[1:] != gs[:-1]).nonzero()[0] + 1).tolist(), Nn] if Nn else [0]
-    runs = [(a, b, (g - 1) // _NACT % _NAGG, (g - 1) % _NACT)
-            for a, b, g in zip(bounds[:-1], bounds[1:], gs[bounds[:-1]].tolist()) if g]
-    n_const = bounds[1] if Nn and gs[0] == 0 else 0
+    cuts = (gs[1:] != gs[:-1]).nonzero()[0] + 1          # where a section starts
+    bounds = [0, *cuts.tolist(), Nn]
+    sections = list(zip(bounds[:-1], bounds[1:], [*gs[:1].tolist(), *gs[cuts].tolist()]))
+    runs = [(a, b, (g - _RUN0) // _NACT % _NAGG, (g - _RUN0) % _NACT)
+            for a, b, g in sections if g >= _RUN0]
+    n_const = runs[0][0] if runs else Nn
     aggs = {r[2] for r in runs}
-    signed = _SIGNED[pool.act[order]]
+    signed = _SIGNED.take(pool.act.take(order))
     sr, sb = signed * pool.response[order], signed * pool.bias[order]
     # sum/mean fold scale * response into the weights (mean also 1 / count); product its slot 0
     tpos = pos[tgt]
@@ -248,7 +249,7 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     win[tpos[direct], -1 - src[direct]] = w[direct]   # a genome has one gene per (source, target)
     win[:, n_in] = sb
     tgt, snode, tpos, w, src = tgt[gather], snode[gather], tpos[gather], w[gather], src[gather]
-    slot = _ranks(tgt, deg)
+    slot = _ranks(tgt, Nn)
     if _PRODUCT in aggs:
         w = np.where((pool.agg[tgt] == _PRODUCT) & (slot == 0), w * sr[tpos], w)
     rows = pos[snode]
@@ -264,30 +265,58 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
         rows_shared, rows_each = rows.copy(), rows.copy()
         rows_shared[inputs] = base - 1 - src[inputs]
         rows_each[inputs] = base - 1 - src[inputs] + e_owner[gather][inputs] * n_in
-    const = _constants(pool, order[:n_const]) if n_const else np.zeros((0, 1))
+    deg = deg[order]
+    whole, most = _layout(runs, cuts, tpos, slot, D, (rows_shared, rows_each, w), sr, deg)
+    const = _constants(pool, order, [sec for sec in sections if sec[2] < _RUN0], sb)
     return PopulationPlan(pool, n_in, n_out, level, order, pos, n_const, const, recurrent,
-                          _outputs(pool, n_out, pos), runs, deg[order], sr[:, None],
-                          win[n_const:], tpos, slot, rows_shared, rows_each, w)
+                          _outputs(pool, n_out, pos), runs, deg, sr[:, None], win[n_const:],
+                          whole, most)
 
 
-def _locate(pool: GenePool, node_owner, e_owner, src, dst, n_in: int):
+def _layout(runs, cuts, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, int]:
+    """``(blocks, most terms in one)``: one :class:`Block` per run, its connections slot-major.
+
+    ``cuts (sections - 1,)`` cut the rows into sections (constants, then the
+    runs); ``tpos``/``slot (E,)`` each gathered connection's target row and
+    rank; ``gathered``: the ``(E,)`` arrays (source rows shared, each; weights)
+    to lay out; ``sr (Nn,)``, ``deg (Nn,)`` per row, in compute order.
+    """
+    S, Nn, sections = max(D, 1), len(sr), len(cuts) + 1
+    ks = cuts.searchsorted(tpos, side="right") * S + slot   # (section, slot)
+    by = _argsort_ints(ks * Nn + tpos, sections * S * Nn)
+    shared, w = gathered[0][by], gathered[2][by, None]
+    each = shared if gathered[1] is gathered[0] else gathered[1][by]
+    counts = dict(zip([0, *cuts.tolist()], np.bincount(ks, minlength=sections * S)
+                      .reshape(-1, S).tolist()))
+    blocks, e = [], 0
+    for r0, r1, agg, act in runs:
+        sizes = [n for n in counts[r0] if n]    # slot k: the first n_k targets (sorted so)
+        c = e + sum(sizes)
+        blocks.append(Block(r0, r1, shared[e:c], each[e:c], w[e:c],
+                            tuple(zip(accumulate([0, *sizes]), sizes)), agg, _WRITE[act],
+                            sr[r0:r1, None], deg[r0:r1]))
+        e = c
+    return blocks, max((len(b.w) for b in blocks), default=0)
+
+
+def _locate(pool: GenePool, e_owner, src, dst, n_in: int):
     """Pool indices of each connection's target node and source node (-1: an input)."""
-    key, at = node_owner * _BIG + pool.nodes, e_owner * _BIG
-    to, fro = at + dst, at + src
+    key = pool.node_keys                                   # sorted; cached on the pool
+    q = gene_keys(e_owner, np.array((dst, src)))          # (2, E): target and source keys
     top = int(np.maximum.reduce(pool.nodes)) + 1 if len(key) > _SEARCH else _TABLE + 1
     if top <= _TABLE and np.minimum.reduce(pool.nodes) >= 0:
-        tgt, hit = _lookup(pool, node_owner, e_owner, src, dst, top)
+        found = np.array(_lookup(pool, pool.node_owner, e_owner, src, dst, top))
     else:
-        tgt, hit = key.searchsorted(to), key.searchsorted(fro)
-    # an index whose (clipped) key matches is right: keys are unique
+        found = key.searchsorted(q)
+    ok = key.take(found, mode="clip") == q               # keys are unique: a match is right
     is_node = src >= 0
-    ok = (key.take(tgt, mode="clip") == to) & ((key.take(hit, mode="clip") == fro) | ~is_node)
+    ok = ok[0] & (ok[1] | ~is_node)
     if not (np.logical_and.reduce(ok) and np.minimum.reduce(src, initial=0) >= -n_in):
         ok &= src >= -n_in
         bad = int((~ok).nonzero()[0][0])
         raise GraphError(f"genome {pool.keys[e_owner[bad]]}: connection {src[bad]} -> {dst[bad]} "
                          "names a node the genome does not have")
-    return tgt, np.where(is_node, hit, -1)
+    return found[0], np.where(is_node, found[1], -1)
 
 
 def _lookup(pool, node_owner, e_owner, src, dst, top: int):
@@ -297,10 +326,6 @@ def _lookup(pool, node_owner, e_owner, src, dst, top: int):
     and so are the answers to queries for nodes that do not exist: the caller checks."""
     per = max(1, _TABLE // top)                          # genomes per table fill
     table = np.empty(min(per, pool.size) * top, dtype=np.intp)
-    if per >= pool.size:
-        table[node_owner * top + pool.nodes] = np.arange(len(pool.nodes))
-        at = e_owner * top
-        return table.take(at + dst, mode="clip"), table.take(at + src, mode="clip")
     tgt, hit = np.empty(len(dst), dtype=np.intp), np.empty(len(dst), dtype=np.intp)
     cuts = np.arange(0, pool.size + per, per)
     e_ptr = e_owner.searchsorted(cuts).tolist()
@@ -335,29 +360,25 @@ def _levels(pool, node_owner, e_owner, src, tgt, snode, n_in) -> tuple[np.ndarra
 def _peel(s: np.ndarray, t: np.ndarray, n: int) -> np.ndarray:
     """Longest path (in edges) ending at each of ``n`` nodes along ``s -> t`` by peeling off
     nodes whose inputs are all settled (Kahn); -1 for nodes on or after a cycle."""
-    level = np.empty(n, dtype=np.intp)
-    level.fill(-1)
+    level = np.full(n, -1, dtype=np.intp)
     indeg = np.bincount(t, minlength=n)
     front, lv = (indeg == 0).nonzero()[0], 0
     while front.size:
         level[front] = lv
-        if not s.size:
+        hit = t[level[s] == lv]  # each edge leaves once: its source's level is set once
+        if not hit.size:
             break
-        leaving = level[s] == lv
-        hit = t[leaving]
-        stay = ~leaving
-        s, t = s[stay], t[stay]
         indeg -= np.bincount(hit, minlength=n)
         front, lv = hit[indeg[hit] == 0], lv + 1
     return level
 
 
-def _ranks(tgt: np.ndarray, deg: np.ndarray) -> np.ndarray:
-    """Each connection's rank ``0 .. deg - 1`` among the connections into its target."""
-    by = _argsort_ints(tgt, len(deg))
-    first = deg.cumsum() - deg
+def _ranks(tgt: np.ndarray, n: int) -> np.ndarray:
+    """Each connection's rank ``0, 1, ..`` among the connections into its target (of ``n``)."""
+    by = _argsort_ints(tgt, n)
+    ts = tgt[by]
     rank = np.empty(len(tgt), dtype=np.intp)
-    rank[by] = np.arange(len(tgt)) - first[tgt[by]]
+    rank[by] = np.arange(len(tgt)) - ts.searchsorted(ts)  # minus the target's first place
     return rank
 
 
@@ -370,64 +391,43 @@ def _argsort_ints(key: np.ndarray, top: int) -> np.ndarray:
     return by[_argsort_ints(key[by] >> 16, ((top - 1) >> 16) + 1)]
 
 
-def _constants(pool: GenePool, idx: np.ndarray) -> np.ndarray:
-    """Values ``(C, 1)`` of the nodes ``idx`` without an enabled input: the empty
-    aggregation (0; product 1) through bias, response, scale and activation."""
-    act = pool.act[idx]
-    empty = pool.agg[idx] == _PRODUCT
-    z = _SCALES[act] * (pool.bias[idx] + pool.response[idx] * empty)
-    kinds = set(act.tolist())
-    if len(kinds) == 1:
-        return _ACTS[kinds.pop()].fn(z)[:, None]
-    out = np.empty(len(idx))
-    for a in kinds:
-        mine = act == a
-        out[mine] = _ACTS[a].fn(z[mine])
-    return out[:, None]
+def _constants(pool: GenePool, order, sections, sb: np.ndarray) -> np.ndarray:
+    """Values ``(C, 1)`` of the rows ``0 : C``, nodes without an enabled input, in ``sections
+    [(r0, r1, group)]``: the empty aggregation (0; product 1) through bias, response, scale and
+    activation, written as the runs write theirs (``sb (Nn,)`` signed scale * bias)."""
+    C = sections[-1][1] if sections else 0
+    z, out = sb[:C, None].copy(), np.empty((C, 1))
+    for r0, r1, g in sections:
+        if g >= _NACT:                        # an empty product is 1: s * (bias + response)
+            idx = order[r0:r1]
+            z[r0:r1, 0] = _SIGNED[g % _NACT] * (pool.bias[idx] + pool.response[idx])
+        _WRITE[g % _NACT](z[r0:r1], out[r0:r1])
+    return out
 
 
 def _outputs(pool: GenePool, n_out: int, pos: np.ndarray) -> np.ndarray:
     """Rows ``(P * n_out,)`` of the output nodes (ids ``0 .. n_out - 1``), genome by genome."""
-    flat = (pool.node_ptr[:-1, None] + np.arange(n_out)).ravel()
-    if np.logical_or.reduce(pool.node_ptr[1:] - pool.node_ptr[:-1] < n_out) or \
-            np.logical_or.reduce(pool.nodes[flat].reshape(-1, n_out) != np.arange(n_out), None):
-        raise GraphError("every genome needs its output nodes 0 .. "
-                         f"{n_out - 1}; genome(s) {pool.keys[_missing(pool, n_out)].tolist()} lack one")
+    first = pool.node_ptr[:-1]
+    flat = first if n_out == 1 else (first[:, None] + np.arange(n_out)).ravel()
+    if np.minimum.reduce(pool.node_counts, initial=n_out) < n_out or np.logical_or.reduce(
+            pool.nodes.take(flat).reshape(-1, n_out) != np.arange(n_out), None):
+        lack = [int(pool.keys[p]) for p, g in enumerate(np.split(pool.nodes, pool.node_ptr[1:-1]))
+                if not set(range(n_out)) <= set(g.tolist())]
+        raise GraphError(f"every genome needs its output nodes 0 .. {n_out - 1}; "
+                         f"genome(s) {lack} lack one")
     return pos[flat]
 
 
-def _missing(pool: GenePool, n_out: int) -> np.ndarray:
-    """Rows of the genomes without all output nodes (for the error message)."""
-    return np.array([p for p in range(pool.size)
-                     if not set(range(n_out)) <= set(pool.nodes[pool.node_ptr[p]:
-                                                                 pool.node_ptr[p + 1]].tolist())],
-                    dtype=np.intp)
-
-
-def _blocks(plan: PopulationPlan, rows: int) -> tuple[list, int]:
-    """Cut every run into blocks of at most ``rows`` targets and lay out each block's
-    gathered connections slot-major (see :class:`Block`)."""
-    C, deg = plan.n_const, plan.deg
-    cuts = [(a, min(a + rows, r1), agg, act) for r0, r1, agg, act in plan.runs
-            for a in range(r0, r1, rows)]
-    if not cuts:
-        return [], 0
-    S, D = len(cuts), int(np.maximum.reduce(deg, initial=0))
-    block = np.arange(S).repeat([z - a for a, z, _, _ in cuts])  # of each row from C on
-    hist = np.bincount(block * (D + 1) + deg[C:], minlength=S * (D + 1)).reshape(S, D + 1)
-    n = hist[:, :0:-1].cumsum(axis=1)[:, ::-1]           # n[b, k]: targets with > k connections
-    c = n.cumsum(axis=1) - n                             # slot k's first term in the block
-    size = n.sum(axis=1)
-    e0 = size.cumsum() - size
-    b = block[plan.e_tpos - C]
-    start = np.array([cut[0] for cut in cuts])
-    perm = np.empty(len(b), dtype=np.intp)
-    perm[e0[b] + c[b, plan.e_slot] + plan.e_tpos - start[b]] = np.arange(len(b))
-    shared, each, w = plan.e_rows_shared[perm], plan.e_rows_each[perm], plan.e_w[perm][:, None]
+def _cut(blk: Block, rows: int) -> list:
+    """``blk`` as blocks of at most ``rows`` targets: each takes its targets' part of every
+    slot (slot ``k`` holds the run's first ``n_k`` targets, so a part is a slice)."""
     out = []
-    for (a, z, agg, act), e, m, cs in zip(cuts, e0.tolist(), n.tolist(), c.tolist()):
-        e1 = e + sum(m)
-        slots = tuple((ck, nk) for ck, nk in zip(cs, m) if nk)
-        out.append(Block(a, z, shared[e:e1], each[e:e1], w[e:e1], slots, agg, _WRITE[act],
-                         plan.sr[a:z], deg[a:z]))
-    return out, int(np.maximum.reduce(size))
+    for i in range(0, blk.r1 - blk.r0, rows):
+        j = min(i + rows, blk.r1 - blk.r0)                     # targets i : j of the run
+        parts = [(c + i, min(n, j) - i) for c, n in blk.slots if n > i]
+        take = np.concatenate([np.arange(c, c + n) for c, n in parts] or [np.zeros(0, int)])
+        sizes = [n for _, n in parts]
+        out.append(Block(blk.r0 + i, blk.r0 + j, blk.rows_shared[take], blk.rows_each[take],
+                         blk.w[take], tuple(zip(accumulate([0, *sizes]), sizes)), blk.agg,
+                         blk.write, blk.sr[i:j], blk.deg[i:j]))
+    return out

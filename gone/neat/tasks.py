@@ -25,8 +25,9 @@ class XorFitness:
 
     def __call__(self, batch: GenomeBatch) -> np.ndarray:
         batch.reset()
-        out = batch.predict(self.x)                        # (P, 4, 1)
-        return 4.0 - np.sum((out - self.y) ** 2, axis=(1, 2))
+        err = batch.predict(self.x) - self.y               # (P, 4, 1)
+        err *= err                                         # in place: ~2x faster than ** 2
+        return 4.0 - err.sum(axis=(1, 2))
 
 
 class XorOne:
