@@ -39,6 +39,22 @@ class Species:
     fitness_history: list = field(default_factory=list)
 
 
+def _closest_free(near: np.ndarray) -> list[int]:
+    """For each old species in turn (rows of ``near (R, P)``), the closest genome not taken
+    by an earlier one (the first of equals); fewer than ``R`` when the genomes run out."""
+    rows = near.argmin(1).tolist()
+    if len(set(rows)) == len(rows) and near.max() < np.inf:
+        return rows     # no two want the same genome: each has its closest
+    near, rows = near.copy(), []
+    for q in range(len(near)):
+        r = int(near[q].argmin())
+        if near[q, r] == np.inf:        # taken genomes have distance inf
+            break
+        rows.append(r)
+        near[:, r] = np.inf
+    return rows
+
+
 def rows_of(pool: GenePool, keys) -> np.ndarray:
     """The rows of genome ``keys`` in ``pool`` (whose keys are sorted)."""
     return np.searchsorted(pool.keys, np.asarray(keys, dtype=np.int64))
@@ -59,14 +75,12 @@ class SpeciesSet:
         self.threshold = float(threshold)
         self.next_key = 1
         self._reps: GeneLayout | None = None   # a table holding every representative
+        self._rows: dict[int, int] = {}         # representative genome key -> row of _reps
 
-    def _rep_rows(self, sids) -> np.ndarray:
+    def _rep_rows(self, sids) -> list[int]:
         """Rows of ``_reps`` holding the representatives of species ``sids``, found by
         genome key (reproduction may have dropped species since they were stored)."""
-        keys = self._reps.pool.keys
-        order = np.argsort(keys, kind="stable")
-        want = np.array([self.species[sid].representative for sid in sids], dtype=np.int64)
-        return order[np.searchsorted(keys, want, sorter=order)]
+        return [self._rows[self.species[sid].representative] for sid in sids]
 
     @property
     def reps(self) -> GenePool | None:
@@ -79,6 +93,7 @@ class SpeciesSet:
     def reps(self, pool: GenePool | None) -> None:
         """Store genomes that include every species' representative (keys must match)."""
         self._reps = None if pool is None else GeneLayout(pool)
+        self._rows = {} if pool is None else {k: r for r, k in enumerate(pool.keys.tolist())}
 
     @property
     def genome_to_species(self) -> dict[int, int]:
@@ -87,68 +102,63 @@ class SpeciesSet:
     def speciate(self, pool: GenePool, generation: int, config) -> None:
         """Partition the genomes of ``pool`` (sorted by key) into species; see the module
         docstring."""
-        P, genome = pool.size, config.genome
         here = GeneLayout(pool)
-        reps: dict[int, int] = {}     # species key -> row of its representative
         old = sorted(self.species)
-        if old:
-            # taken genomes get distance inf; a row whose minimum is inf finds none free
-            near = layout_distances(here, self._reps, self._rep_rows(old), genome)  # (R, P)
-            for q, sid in enumerate(old):
-                r = int(near[q].argmin())
-                if near[q, r] == np.inf:
-                    break
-                reps[sid] = r
-                near[:, r] = np.inf
         # Species keys only grow, so ``sids`` (old species in key order, then founders) stays
         # sorted; genomes are assigned by their species' index in it.
-        sids, rows = list(reps), list(reps.values())
-        assign = np.empty(P, dtype=np.intp)
-        assign[rows] = np.arange(len(rows))
-        if sids:
+        sids, rows = [], []
+        if old:
+            near = layout_distances(here, self._reps, self._rep_rows(old), config.genome)
+            rows = _closest_free(near)              # (R, P); a species finds none if P < R
+            sids = old[:len(rows)]
+        assign = self._assign(here, sids, rows, config.genome)
+        self._update(here, generation, sids, rows, assign)
+        self._adjust_threshold(config)
+
+    def _assign(self, here: GeneLayout, sids: list, rows: list, genome) -> np.ndarray:
+        """Species index ``(P,)`` (into ``sids``) of each genome; the genomes ``rows`` stand
+        for ``sids``, and each loner founds a species (appended to ``sids`` and ``rows``)."""
+        P = here.pool.size
+        if rows:
             D = layout_distances(here, here, rows, genome)                  # (species, P)
             # closest species so far of each genome (argmin: the first of equals)
             mins, pick = D.min(0), D.argmin(0)
         else:
             mins, pick = np.full(P, np.inf), np.zeros(P, dtype=np.intp)
-        free = np.ones(P, dtype=bool)
-        free[rows] = False
-        rest = np.flatnonzero(free)
-        while rest.size:
-            lone = np.flatnonzero(~(mins[rest] < self.threshold))
-            stop = int(lone[0]) if lone.size else rest.size
-            if stop:   # the genomes before the first loner join their closest species
-                head = rest[:stop]
-                assign[head] = pick[head]
-            if stop == rest.size:
-                break
-            founder = int(rest[stop])
+        # a representative is in its own species, never a loner
+        mins[rows], pick[rows] = -np.inf, range(len(rows))
+        first = 0        # genomes before it are assigned for good: a founder changes later ones only
+        while True:
+            lone = np.flatnonzero(~(mins[first:] < self.threshold))
+            if not lone.size:
+                return pick
+            founder = first + int(lone[0])
             sid, self.next_key = self.next_key, self.next_key + 1
-            reps[sid], assign[founder] = founder, len(sids)
-            d = layout_distances(here, here, [founder], genome)[0]
-            pick[d < mins] = len(sids)
-            np.minimum(mins, d, out=mins)
+            d = layout_distances(here, here, [founder], genome)[0, founder + 1:]
+            later = pick[founder + 1:]
+            later[d < mins[founder + 1:]] = len(sids)
+            np.minimum(mins[founder + 1:], d, out=mins[founder + 1:])
+            mins[founder], pick[founder] = -np.inf, len(sids)
             sids.append(sid)
-            rest = rest[stop + 1:]
-        self._update(here, generation, sids, reps, assign)
-        self._adjust_threshold(config)
+            rows.append(founder)
+            first = founder + 1
 
-    def _update(self, here: GeneLayout, generation: int, sids: list, reps: dict,
+    def _update(self, here: GeneLayout, generation: int, sids: list, rows: list,
                 assign: np.ndarray) -> None:
-        """New species ``sids`` (sorted), representatives ``reps`` (key -> row), genome
-        ``p`` in species ``sids[assign[p]]``."""
+        """New species ``sids`` (sorted) represented by genomes ``rows``, genome ``p`` in
+        species ``sids[assign[p]]``."""
         keys = here.pool.keys
         order = np.argsort(assign, kind="stable")     # by species, then by key
         ends = np.cumsum(np.bincount(assign, minlength=len(sids))).tolist()
         members = keys[order].tolist()
         species, lo = {}, 0
-        for sid, hi in zip(sids, ends):
-            rid = int(keys[reps[sid]])
+        for sid, rid, hi in zip(sids, keys[rows].tolist(), ends):
             s = self.species.get(sid) or Species(sid, generation, rid, last_improved=generation)
             s.representative, s.members = rid, members[lo:hi]
             species[sid], lo = s, hi
         self.species = species
         self._reps = here
+        self._rows = dict(zip(keys[rows].tolist(), rows))
 
     def _adjust_threshold(self, config) -> None:
         target = config.target_num_species
