@@ -139,7 +139,8 @@ class GeneLayout:
         each: their genes' ``values``, whether they have the gene, and (if ``into``
         needs them) ``codes``. Row ``R`` takes the other genomes' genes, unread."""
         R, W = len(rows), into.width
-        slot = np.full(self.pool.size, R * W)
+        slot = np.empty(self.pool.size, dtype=np.intp)
+        slot.fill(R * W)
         slot[rows] = np.arange(0, R * W, W)
         at = slot.take(self.owner)
         at += self.column if into is self else into.rank.take(self.names, mode="clip")

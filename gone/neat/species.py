@@ -16,6 +16,7 @@ its best for ``max_stagnation`` generations is stagnant, except the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from .distance import GeneLayout, layout_distances
 from .pool import GenePool
 
 _FUNCS = {"max": np.max, "min": np.min, "mean": np.mean, "median": np.median}
+_REDUCE = {"max": np.maximum, "min": np.minimum}
 
 
 @dataclass
@@ -121,18 +123,18 @@ class SpeciesSet:
         P = here.pool.size
         if rows:
             D = layout_distances(here, here, rows, genome)                  # (species, P)
+            D[np.arange(len(rows)), rows] = -np.inf    # a representative is in its own species
             # closest species so far of each genome (argmin: the first of equals)
             mins, pick = D.min(0), D.argmin(0)
         else:
             mins, pick = np.full(P, np.inf), np.zeros(P, dtype=np.intp)
-        # a representative is in its own species, never a loner
-        mins[rows], pick[rows] = -np.inf, range(len(rows))
         first = 0        # genomes before it are assigned for good: a founder changes later ones only
-        while True:
-            lone = np.flatnonzero(~(mins[first:] < self.threshold))
-            if not lone.size:
-                return pick
-            founder = first + int(lone[0])
+        while first < P:
+            near = mins[first:] < self.threshold
+            lone = int(near.argmin())           # the first genome near no species, if any
+            if near[lone]:
+                break
+            founder = first + lone
             sid, self.next_key = self.next_key, self.next_key + 1
             d = layout_distances(here, here, [founder], genome)[0, founder + 1:]
             later = pick[founder + 1:]
@@ -142,6 +144,7 @@ class SpeciesSet:
             sids.append(sid)
             rows.append(founder)
             first = founder + 1
+        return pick
 
     def _update(self, here: GeneLayout, generation: int, sids: list, rows: list,
                 assign: np.ndarray) -> None:
@@ -150,15 +153,15 @@ class SpeciesSet:
         keys = here.pool.keys
         order = np.argsort(assign, kind="stable")     # by species, then by key
         ends = np.cumsum(np.bincount(assign, minlength=len(sids))).tolist()
-        members = keys[order].tolist()
+        members, rep_keys = keys[order].tolist(), keys[rows].tolist()
         species, lo = {}, 0
-        for sid, rid, hi in zip(sids, keys[rows].tolist(), ends):
+        for sid, rid, hi in zip(sids, rep_keys, ends):
             s = self.species.get(sid) or Species(sid, generation, rid, last_improved=generation)
             s.representative, s.members = rid, members[lo:hi]
             species[sid], lo = s, hi
         self.species = species
         self._reps = here
-        self._rows = dict(zip(keys[rows].tolist(), rows))
+        self._rows = dict(zip(rep_keys, rows))
 
     def _adjust_threshold(self, config) -> None:
         target = config.target_num_species
@@ -170,23 +173,35 @@ class SpeciesSet:
             self.threshold = max(config.threshold_adjust, self.threshold - config.threshold_adjust)
 
 
+def _species_fitness(species: list, pool: GenePool, func: str) -> list[float]:
+    """``func`` (a ``species_fitness_func``) of each species' members' fitness in ``pool``,
+    all members looked up at once."""
+    if not species:
+        return []
+    sizes = [len(s.members) for s in species]
+    keys = np.fromiter(chain.from_iterable(s.members for s in species), np.int64, sum(sizes))
+    fitness = pool.fitness.take(rows_of(pool, keys))            # species after species
+    starts = [0, *accumulate(sizes[:-1])]
+    if func in _REDUCE and all(sizes):     # exact: a maximum does not depend on the order
+        return _REDUCE[func].reduceat(fitness, starts).tolist()
+    return [float(_FUNCS[func](fitness[lo:lo + n])) for lo, n in zip(starts, sizes)]
+
+
 def stagnation(species_set: SpeciesSet, pool: GenePool, generation: int,
                config) -> list[tuple[Species, bool]]:
     """``[(species, is_stagnant)]`` sorted by species fitness, lowest first.
 
     Updates each species' ``fitness``, ``fitness_history`` and ``last_improved``.
     """
-    func = _FUNCS[config.species_fitness_func]
-    data = []
-    for sid in sorted(species_set.species):
-        s = species_set.species[sid]
+    data = [species_set.species[sid] for sid in sorted(species_set.species)]
+    fitness = _species_fitness(data, pool, config.species_fitness_func)
+    for s, f in zip(data, fitness):
         previous = max(s.fitness_history) if s.fitness_history else -np.inf
-        s.fitness = float(func(pool.fitness[rows_of(pool, s.members)]))
+        s.fitness = f
         s.fitness_history.append(s.fitness)
         s.adjusted_fitness = float("nan")
         if s.fitness > previous:
             s.last_improved = generation
-        data.append(s)
     data.sort(key=lambda s: s.fitness)
     result, alive = [], len(data)
     for idx, s in enumerate(data):
