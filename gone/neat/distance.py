@@ -16,7 +16,9 @@ numbers, as a test checks). Speciation calls :func:`layout_distances` on a
 once per generation: at XOR scale a call costs numpy's per-call overhead
 more than arithmetic, so the layout does nodes and connections in one pass
 and is shared by every call of the generation (and the next one's, whose
-old representatives are its rows).
+old representatives are its rows). Genes are matched by a column per
+distinct gene, not by searching: a representative is laid out as one row
+over those columns, and every gene of the pool reads its match from it.
 """
 
 from __future__ import annotations

@@ -68,8 +68,8 @@ class SpeciesSet:
     ``reps`` holds the representatives' genomes, one row per species in key
     order (they outlive the generation they were drawn from). They are kept
     in their generation's :class:`GeneLayout` (the pool is built into one once
-    per generation anyway), found by each species' representative key, and
-    made a pool only when asked for.
+    per generation anyway), found by each species' representative key
+    (``_rows``), and made a pool only when asked for.
     """
 
     def __init__(self, threshold: float):
@@ -109,9 +109,9 @@ class SpeciesSet:
         # Species keys only grow, so ``sids`` (old species in key order, then founders) stays
         # sorted; genomes are assigned by their species' index in it.
         sids, rows = [], []
-        if old:
+        if old:       # each old species' new representative: a row of ``here`` (none if P < R)
             near = layout_distances(here, self._reps, self._rep_rows(old), config.genome)
-            rows = _closest_free(near)              # (R, P); a species finds none if P < R
+            rows = _closest_free(near)                                      # near: (R, P)
             sids = old[:len(rows)]
         assign = self._assign(here, sids, rows, config.genome)
         self._update(here, generation, sids, rows, assign)
