@@ -72,7 +72,7 @@ class GeneLayout:
       to lay out another generation's genes in this one's columns;
     * ``values (G,)`` complex: a node's bias + i response, a connection's
       weight + i enabled (0 or 1, so ``|a - b|`` is ``[a != b]``);
-    * ``owner (G,)`` each gene's genome;
+    * ``segment (G,)`` each gene's genome ``p``, plus ``P`` for a connection;
     * ``codes (G,)`` or None: one bit for the activation (bits 0-31) and one
       for the aggregation (bits 32-63) of a node, so that ``popcount(a ^ b)``
       is twice the number of those that differ; None when every node has the
@@ -104,7 +104,8 @@ class GeneLayout:
         pair[:Nn, 0], pair[:Nn, 1] = pool.bias, pool.response
         pair[Nn:, 0], pair[Nn:, 1] = pool.weight, pool.enabled
         self.values = values
-        self.owner = np.concatenate((pool.node_owner, pool.conn_owner))
+        # a gene's genome's node sum (0..P-1) or connection sum (P..2P-1): where it adds up
+        self.segment = np.concatenate((pool.node_owner, pool.conn_owner + pool.size))
         act, agg = pool.act, pool.agg
         self.uniform, self.codes = None, None
         if Nn and act.min() == act.max() and agg.min() == agg.max():
@@ -123,9 +124,8 @@ class GeneLayout:
         """``(R * G,)`` the bin of each gene's sum, for ``R`` representatives, in a flat
         ``(R, 2, P)`` result (a genome's node sum, then its connection sum)."""
         if len(self._bins) < R:        # the first rows serve any smaller R
-            P, Nn = self.pool.size, len(self.pool.nodes)
-            self._bins = self.owner + (2 * P) * np.arange(R)[:, None]       # (R, G)
-            self._bins[:, Nn:] += P
+            self._bins = self.segment + np.arange(0, 2 * self.pool.size * R, 2 * self.pool.size
+                                                  )[:, None]                # (R, G)
         return self._bins[:R].ravel()
 
     def codes_or_uniform(self) -> np.ndarray:
@@ -138,18 +138,17 @@ class GeneLayout:
 
     def rows(self, rows: np.ndarray, into: "GeneLayout") -> tuple:
         """Genomes ``rows (R,)`` (distinct) laid out in ``into``'s columns, ``(R + 1, W)``
-        each: their genes' ``values``, whether they have the gene, and (if ``into``
+        each: their genes' ``values``, whether they have the gene (1 or 0), and (if ``into``
         needs them) ``codes``. Row ``R`` takes the other genomes' genes, unread."""
         R, W = len(rows), into.width
         slot = np.empty(self.pool.size, dtype=np.intp)
         slot.fill(R * W)
         slot[rows] = np.arange(0, R * W, W)
-        at = slot.take(self.owner)
+        at = slot.take(self.segment, mode="wrap")      # segment mod P: the gene's genome
         at += self.column if into is self else into.rank.take(self.names, mode="clip")
         values = np.zeros((R + 1, W), dtype=np.complex128)
         values.ravel()[at] = self.values
-        has = np.zeros((R + 1, W), dtype=bool)
-        has.ravel()[at] = True
+        has = np.bincount(at, minlength=(R + 1) * W).reshape(R + 1, W)     # 1 or 0 (row R aside)
         codes = None
         if into.uniform is None or into.uniform != self.uniform:
             codes = np.zeros((R + 1, W), dtype=np.int64)
