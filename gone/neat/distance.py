@@ -124,8 +124,8 @@ class GeneLayout:
         """``(R * G,)`` the bin of each gene's sum, for ``R`` representatives, in a flat
         ``(R, 2, P)`` result (a genome's node sum, then its connection sum)."""
         if len(self._bins) < R:        # the first rows serve any smaller R
-            self._bins = self.segment + np.arange(0, 2 * self.pool.size * R, 2 * self.pool.size
-                                                  )[:, None]                # (R, G)
+            step = 2 * self.pool.size
+            self._bins = self.segment + np.arange(0, step * R, step)[:, None]   # (R, G)
         return self._bins[:R].ravel()
 
     def codes_or_uniform(self) -> np.ndarray:
