@@ -123,11 +123,11 @@ class SpeciesSet:
         P = here.pool.size
         if rows:
             D = layout_distances(here, here, rows, genome)                  # (species, P)
-            D[np.arange(len(rows)), rows] = -np.inf    # a representative is in its own species
             # closest species so far of each genome (argmin: the first of equals)
             mins, pick = D.min(0), D.argmin(0)
         else:
             mins, pick = np.full(P, np.inf), np.zeros(P, dtype=np.intp)
+        mins[rows], pick[rows] = -np.inf, np.arange(len(rows))   # a representative: its own
         first = 0        # genomes before it are assigned for good: a founder changes later ones only
         while first < P:
             near = mins[first:] < self.threshold
