@@ -315,6 +315,44 @@ def test_layout_distances_equal_pairwise_distance(rep_act):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_layout_distances_when_representatives_have_genes_the_pool_lacks():
+    """Representatives a few generations ahead of the pool (and one behind it): genes,
+    some with larger ids than any in the other generation, that only one side has."""
+    from gone.neat import GenePool
+    from gone.neat.distance import GeneLayout, layout_distances
+
+    config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="partial_direct",
+                          connection_fraction=0.5, node_add_prob=0.5, conn_add_prob=0.7,
+                          conn_delete_prob=0.3, node_delete_prob=0.2)
+    inn, rng = Innovations(config.num_outputs), np.random.default_rng(8)
+    genomes = [new_genome(i, config, inn, rng) for i in range(12)]
+    ahead = [g.copy(key=100 + g.key) for g in genomes[::2]]
+    for _ in range(4):
+        for g in ahead:
+            mutation.mutate_structure(g, config, inn, rng)
+        mutation.mutate_attributes(ahead, config, rng)
+    pool, later = GenePool.from_genomes(genomes), GenePool.from_genomes(ahead)
+    assert later.innov.max() > pool.innov.max() and later.nodes.max() > pool.nodes.max()
+    for here, there, source, targets in [(GeneLayout(pool), GeneLayout(later), ahead, genomes),
+                                         (GeneLayout(later), GeneLayout(pool), genomes, ahead)]:
+        rows = [5, 0, 2]
+        got = layout_distances(here, there, rows, config)
+        expected = [[distance(source[r], g, config) for g in targets] for r in rows]
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_gene_layout_refuses_negative_gene_ids():
+    from gone.errors import InputError
+    from gone.neat import GenePool
+    from gone.neat.distance import GeneLayout
+
+    config = GenomeConfig(num_inputs=2, num_outputs=1)
+    g = new_genome(0, config, Innovations(1), np.random.default_rng(0))
+    g.nodes = np.array([-4])
+    with pytest.raises(InputError, match="negative"):
+        GeneLayout(GenePool.from_genomes([g]))
+
+
 @pytest.mark.parametrize("feed_forward", [True, False])
 def test_pool_mutations_hand_on_true_derived_arrays_and_spare_the_head(feed_forward):
     """Inserting genes hands the new pool its sorted keys, owners and counts instead of

@@ -89,6 +89,43 @@ def test_stagnation_removes_old_species_but_keeps_the_elite():
     assert [sp.fitness for sp, _ in result] == [1.0, 2.0, 3.0]
 
 
+@pytest.mark.parametrize("func", ["max", "min", "mean", "median"])
+def test_species_fitness_is_the_function_of_its_members(func):
+    from dataclasses import replace
+    config, genomes, _ = _population([[0.0, 0.1, 0.2], [10.0], [20.0, 20.1, 20.2, 20.3]],
+                                     [3.0, 1.0, 2.5, 7.0, 0.5, 4.0, 4.5, 1.5])
+    config = replace(config, species_fitness_func=func)
+    s = SpeciesSet(config.compatibility_threshold)
+    s.speciate(genomes, 0, config)
+    result = stagnation(s, genomes, 0, config)
+    want = {sp.key: float(getattr(np, func)([genomes.fitness[k] for k in sp.members]))
+            for sp, _ in result}
+    assert {sp.key: sp.fitness for sp, _ in result} == want
+    assert sorted(len(sp.members) for sp, _ in result) == [1, 3, 4]
+
+
+def test_closest_free_gives_each_old_species_the_closest_genome_left():
+    from gone.neat.species import _closest_free
+
+    def greedy(near):
+        near, rows = near.copy(), []
+        for q in range(len(near)):
+            r = int(near[q].argmin())
+            if near[q, r] == np.inf:
+                break
+            rows.append(r)
+            near[:, r] = np.inf
+        return rows
+
+    rng = np.random.default_rng(3)
+    for R, P in [(3, 8), (5, 5), (6, 4), (4, 30)]:
+        for _ in range(20):
+            near = rng.integers(0, 4, (R, P)).astype(float)   # ties and shared favourites
+            assert _closest_free(near) == greedy(near)
+    assert _closest_free(np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0]])) == [1, 0]
+    assert _closest_free(np.array([[1.0, 0.0], [np.inf, np.inf]])) == [1]   # none left
+
+
 def test_fitness_sharing_and_spawn_counts():
     # one species of 4 at fitness 10, one of 4 at fitness 0..: adjusted = mean, min-max normalised
     config, genomes, inn = _population([[0, 0.1, 0.2, 0.3], [10, 10.1, 10.2, 10.3]],

@@ -16,13 +16,16 @@ numbers, as a test checks). Speciation calls :func:`layout_distances` on a
 once per generation: at XOR scale a call costs numpy's per-call overhead
 more than arithmetic, so the layout does nodes and connections in one pass
 and is shared by every call of the generation (and the next one's, whose
-old representatives are its rows).
+old representatives are its rows). Genes are matched by a column per
+distinct gene, not by searching: a representative is laid out as one row
+over those columns, and every gene of the pool reads its match from it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .config import GenomeConfig
 from .genome import Genome
 from .pool import GenePool
@@ -53,28 +56,27 @@ def distances(pool: GenePool, reps: GenePool, config: GenomeConfig) -> np.ndarra
 
 
 class GeneLayout:
-    """A pool's node and connection genes as one table, for :func:`layout_distances`.
+    """A pool's genes in the form :func:`layout_distances` reads, built once per generation.
 
-    Built once per generation and shared by every distance call against the
-    pool (and, as the representatives' side, by the next generation's).
-    Node genes come first, then connection genes; ``G = Nn + Nc``, and every
-    per-gene array has one more entry, a gene of no genome (see ``query``).
-    Genome ``p``'s nodes are segment ``p``, its connections segment ``P + p``.
+    Shared by every distance call against the pool and, as the representatives'
+    side, by the next generation's (whose old representatives are its rows).
+    A gene is named ``2 * id`` (a node) or ``2 * innovation + 1`` (a
+    connection; ids and innovation numbers are never negative); ``U`` is the
+    number of distinct names in the pool, ``G`` the number of genes (all nodes,
+    then all connections).
 
-    * ``table (G + 1,)`` sorted gene keys ``segment << 32 | offset gene id``;
-      the last entry, larger than any key, makes every ``searchsorted`` index
-      a valid row;
-    * ``query (G + 1,)`` each gene's key as if it were in genome 0 (add
-      ``row << 32`` to look the gene up in genome ``row`` of a layout of as
-      many genomes), then -1, which matches nothing;
-    * ``floats (G + 1, 2)``: a node's bias and response, a connection's
-      weight and ``enabled`` (0 or 1, so ``|a - b|`` is ``[a != b]``);
-    * ``codes (G + 1,)`` or None: one bit for the activation (bits 0-31) and
-      one for the aggregation (bits 32-63) of a node, so that
-      ``popcount(a ^ b)`` is twice the number of those that differ; None when
-      every node has the activation and aggregation ``uniform``;
-    * ``segment (G + 1,)`` each gene's segment (the extra gene, which always
-      adds 0, in the last one);
+    * ``names (G,)`` each gene's name, ``column (G,)`` its rank ``1..U`` among
+      the distinct names: a representative's genes are laid out as one row of
+      ``W = U + 1`` entries (0 for genes that no genome here has);
+    * ``rank`` the column of every name up to the largest one (0: none here),
+      to lay out another generation's genes in this one's columns;
+    * ``values (G,)`` complex: a node's bias + i response, a connection's
+      weight + i enabled (0 or 1, so ``|a - b|`` is ``[a != b]``);
+    * ``segment (G,)`` each gene's genome ``p``, plus ``P`` for a connection;
+    * ``codes (G,)`` or None: one bit for the activation (bits 0-31) and one
+      for the aggregation (bits 32-63) of a node, so that ``popcount(a ^ b)``
+      is twice the number of those that differ; None when every node has the
+      activation and aggregation ``uniform``;
     * ``counts (2, P)`` node and connection genes per genome as floats,
       ``counts1`` the same at least 1 (the division's guard), ``counts_t
       (P, 2, 1)`` the transpose, for the representatives' side.
@@ -82,91 +84,109 @@ class GeneLayout:
 
     def __init__(self, pool: GenePool):
         self.pool = pool
-        P, Nn, Nc = pool.size, len(pool.nodes), len(pool.innov)
-        G = Nn + Nc
-        counts = np.empty((2, P), dtype=np.int64)
-        counts[0], counts[1] = pool.node_counts, pool.conn_counts
-        # the extra gene joins the last segment (any segment would do: it adds 0)
-        lengths = counts.ravel().copy() if P else np.zeros(1, dtype=np.int64)
-        lengths[-1] += 1
-        self.segment = segment = np.repeat(np.arange(len(lengths)), lengths)
-        ids = np.empty(G + 1, dtype=np.int64)
-        ids[:Nn], ids[Nn:G] = pool.nodes, pool.innov
-        ids += _OFFSET
-        table = np.left_shift(segment, 32, dtype=np.int64)
-        table += ids
-        table[G] = np.iinfo(np.int64).max
-        self.table = table
-        ids[Nn:G] += np.int64(P) << 32
-        ids[G] = -1
-        self.query = ids
-        floats = np.zeros((G + 1, 2))
-        floats[:Nn, 0], floats[:Nn, 1] = pool.bias, pool.response
-        floats[Nn:G, 0], floats[Nn:G, 1] = pool.weight, pool.enabled
-        self.floats = floats
+        Nn = len(pool.nodes)
+        self.names = names = np.concatenate((pool.nodes, pool.innov), dtype=np.int64)
+        G = len(names)
+        names <<= 1
+        names[Nn:] += 1
+        if G and names.min() < 0:
+            raise InputError("gene ids and innovation numbers must not be negative")
+        # Columns by counting, not sorting: names are small integers. One past the largest
+        # name is never seen, so larger names (of other generations) clip to column 0 there.
+        seen = np.zeros(int(names.max()) + 2 if G else 1, dtype=np.intp)
+        seen[names] = 1
+        self.rank = np.cumsum(seen)
+        self.column = self.rank.take(names)
+        self.width = int(self.rank[-1]) + 1
+        self.rank *= seen
+        values = np.empty(G, dtype=np.complex128)
+        pair = values.view(np.float64).reshape(G, 2)
+        pair[:Nn, 0], pair[:Nn, 1] = pool.bias, pool.response
+        pair[Nn:, 0], pair[Nn:, 1] = pool.weight, pool.enabled
+        self.values = values
+        # a gene's genome's node sum (0..P-1) or connection sum (P..2P-1): where it adds up
+        self.segment = np.concatenate((pool.node_owner, pool.conn_owner + pool.size))
         act, agg = pool.act, pool.agg
-        self.uniform = None
+        self.uniform, self.codes = None, None
         if Nn and act.min() == act.max() and agg.min() == agg.max():
-            self.uniform, self.codes = (int(act[0]), int(agg[0])), None
+            self.uniform = (int(act[0]), int(agg[0]))
         else:
-            codes = np.zeros(G + 1, dtype=np.int64)
-            codes[:Nn] = np.left_shift(1, act, dtype=np.int64)
-            codes[:Nn] |= np.left_shift(1, agg.astype(np.int64) + 32, dtype=np.int64)
-            self.codes = codes
-        self.counts = counts.astype(np.float64)
+            self.codes = np.zeros(G, dtype=np.int64)
+            self.codes[:Nn] = np.left_shift(1, act, dtype=np.int64)
+            self.codes[:Nn] |= np.left_shift(1, agg.astype(np.int64) + 32, dtype=np.int64)
+        self.counts = np.array((pool.node_counts, pool.conn_counts), dtype=np.float64)
         self.counts1 = np.maximum(self.counts, 1.0)
-        self.cd_counts: dict[float, np.ndarray] = {}
         self.counts_t = self.counts.T[:, :, None]
-        self._bins: dict[int, np.ndarray] = {}
+        self.cd_counts: dict[float, np.ndarray] = {}
+        self._bins = np.zeros((0, len(names)), dtype=np.intp)
 
     def bins(self, R: int) -> np.ndarray:
-        """``(R * (G + 1),)``: the bin of each gene's sum in a flat ``(R, 2, P)`` result."""
-        if R not in self._bins:
-            self._bins[R] = (self.segment + (2 * self.pool.size) * np.arange(R)[:, None]).ravel()
-        return self._bins[R]
+        """``(R * G,)`` the bin of each gene's sum, for ``R`` representatives, in a flat
+        ``(R, 2, P)`` result (a genome's node sum, then its connection sum)."""
+        if len(self._bins) < R:        # the first rows serve any smaller R
+            step = 2 * self.pool.size
+            self._bins = self.segment + np.arange(0, step * R, step)[:, None]   # (R, G)
+        return self._bins[:R].ravel()
 
     def codes_or_uniform(self) -> np.ndarray:
         """``codes``, made from ``uniform`` if need be."""
         if self.codes is None:
-            G, Nn = len(self.floats) - 1, len(self.pool.nodes)
-            self.codes = np.zeros(G + 1, dtype=np.int64)
+            Nn = len(self.pool.nodes)
+            self.codes = np.zeros(len(self.values), dtype=np.int64)
             self.codes[:Nn] = (1 << self.uniform[0]) | (1 << (self.uniform[1] + 32))
         return self.codes
 
-
-_OFFSET = np.int64(2**31)
+    def rows(self, rows: np.ndarray, into: "GeneLayout") -> tuple:
+        """Genomes ``rows (R,)`` (distinct) laid out in ``into``'s columns, ``(R + 1, W)``
+        each: their genes' ``values``, whether they have the gene (1 or 0), and (if ``into``
+        needs them) ``codes``. Row ``R`` takes the other genomes' genes, unread."""
+        R, W = len(rows), into.width
+        slot = np.empty(self.pool.size, dtype=np.intp)
+        slot.fill(R * W)
+        slot[rows] = np.arange(0, R * W, W)
+        at = slot.take(self.segment, mode="wrap")      # segment mod P: the gene's genome
+        at += self.column if into is self else into.rank.take(self.names, mode="clip")
+        values = np.zeros((R + 1, W), dtype=np.complex128)
+        values.ravel()[at] = self.values
+        has = np.bincount(at, minlength=(R + 1) * W).reshape(R + 1, W)     # 1 or 0 (row R aside)
+        codes = None
+        if into.uniform is None or into.uniform != self.uniform:
+            codes = np.zeros((R + 1, W), dtype=np.int64)
+            codes.ravel()[at] = self.codes_or_uniform()
+        return values, has, codes
 
 
 def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeConfig) -> np.ndarray:
     """Distance ``(R, P)`` of genomes ``rows (R,)`` of ``reps`` to each genome of ``pool``.
 
-    Every gene of ``pool`` is looked up in every representative at once (one
-    ``searchsorted`` over ``(R, G)`` keys, nodes and connections together).
-    A matching gene adds ``cw * difference - 2 * cd`` (it is disjoint in
-    neither genome), so one sum per genome and part, plus
-    ``cd * (n_rep + n_pool)``, is ``cw * differences + cd * disjoint``.
+    The representatives' genes are laid out as rows over ``pool``'s columns
+    (:meth:`GeneLayout.rows`), so every gene of ``pool`` finds its match in
+    every representative by one ``take``. A matching gene adds ``cw *
+    difference - 2 * cd`` (it is disjoint in neither genome), so one sum per
+    genome and part, plus ``cd * (n_rep + n_pool)``, is ``cw * differences +
+    cd * disjoint``.
     """
     cd, cw = config.compatibility_disjoint_coefficient, config.compatibility_weight_coefficient
-    rows = np.asarray(rows, dtype=np.int64)
-    R, P, Pr = len(rows), pool.pool.size, reps.pool.size
+    rows = np.asarray(rows, dtype=np.intp)
+    R, P = len(rows), pool.pool.size
     if R == 0 or P == 0:
         return np.zeros((R, P))
-    key = pool.query + (rows << 32)[:, None]                                # (R, G + 1)
-    if Pr != P:     # connection genes are keyed by P + row: the representatives' P
-        key[:, len(pool.pool.nodes):-1] += np.int64(Pr - P) << 32
-    at = np.searchsorted(reps.table, key)
-    hit = reps.table.take(at) == key
-    d = reps.floats.take(at, axis=0)                                        # (R, G + 1, 2)
-    d -= pool.floats
-    np.abs(d, out=d)
-    gene = d[..., 0] + d[..., 1]
-    if pool.uniform is None or pool.uniform != reps.uniform:
-        c = reps.codes_or_uniform().take(at)
+    if len(set(rows.tolist())) < R:          # a genome asked for twice is laid out once
+        distinct, back = np.unique(rows, return_inverse=True)
+        return layout_distances(pool, reps, distinct, config)[back]
+    values, has, codes = reps.rows(rows, pool)
+    column = pool.column
+    diff = values[:R].take(column, axis=1).view(np.float64).reshape(R, -1, 2)   # (R, G, 2)
+    diff -= pool.values.view(np.float64).reshape(-1, 2)    # real and imaginary parts apart
+    np.abs(diff, out=diff)
+    gene = diff[..., 0] + diff[..., 1]
+    if codes is not None:
+        c = codes[:R].take(column, axis=1)
         c ^= pool.codes_or_uniform()
         gene += np.bitwise_count(c) * 0.5
     gene *= cw
     gene -= 2 * cd
-    gene = np.where(hit, gene, 0.0)
+    gene *= has[:R].take(column, axis=1)    # 0 where the representative lacks the gene
     sums = np.bincount(pool.bins(R), gene.ravel(), minlength=2 * R * P).reshape(R, 2, P)
     n_rep = reps.counts_t[rows]                                             # (R, 2, 1)
     if cd not in pool.cd_counts:

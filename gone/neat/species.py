@@ -16,6 +16,7 @@ its best for ``max_stagnation`` generations is stagnant, except the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from .distance import GeneLayout, layout_distances
 from .pool import GenePool
 
 _FUNCS = {"max": np.max, "min": np.min, "mean": np.mean, "median": np.median}
+_REDUCE = {"max": np.maximum, "min": np.minimum}
 
 
 @dataclass
@@ -39,6 +41,22 @@ class Species:
     fitness_history: list = field(default_factory=list)
 
 
+def _closest_free(near: np.ndarray) -> list[int]:
+    """For each old species in turn (rows of ``near (R, P)``), the closest genome not taken
+    by an earlier one (the first of equals); fewer than ``R`` when the genomes run out."""
+    rows = near.argmin(1).tolist()
+    if len(set(rows)) == len(rows) and near.max() < np.inf:
+        return rows     # no two want the same genome: each has its closest
+    near, rows = near.copy(), []
+    for q in range(len(near)):
+        r = int(near[q].argmin())
+        if near[q, r] == np.inf:        # taken genomes have distance inf
+            break
+        rows.append(r)
+        near[:, r] = np.inf
+    return rows
+
+
 def rows_of(pool: GenePool, keys) -> np.ndarray:
     """The rows of genome ``keys`` in ``pool`` (whose keys are sorted)."""
     return np.searchsorted(pool.keys, np.asarray(keys, dtype=np.int64))
@@ -50,8 +68,8 @@ class SpeciesSet:
     ``reps`` holds the representatives' genomes, one row per species in key
     order (they outlive the generation they were drawn from). They are kept
     in their generation's :class:`GeneLayout` (the pool is built into one once
-    per generation anyway), found by each species' representative key, and
-    made a pool only when asked for.
+    per generation anyway), found by each species' representative key
+    (``_rows``), and made a pool only when asked for.
     """
 
     def __init__(self, threshold: float):
@@ -59,14 +77,12 @@ class SpeciesSet:
         self.threshold = float(threshold)
         self.next_key = 1
         self._reps: GeneLayout | None = None   # a table holding every representative
+        self._rows: dict[int, int] = {}         # representative genome key -> row of _reps
 
-    def _rep_rows(self, sids) -> np.ndarray:
+    def _rep_rows(self, sids) -> list[int]:
         """Rows of ``_reps`` holding the representatives of species ``sids``, found by
         genome key (reproduction may have dropped species since they were stored)."""
-        keys = self._reps.pool.keys
-        order = np.argsort(keys, kind="stable")
-        want = np.array([self.species[sid].representative for sid in sids], dtype=np.int64)
-        return order[np.searchsorted(keys, want, sorter=order)]
+        return [self._rows[self.species[sid].representative] for sid in sids]
 
     @property
     def reps(self) -> GenePool | None:
@@ -79,6 +95,7 @@ class SpeciesSet:
     def reps(self, pool: GenePool | None) -> None:
         """Store genomes that include every species' representative (keys must match)."""
         self._reps = None if pool is None else GeneLayout(pool)
+        self._rows = {} if pool is None else {k: r for r, k in enumerate(pool.keys.tolist())}
 
     @property
     def genome_to_species(self) -> dict[int, int]:
@@ -87,68 +104,64 @@ class SpeciesSet:
     def speciate(self, pool: GenePool, generation: int, config) -> None:
         """Partition the genomes of ``pool`` (sorted by key) into species; see the module
         docstring."""
-        P, genome = pool.size, config.genome
         here = GeneLayout(pool)
-        reps: dict[int, int] = {}     # species key -> row of its representative
         old = sorted(self.species)
-        if old:
-            # taken genomes get distance inf; a row whose minimum is inf finds none free
-            near = layout_distances(here, self._reps, self._rep_rows(old), genome)  # (R, P)
-            for q, sid in enumerate(old):
-                r = int(near[q].argmin())
-                if near[q, r] == np.inf:
-                    break
-                reps[sid] = r
-                near[:, r] = np.inf
         # Species keys only grow, so ``sids`` (old species in key order, then founders) stays
         # sorted; genomes are assigned by their species' index in it.
-        sids, rows = list(reps), list(reps.values())
-        assign = np.empty(P, dtype=np.intp)
-        assign[rows] = np.arange(len(rows))
-        if sids:
+        sids, rows = [], []
+        if old:       # each old species' new representative: a row of ``here`` (none if P < R)
+            near = layout_distances(here, self._reps, self._rep_rows(old), config.genome)
+            rows = _closest_free(near)                                      # near: (R, P)
+            sids = old[:len(rows)]
+        assign = self._assign(here, sids, rows, config.genome)
+        self._update(here, generation, sids, rows, assign)
+        self._adjust_threshold(config)
+
+    def _assign(self, here: GeneLayout, sids: list, rows: list, genome) -> np.ndarray:
+        """Species index ``(P,)`` (into ``sids``) of each genome; the genomes ``rows`` stand
+        for ``sids``, and each loner founds a species (appended to ``sids`` and ``rows``)."""
+        P = here.pool.size
+        if rows:
             D = layout_distances(here, here, rows, genome)                  # (species, P)
             # closest species so far of each genome (argmin: the first of equals)
             mins, pick = D.min(0), D.argmin(0)
         else:
             mins, pick = np.full(P, np.inf), np.zeros(P, dtype=np.intp)
-        free = np.ones(P, dtype=bool)
-        free[rows] = False
-        rest = np.flatnonzero(free)
-        while rest.size:
-            lone = np.flatnonzero(~(mins[rest] < self.threshold))
-            stop = int(lone[0]) if lone.size else rest.size
-            if stop:   # the genomes before the first loner join their closest species
-                head = rest[:stop]
-                assign[head] = pick[head]
-            if stop == rest.size:
+        mins[rows], pick[rows] = -np.inf, np.arange(len(rows))   # a representative: its own
+        first = 0        # genomes before it are assigned for good: a founder changes later ones only
+        while first < P:
+            near = mins[first:] < self.threshold
+            lone = int(near.argmin())           # the first genome near no species, if any
+            if near[lone]:
                 break
-            founder = int(rest[stop])
+            founder = first + lone
             sid, self.next_key = self.next_key, self.next_key + 1
-            reps[sid], assign[founder] = founder, len(sids)
-            d = layout_distances(here, here, [founder], genome)[0]
-            pick[d < mins] = len(sids)
-            np.minimum(mins, d, out=mins)
+            d = layout_distances(here, here, [founder], genome)[0, founder + 1:]
+            later = pick[founder + 1:]
+            later[d < mins[founder + 1:]] = len(sids)
+            np.minimum(mins[founder + 1:], d, out=mins[founder + 1:])
+            mins[founder], pick[founder] = -np.inf, len(sids)
             sids.append(sid)
-            rest = rest[stop + 1:]
-        self._update(here, generation, sids, reps, assign)
-        self._adjust_threshold(config)
+            rows.append(founder)
+            first = founder + 1
+        return pick
 
-    def _update(self, here: GeneLayout, generation: int, sids: list, reps: dict,
+    def _update(self, here: GeneLayout, generation: int, sids: list, rows: list,
                 assign: np.ndarray) -> None:
-        """New species ``sids`` (sorted), representatives ``reps`` (key -> row), genome
-        ``p`` in species ``sids[assign[p]]``."""
+        """New species ``sids`` (sorted) represented by genomes ``rows``, genome ``p`` in
+        species ``sids[assign[p]]``."""
         keys = here.pool.keys
         order = np.argsort(assign, kind="stable")     # by species, then by key
         ends = np.cumsum(np.bincount(assign, minlength=len(sids))).tolist()
-        members = keys[order].tolist()
+        members, rep_keys = keys[order].tolist(), keys[rows].tolist()
         species, lo = {}, 0
-        for sid, hi in zip(sids, ends):
-            rid = int(keys[reps[sid]])
+        for sid, rid, hi in zip(sids, rep_keys, ends):
             s = self.species.get(sid) or Species(sid, generation, rid, last_improved=generation)
             s.representative, s.members = rid, members[lo:hi]
             species[sid], lo = s, hi
         self.species = species
         self._reps = here
+        self._rows = dict(zip(rep_keys, rows))
 
     def _adjust_threshold(self, config) -> None:
         target = config.target_num_species
@@ -160,23 +173,35 @@ class SpeciesSet:
             self.threshold = max(config.threshold_adjust, self.threshold - config.threshold_adjust)
 
 
+def _species_fitness(species: list, pool: GenePool, func: str) -> list[float]:
+    """``func`` (a ``species_fitness_func``) of each species' members' fitness in ``pool``,
+    all members looked up at once."""
+    if not species:
+        return []
+    sizes = [len(s.members) for s in species]
+    keys = np.fromiter(chain.from_iterable(s.members for s in species), np.int64, sum(sizes))
+    fitness = pool.fitness.take(rows_of(pool, keys))            # species after species
+    starts = [0, *accumulate(sizes[:-1])]
+    if func in _REDUCE and all(sizes):     # exact: a maximum does not depend on the order
+        return _REDUCE[func].reduceat(fitness, starts).tolist()
+    return [float(_FUNCS[func](fitness[lo:lo + n])) for lo, n in zip(starts, sizes)]
+
+
 def stagnation(species_set: SpeciesSet, pool: GenePool, generation: int,
                config) -> list[tuple[Species, bool]]:
     """``[(species, is_stagnant)]`` sorted by species fitness, lowest first.
 
     Updates each species' ``fitness``, ``fitness_history`` and ``last_improved``.
     """
-    func = _FUNCS[config.species_fitness_func]
-    data = []
-    for sid in sorted(species_set.species):
-        s = species_set.species[sid]
+    data = [species_set.species[sid] for sid in sorted(species_set.species)]
+    fitness = _species_fitness(data, pool, config.species_fitness_func)
+    for s, f in zip(data, fitness):
         previous = max(s.fitness_history) if s.fitness_history else -np.inf
-        s.fitness = float(func(pool.fitness[rows_of(pool, s.members)]))
+        s.fitness = f
         s.fitness_history.append(s.fitness)
         s.adjusted_fitness = float("nan")
         if s.fitness > previous:
             s.last_improved = generation
-        data.append(s)
     data.sort(key=lambda s: s.fitness)
     result, alive = [], len(data)
     for idx, s in enumerate(data):
