@@ -388,7 +388,8 @@ def test_a_run_of_pool_edits_equals_the_edits_by_hand():
     """PoolEdit keeps only index arrays between edits and gathers the genes at the end: a
     run of adds, keeps and sets over both tables gives the genes written out by hand, in
     (genome, id) order, with derived arrays equal to what the new pool derives itself."""
-    from gone.neat.pool import _DERIVED, GenePool, PoolEdit
+    from gone.neat.edit import PoolEdit
+    from gone.neat.pool import _DERIVED, GenePool
 
     a = _genome(0, [0, 5], [(-1, 0, 0, 0.1, True), (-1, 5, 4, 0.2, True), (5, 0, 7, 0.3, True)])
     b = _genome(1, [0], [(-1, 0, 0, 0.4, True), (-2, 0, 2, 0.5, False)])

@@ -31,9 +31,10 @@ from __future__ import annotations
 import numpy as np
 
 from .config import FloatGene, GenomeConfig
+from .edit import PoolEdit, TableEdit
 from .genome import ACT_NAMES, AGG_NAMES, Genome, init_float, new_nodes
 from .innovation import Innovations
-from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, PoolEdit, TableEdit, key_starts, replace
+from .pool import CONN_FIELDS, NODE_FIELDS, GenePool, key_starts, replace
 
 _NONE = np.iinfo(np.int64).min   # a node id no genome has
 

@@ -18,7 +18,8 @@ For ``P`` genomes with ``Nn`` node genes and ``Nc`` connection genes in all:
 The arrays mean what :class:`~gone.neat.genome.Genome`'s do; :meth:`genome`
 and :meth:`from_genomes` convert between the two. Pools are not changed in
 place: a run of gene edits (a generation's mutations) goes through a
-:class:`PoolEdit`, which moves only index arrays and gathers the genes once.
+:class:`~gone.neat.edit.PoolEdit`, which moves only index arrays and gathers
+the genes once.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from .innovation import Innovations
 
 NODE_FIELDS = ("nodes", "bias", "response", "act", "agg")
 CONN_FIELDS = ("src", "dst", "innov", "weight", "enabled")
-_TABLES = {"node": NODE_FIELDS, "conn": CONN_FIELDS}
-_ID = {"node": "nodes", "conn": "innov"}       # the field genes are sorted by
+TABLES = {"node": NODE_FIELDS, "conn": CONN_FIELDS}
+SORTED_BY = {"node": "nodes", "conn": "innov"}   # the field each table's genes are sorted by
 _DTYPES = {"nodes": np.int64, "bias": np.float64, "response": np.float64, "act": np.int16,
            "agg": np.int16, "src": np.int64, "dst": np.int64, "innov": np.int64,
            "weight": np.float64, "enabled": bool}
@@ -164,22 +165,6 @@ class GenePool:
                         pointers(self.conn_counts[rows]),
                         *(getattr(self, f)[c] for f in CONN_FIELDS), self.fitness[rows])
 
-    # --- changing genes (new pools; the derived arrays are handed on, not recomputed) ----
-    def keep(self, table: str, keep: np.ndarray) -> "GenePool":
-        """The pool keeping only the genes ``keep (n,) bool`` of ``table`` (``"node"`` or
-        ``"conn"``); the other table is shared."""
-        edit = PoolEdit(self)
-        getattr(edit, table).keep(keep)
-        return edit.done()
-
-    def add(self, table: str, rows: np.ndarray, genes: dict) -> "GenePool":
-        """The pool with new genes ``genes`` (field -> ``(n,)``) added to genomes ``rows`` of
-        ``table`` (``"node"``: ids in ``nodes``; ``"conn"``: in ``innov``), each put in
-        its place by ``(genome, id)`` (after an old gene of the same key)."""
-        edit = PoolEdit(self)
-        getattr(edit, table).add(rows, genes)
-        return edit.done()
-
     def __repr__(self) -> str:
         return (f"GenePool(genomes={self.size}, node genes={len(self.nodes)}, "
                 f"connection genes={len(self.innov)})")
@@ -225,7 +210,7 @@ def find(table: np.ndarray, rows, ids) -> np.ndarray:
     return at
 
 
-# --- editing a pool ------------------------------------------------------------------------
+# --- gene keys by genome ------------------------------------------------------------------
 
 _KEY_STARTS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -239,139 +224,6 @@ def key_starts(size: int, lowest: bool = False) -> np.ndarray:
         starts = np.arange(size + 1, dtype=np.int64) << 32
         out = _KEY_STARTS[size] = (starts, starts - 2**31)
     return out[lowest]
-
-
-class TableEdit:
-    """One gene table (``"node"`` or ``"conn"``) of a pool under a run of edits.
-
-    Edits (add, keep, set) change the sorted gene keys and an index array, not
-    the gene fields: those are gathered once, by :meth:`arrays`, so a run of
-    mutations pays one gather per field, not one per field per edit. The table
-    is rows ``at (n,)`` of the *source*: the pool's genes followed by every gene
-    added since (kept as parts, joined when read). ``keys (n,)``, ``ptr (P + 1,)``
-    and ``counts (P,)`` are the current table's, as :class:`GenePool` would
-    derive them; the pointers come from the keys, by one ``searchsorted``.
-    """
-
-    def __init__(self, pool: GenePool, table: str):
-        self.fields, self.name, self.size, self._pool = _TABLES[table], table, pool.size, pool
-        self._source = {f: [getattr(pool, f)] for f in self.fields}
-        self._owned: set[str] = set()      # fields whose source is this edit's own array
-        self._n = len(self._source[_ID[table]][0])    # genes in the source
-        self.at: np.ndarray | None = None  # None: the source as it is
-        self._columns: dict[str, np.ndarray] = {}
-        self._keys: np.ndarray | None = None
-        self._ptr = self._pool_ptr = getattr(pool, table + "_ptr")
-        self._counts: np.ndarray | None = None
-        self.changed = False
-
-    # the current table's derived arrays, each computed when first asked for (the pool's
-    # own, cached on it, until the first add or keep)
-    @property
-    def keys(self) -> np.ndarray:
-        if self._keys is None:
-            self._keys = getattr(self._pool, self.name + "_keys")
-        return self._keys
-
-    @property
-    def ptr(self) -> np.ndarray:
-        if self._ptr is None:
-            self._ptr = self._keys.searchsorted(key_starts(self.size, lowest=True))
-        return self._ptr
-
-    @property
-    def counts(self) -> np.ndarray:
-        if self._counts is None:
-            ptr = self.ptr
-            self._counts = (getattr(self._pool, self.name + "_counts") if ptr is self._pool_ptr
-                            else ptr[1:] - ptr[:-1])
-        return self._counts
-
-    def per_gene(self, values: np.ndarray) -> np.ndarray:
-        """``values (P,)``, one per genome, repeated for each of its genes ``(n,)``."""
-        return values.repeat(self.counts)
-
-    def rows(self, rows, ids) -> np.ndarray:
-        """The current row of gene ``ids[i]`` of genome ``rows[i]``, -1 where it has none."""
-        return find(self.keys, rows, ids)
-
-    def _joined(self, field: str) -> np.ndarray:
-        parts = self._source[field]
-        if len(parts) > 1:
-            parts[:] = [np.concatenate(parts, dtype=parts[0].dtype)]
-            self._owned.add(field)
-        return parts[0]
-
-    def column(self, field: str) -> np.ndarray:
-        """The current values of ``field`` ``(n,)`` (do not write to it)."""
-        out = self._columns.get(field)
-        if out is None:
-            out = self._joined(field)
-            out = self._columns[field] = out if self.at is None else out[self.at]
-        return out
-
-    def set(self, field: str, rows: np.ndarray, values) -> None:
-        """Set ``field`` of current rows ``rows`` to ``values``."""
-        source = self._joined(field)
-        if field not in self._owned:           # the pool's array: copy before writing
-            source = self._source[field][0] = source.copy()
-            self._owned.add(field)
-        source[rows if self.at is None else self.at[rows]] = values
-        self._columns.pop(field, None)
-        self.changed = True
-
-    def add(self, rows: np.ndarray, genes: dict) -> None:
-        """Add genes ``genes`` (field -> ``(m,)``) to genomes ``rows (m,)``, each after the
-        genes of a lower or equal ``(genome, id)`` key."""
-        m = len(rows)
-        if m == 0:
-            return
-        new = key_starts(self.size)[rows] + genes[_ID[self.name]]
-        keys = np.concatenate((self.keys, new))
-        order = keys.argsort(kind="stable")       # stable: an old gene first on a tie
-        self.at = order if self.at is None else np.concatenate(
-            (self.at, np.arange(self._n, self._n + m)))[order]
-        for f in self.fields:
-            self._source[f].append(genes[f])
-        self._n += m
-        self._edited(keys[order])
-
-    def keep(self, keep: np.ndarray) -> None:
-        """Keep only the current rows ``keep (n,) bool``."""
-        keys = self.keys
-        self.at = keep.nonzero()[0] if self.at is None else self.at[keep]
-        self._edited(keys[keep])
-
-    def _edited(self, keys: np.ndarray) -> None:
-        self._keys, self._ptr, self._counts = keys, None, None
-        self._columns.clear()
-        self.changed = True
-
-    def arrays(self) -> dict:
-        """The current table: field and derived arrays (``<table>_ptr``, ...) by name."""
-        out = {f: self.column(f) for f in self.fields}
-        out[self.name + "_ptr"] = self.ptr
-        for k in ("keys", "counts"):             # the ones known; the pool derives the rest
-            if getattr(self, "_" + k) is not None:
-                out[self.name + "_" + k] = getattr(self, "_" + k)
-        return out
-
-
-class PoolEdit:
-    """A pool under a run of edits of its ``node`` and ``conn`` tables (see :class:`TableEdit`);
-    :meth:`done` makes the new pool."""
-
-    def __init__(self, pool: GenePool):
-        self.pool, self.size = pool, pool.size
-        self.node, self.conn = TableEdit(pool, "node"), TableEdit(pool, "conn")
-
-    def done(self) -> GenePool:
-        """The edited pool (arrays of unchanged tables shared with the old one)."""
-        changes = {}
-        for t in (self.node, self.conn):
-            if t.changed:
-                changes.update(t.arrays())
-        return replace(self.pool, **changes)
 
 
 # --- new genomes ---------------------------------------------------------------------------
