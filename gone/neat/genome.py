@@ -86,7 +86,9 @@ def init_float(gene: FloatGene, n: int, rng: np.random.Generator) -> np.ndarray:
         lo = max(gene.min_value, gene.init_mean - 2 * gene.init_stdev)
         hi = min(gene.max_value, gene.init_mean + 2 * gene.init_stdev)
         return rng.uniform(lo, hi, n)
-    return np.clip(rng.normal(gene.init_mean, gene.init_stdev, n), gene.min_value, gene.max_value)
+    # the method, not np.clip: at a generation's few hundred values the function's
+    # dispatch costs more than the clamping
+    return rng.normal(gene.init_mean, gene.init_stdev, n).clip(gene.min_value, gene.max_value)
 
 
 def init_choice(default: str, options: tuple, names: tuple, n: int,

@@ -114,8 +114,7 @@ class NeatPopulation:
         the population is marked :attr:`solved` and not bred further.
         """
         P = self.pool.size
-        failed = int(np.count_nonzero(~np.isfinite(np.asarray(fitness, dtype=np.float64))))
-        fitness = _clean(fitness, P)
+        fitness, failed = _clean(fitness, P)
         # what was evaluated: the genomes after learning, with a Baldwinian hybrid
         evaluated = self._evaluated if self._evaluated is not None else self.pool
         self._evaluated = None
@@ -169,15 +168,18 @@ class NeatPopulation:
         self.pool = new
 
     def _stats(self, fitness: np.ndarray, top: int) -> dict:
-        sizes = [len(s.members) for s in self.species.species.values()]
         by_species = {str(sid): len(s.members) for sid, s in sorted(self.species.species.items())}
-        return {"generation": self.generation, "best": float(fitness.max()),
-                "mean": float(fitness.mean()), "min": float(fitness.min()),
-                "std": float(fitness.std()), "best_ever": float(self.best.fitness),
-                "species": len(sizes), "largest_species": max(sizes, default=0),
+        mean = fitness.mean()
+        spread = fitness - mean
+        a, b = self.pool.conn_ptr[top], self.pool.conn_ptr[top + 1]
+        return {"generation": self.generation, "best": float(fitness[top]), "mean": float(mean),
+                "min": float(fitness.min()),
+                # the population's standard deviation, as np.std, without its Python layers
+                "std": math.sqrt(float(spread @ spread) / len(fitness)),
+                "best_ever": float(self.best.fitness), "species": len(by_species),
+                "largest_species": max(by_species.values(), default=0),
                 "best_nodes": int(self.pool.node_counts[top]),
-                "best_connections": int(self.pool.enabled[self.pool.conn_ptr[top]:
-                                                          self.pool.conn_ptr[top + 1]].sum()),
+                "best_connections": int(np.count_nonzero(self.pool.enabled[a:b])),
                 "threshold": self.species.threshold, "reproduce_s": 0.0, "speciate_s": 0.0,
                 "species_sizes": json.dumps(by_species)}
 
@@ -216,14 +218,15 @@ class NeatPopulation:
                 f"species={len(self.species.species)}, best={self.best_fitness:g})")
 
 
-def _clean(fitness, n: int) -> np.ndarray:
-    """Fitness as float64 ``(n,)``; NaN (failed) ranks below every genome that evaluated."""
-
+def _clean(fitness, n: int) -> tuple[np.ndarray, int]:
+    """``(fitness as float64 (n,), how many failed)``: a failed (non-finite) value ranks
+    below every genome that evaluated."""
     fitness = np.asarray(fitness, dtype=np.float64).ravel()
     if fitness.shape != (n,):
         raise ShapeError(f"fitness must have one value per genome ({n},), got {fitness.shape}")
     bad = ~np.isfinite(fitness)
-    if bad.any():
-        floor = fitness[~bad].min() - 1.0 if (~bad).any() else 0.0
+    failed = int(np.count_nonzero(bad))
+    if failed:
+        floor = fitness[~bad].min() - 1.0 if failed < n else 0.0
         fitness = np.where(bad, floor, fitness)
-    return fitness
+    return fitness, failed
