@@ -315,9 +315,12 @@ def test_layout_distances_equal_pairwise_distance(rep_act):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_layout_distances_when_representatives_have_genes_the_pool_lacks():
+@pytest.mark.parametrize("shift", [0, 10**8])
+def test_layout_distances_when_representatives_have_genes_the_pool_lacks(shift):
     """Representatives a few generations ahead of the pool (and one behind it): genes,
-    some with larger ids than any in the other generation, that only one side has."""
+    some with larger ids than any in the other generation, that only one side has.
+    With ``shift``, hidden node ids and innovation numbers are those of a long run,
+    far beyond the number of genes (columns found by sorting, not counting)."""
     from gone.neat import GenePool
     from gone.neat.distance import GeneLayout, layout_distances
 
@@ -331,8 +334,12 @@ def test_layout_distances_when_representatives_have_genes_the_pool_lacks():
         for g in ahead:
             mutation.mutate_structure(g, config, inn, rng)
         mutation.mutate_attributes(ahead, config, rng)
+    for g in genomes + ahead:
+        g.nodes[g.nodes >= config.num_outputs] += shift
+        g.innov += shift
     pool, later = GenePool.from_genomes(genomes), GenePool.from_genomes(ahead)
     assert later.innov.max() > pool.innov.max() and later.nodes.max() > pool.nodes.max()
+    assert (GeneLayout(pool).distinct is None) == (shift == 0)
     for here, there, source, targets in [(GeneLayout(pool), GeneLayout(later), ahead, genomes),
                                          (GeneLayout(later), GeneLayout(pool), genomes, ahead)]:
         rows = [5, 0, 2]

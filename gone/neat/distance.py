@@ -55,6 +55,11 @@ def distances(pool: GenePool, reps: GenePool, config: GenomeConfig) -> np.ndarra
     return layout_distances(GeneLayout(pool), GeneLayout(reps), np.arange(reps.size), config)
 
 
+# names per gene up to which columns are found by counting (see GeneLayout.__init__):
+# counting costs ~2 ns per name up to the largest, sorting ~25 ns per gene
+_DENSE = 16
+
+
 class GeneLayout:
     """A pool's genes in the form :func:`layout_distances` reads, built once per generation.
 
@@ -69,7 +74,9 @@ class GeneLayout:
       the distinct names: a representative's genes are laid out as one row of
       ``W = U + 1`` entries (0 for genes that no genome here has);
     * ``rank`` the column of every name up to the largest one (0: none here),
-      to lay out another generation's genes in this one's columns;
+      to lay out another generation's genes in this one's columns; when the
+      largest name is far beyond the number of genes (a long run), ``distinct``
+      (the sorted names) instead, and :meth:`columns_of` searches it;
     * ``values (G,)`` complex: a node's bias + i response, a connection's
       weight + i enabled (0 or 1, so ``|a - b|`` is ``[a != b]``);
     * ``segment (G,)`` each gene's genome ``p``, plus ``P`` for a connection;
@@ -91,14 +98,25 @@ class GeneLayout:
         names[Nn:] += 1
         if G and names.min() < 0:
             raise InputError("gene ids and innovation numbers must not be negative")
-        # Columns by counting, not sorting: names are small integers. One past the largest
-        # name is never seen, so larger names (of other generations) clip to column 0 there.
-        seen = np.zeros(int(names.max()) + 2 if G else 1, dtype=np.intp)
-        seen[names] = 1
-        self.rank = np.cumsum(seen)
-        self.column = self.rank.take(names)
-        self.width = int(self.rank[-1]) + 1
-        self.rank *= seen
+        top = int(names.max()) if G else 0
+        if top < _DENSE * G + 4096:
+            # Columns by counting, not sorting: names are small integers. One past the
+            # largest name is never seen, so larger names (of other generations) clip to
+            # column 0 there.
+            seen = np.zeros(top + 2, dtype=np.intp)
+            seen[names] = 1
+            self.rank = np.cumsum(seen)
+            self.column = self.rank.take(names)
+            self.width = int(self.rank[-1]) + 1
+            self.rank *= seen
+            self.distinct = None
+        else:
+            # A long run's names outgrow its genes: a table as long as the largest name
+            # would cost more than sorting the genes' own names.
+            self.distinct, inverse = np.unique(names, return_inverse=True)
+            self.column = inverse + 1
+            self.width = len(self.distinct) + 1
+            self.rank = None
         values = np.empty(G, dtype=np.complex128)
         pair = values.view(np.float64).reshape(G, 2)
         pair[:Nn, 0], pair[:Nn, 1] = pool.bias, pool.response
@@ -136,6 +154,15 @@ class GeneLayout:
             self.codes[:Nn] = (1 << self.uniform[0]) | (1 << (self.uniform[1] + 32))
         return self.codes
 
+    def columns_of(self, names: np.ndarray) -> np.ndarray:
+        """The column of each of ``names (n,)`` here, 0 for a name no genome here has."""
+        if self.distinct is None:
+            return self.rank.take(names, mode="clip")
+        at = self.distinct.searchsorted(names)
+        column = at + 1
+        column[self.distinct.take(at, mode="clip") != names] = 0
+        return column
+
     def rows(self, rows: np.ndarray, into: "GeneLayout") -> tuple:
         """Genomes ``rows (R,)`` (distinct) laid out in ``into``'s columns, ``(R + 1, W)``
         each: their genes' ``values``, whether they have the gene (1 or 0), and (if ``into``
@@ -145,7 +172,7 @@ class GeneLayout:
         slot.fill(R * W)
         slot[rows] = np.arange(0, R * W, W)
         at = slot.take(self.segment, mode="wrap")      # segment mod P: the gene's genome
-        at += self.column if into is self else into.rank.take(self.names, mode="clip")
+        at += self.column if into is self else into.columns_of(self.names)
         values = np.zeros((R + 1, W), dtype=np.complex128)
         values.ravel()[at] = self.values
         has = np.bincount(at, minlength=(R + 1) * W).reshape(R + 1, W)     # 1 or 0 (row R aside)
