@@ -88,3 +88,15 @@ def test_corrupt_checkpoint_is_a_format_error(tmp_path):
     (tmp_path / "bad.gone").write_bytes(bytes(data))
     with pytest.raises(GoneFormatError):
         load_population(tmp_path / "bad.gone")
+
+
+def test_gene_ids_beyond_32_bits_are_a_format_error_naming_the_file(tmp_path):
+    from gone.format.neat import from_message
+    from gone.format.network import decode, read_bytes
+
+    pop = NeatPopulation(_config(), seed=1)
+    pop.save(tmp_path / "run.gone")
+    msg = decode(read_bytes(tmp_path / "run.gone"))
+    msg.population.neat.genomes[0].innovation[0] = 2**40
+    with pytest.raises(GoneFormatError, match=r"crafted\.gone: innovation numbers must lie"):
+        from_message(msg, "crafted.gone")

@@ -428,3 +428,50 @@ def test_a_run_of_pool_edits_equals_the_edits_by_hand():
     for name in _DERIVED:
         if name in out.__dict__:
             assert np.array_equal(out.__dict__[name], getattr(fresh, name)), name
+
+
+def test_layout_distance_ignores_non_finite_values_of_genes_only_one_side_has():
+    """As distance(): a gene only one genome has counts as disjoint, whatever its value
+    (a hybrid's backprop can leave a NaN or inf weight behind)."""
+    from gone.neat import GenePool
+    from gone.neat.distance import GeneLayout, layout_distances
+
+    config = GenomeConfig(num_inputs=2, num_outputs=1, node_add_prob=1.0)
+    inn, rng = Innovations(1), np.random.default_rng(3)
+    rep = new_genome(0, config, inn, rng)
+    grown = rep.copy(key=1)
+    mutation.add_node(grown, config, inn, rng)        # two connections the rep lacks
+    for bad in (np.nan, np.inf):
+        grown.weight[grown.innov > rep.innov.max()] = bad
+        grown.bias[grown.nodes > 0] = bad                # and the new node's bias
+        here = GeneLayout(GenePool.from_genomes([rep, grown]))
+        got = layout_distances(here, here, [0], config)[0]
+        expected = [distance(rep, g, config) for g in (rep, grown)]
+        assert np.isfinite(expected).all()
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_a_pool_edit_done_does_not_change_when_the_edit_goes_on():
+    """done() may hand out the edit's own arrays; a later set must not write into them."""
+    from gone.neat import GenePool
+    from gone.neat.edit import PoolEdit
+
+    config = GenomeConfig(num_inputs=2, num_outputs=1)
+    genomes = [new_genome(i, config, Innovations(1), np.random.default_rng(i)) for i in range(3)]
+    edit = PoolEdit(GenePool.from_genomes(genomes))
+    edit.conn.set("enabled", np.array([0]), False)
+    first = edit.done()
+    before = first.enabled.copy()
+    edit.conn.set("enabled", np.array([1]), False)
+    assert np.array_equal(first.enabled, before)
+    assert not edit.done().enabled[1]
+
+
+def test_pool_finds_genes_by_one_genome_and_id_or_by_arrays():
+    from gone.neat import GenePool
+
+    config = GenomeConfig(num_inputs=2, num_outputs=1)
+    pool = GenePool.from_genomes([new_genome(i, config, Innovations(1), np.random.default_rng(i))
+                                  for i in range(2)])
+    assert int(pool.node_rows(1, 0)) == 1 and int(pool.node_rows(0, 7)) == -1
+    assert pool.conn_rows([1, 0, 1], [1, 0, 9]).tolist() == [3, 0, -1]

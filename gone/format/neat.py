@@ -160,7 +160,10 @@ def from_message(msg, source: str = "<message>", data=None):
     except GoneError as exc:
         raise GoneFormatError(f"{source}: {exc}") from None
     genomes = sorted((_genome(m, acts, aggs, source) for m in run.genomes), key=lambda g: g.key)
-    pop.pool = GenePool.from_genomes(genomes)
+    try:
+        pop.pool = GenePool.from_genomes(genomes)
+    except GoneError as exc:
+        raise GoneFormatError(f"{source}: {exc}") from None
     pop.best = _genome(run.best, acts, aggs, source) if run.HasField("best") else None
     pop.species = _species(run, pop.pool, source)
     pop.innovations = Innovations.from_arrays({

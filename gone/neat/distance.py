@@ -175,7 +175,9 @@ class GeneLayout:
         at += self.column if into is self else into.columns_of(self.names)
         values = np.zeros((R + 1, W), dtype=np.complex128)
         values.ravel()[at] = self.values
-        has = np.bincount(at, minlength=(R + 1) * W).reshape(R + 1, W)     # 1 or 0 (row R aside)
+        # 1 or 0 in the rows read (row R, and column 0 where genes ``into`` lacks pile up,
+        # are never read)
+        has = np.bincount(at, minlength=(R + 1) * W).reshape(R + 1, W)
         codes = None
         if into.uniform is None or into.uniform != self.uniform:
             codes = np.zeros((R + 1, W), dtype=np.int64)
@@ -213,7 +215,9 @@ def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeCon
         gene += np.bitwise_count(c) * 0.5
     gene *= cw
     gene -= 2 * cd
-    gene *= has[:R].take(column, axis=1)    # 0 where the representative lacks the gene
+    # 0 where the representative lacks the gene (a where, not a product: a non-finite
+    # value on a gene only one side has must not count, as in distance())
+    gene = np.where(has[:R].take(column, axis=1), gene, 0.0)
     sums = np.bincount(pool.bins(R), gene.ravel(), minlength=2 * R * P).reshape(R, 2, P)
     n_rep = reps.counts_t[rows]                                             # (R, 2, 1)
     if cd not in pool.cd_counts:

@@ -17,9 +17,10 @@ from .pool import SORTED_BY, TABLES, GenePool, find, key_starts, replace
 class TableEdit:
     """One gene table (``"node"`` or ``"conn"``) of a pool under a run of edits.
 
-    Edits (add, keep, set) change the sorted gene keys and an index array, not
+    Adding and keeping genes change the sorted gene keys and an index array, not
     the gene fields: those are gathered once, by :meth:`arrays`, so a run of
-    mutations pays one gather per field, not one per field per edit. The table
+    mutations pays one gather per field, not one per field per edit (``set``
+    writes into this edit's own copy of a field's source). The table
     is rows ``at (n,)`` of the *source*: the pool's genes followed by every gene
     added since (kept as parts, joined when read). ``keys (n,)``, ``ptr (P + 1,)``
     and ``counts (P,)`` are the current table's, as :class:`GenePool` would
@@ -115,6 +116,10 @@ class TableEdit:
         self.at = keep.nonzero()[0] if self.at is None else self.at[keep]
         self._edited(keys[keep])
 
+    def disown(self) -> None:
+        """Treat every field's source as shared again (see :meth:`PoolEdit.done`)."""
+        self._owned.clear()
+
     def _edited(self, keys: np.ndarray) -> None:
         self._keys, self._ptr, self._counts = keys, None, None
         self._columns.clear()
@@ -139,9 +144,14 @@ class PoolEdit:
         self.node, self.conn = TableEdit(pool, "node"), TableEdit(pool, "conn")
 
     def done(self) -> GenePool:
-        """The edited pool (arrays of unchanged tables shared with the old one)."""
+        """The edited pool (arrays of unchanged tables shared with the old one).
+
+        The pool may hold this edit's own arrays, so the edit gives them up: a later
+        ``set`` on it copies first instead of writing into the pool handed out.
+        """
         changes = {}
         for t in (self.node, self.conn):
             if t.changed:
                 changes.update(t.arrays())
+            t.disown()
         return replace(self.pool, **changes)

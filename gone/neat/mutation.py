@@ -121,7 +121,9 @@ def creates_cycles(pool: GenePool, rows: np.ndarray, source: np.ndarray,
     It does when ``source`` is reachable from ``target`` along the genome's
     connections (enabled or not). All genomes' searches run together: a
     reached-flag per node gene, spread along every connection until it stops
-    growing (at most the longest path's length of rounds).
+    growing (at most the longest path's length of rounds). Every connection must
+    join nodes its genome has (or an input), as in every genome gone breeds; the
+    search does not check it (compiling such a genome raises GraphError).
     """
     return _creates_cycles(PoolEdit(pool), rows, source, target)
 

@@ -25,10 +25,11 @@ the genes once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
+from ..errors import InputError
 from .config import GenomeConfig
 from .genome import Genome, init_enabled, init_float, input_ids, new_nodes
 from .innovation import Innovations
@@ -37,6 +38,7 @@ NODE_FIELDS = ("nodes", "bias", "response", "act", "agg")
 CONN_FIELDS = ("src", "dst", "innov", "weight", "enabled")
 TABLES = {"node": NODE_FIELDS, "conn": CONN_FIELDS}
 SORTED_BY = {"node": "nodes", "conn": "innov"}   # the field each table's genes are sorted by
+_ID_LIMIT = 2**31    # node ids and innovation numbers are below it in magnitude (gene_keys)
 _DTYPES = {"nodes": np.int64, "bias": np.float64, "response": np.float64, "act": np.int16,
            "agg": np.int16, "src": np.int64, "dst": np.int64, "innov": np.int64,
            "weight": np.float64, "enabled": bool}
@@ -136,14 +138,23 @@ class GenePool:
     # --- conversions ---------------------------------------------------------------------
     @classmethod
     def from_genomes(cls, genomes) -> "GenePool":
+        """The pool of ``genomes`` (in that order). Raises InputError for a node id or
+        innovation number outside ``[-2**31, 2**31)``, which gene keys cannot hold."""
         genomes = list(genomes)
         cat = lambda name: (np.concatenate([getattr(g, name) for g in genomes])  # noqa: E731
                             .astype(_DTYPES[name], copy=False) if genomes
                             else np.zeros(0, _DTYPES[name]))
-        return cls(np.array([g.key for g in genomes], dtype=np.int64),
+        pool = cls(np.array([g.key for g in genomes], dtype=np.int64),
                    pointers([g.n_nodes for g in genomes]), *(cat(f) for f in NODE_FIELDS),
                    pointers([g.n_connections for g in genomes]), *(cat(f) for f in CONN_FIELDS),
                    np.array([g.fitness for g in genomes], dtype=np.float64))
+        for name, what in (("nodes", "node ids"), ("src", "connection sources"),
+                           ("dst", "connection targets"), ("innov", "innovation numbers")):
+            ids = getattr(pool, name)
+            if len(ids) and (ids.min() < -_ID_LIMIT or ids.max() >= _ID_LIMIT):
+                raise InputError(f"{what} must lie in [-2**31, 2**31) (gene keys hold 32 "
+                                 f"bits), got {ids.min()} .. {ids.max()}")
+        return pool
 
     def genome(self, p: int) -> Genome:
         """Genome row ``p`` as a :class:`Genome` (its own copies of the arrays)."""
@@ -205,25 +216,27 @@ def find(table: np.ndarray, rows, ids) -> np.ndarray:
     key = gene_keys(np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=np.int64))
     if len(table) == 0:
         return np.full(key.shape, -1, dtype=np.int64)
-    at = table.searchsorted(key)
+    at = np.asarray(table.searchsorted(key))        # an array even for one (0-d) key
     at[table.take(at, mode="clip") != key] = -1     # clip: a key past the end
     return at
 
 
 # --- gene keys by genome ------------------------------------------------------------------
 
-_KEY_STARTS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
 def key_starts(size: int, lowest: bool = False) -> np.ndarray:
     """``g * 2**32`` for ``g = 0 .. size`` ``(size + 1,)``: genome ``g``'s keys lie within
     ``2**31`` of it (see :func:`gene_keys`); with ``lowest``, ``g * 2**32 - 2**31``, the
-    lowest key genome ``g`` can have (cached: both are asked for a few times per edit)."""
-    out = _KEY_STARTS.get(size)
-    if out is None:
-        starts = np.arange(size + 1, dtype=np.int64) << 32
-        out = _KEY_STARTS[size] = (starts, starts - 2**31)
-    return out[lowest]
+    lowest key genome ``g`` can have. Read-only: both are cached (asked for a few times
+    per edit) and shared."""
+    return _key_starts(size)[lowest]
+
+
+@lru_cache(maxsize=32)      # a run sees a few pool sizes; batches of other sizes come and go
+def _key_starts(size: int) -> tuple[np.ndarray, np.ndarray]:
+    starts = np.arange(size + 1, dtype=np.int64) << 32
+    lowest = starts - 2**31
+    starts.flags.writeable = lowest.flags.writeable = False
+    return starts, lowest
 
 
 # --- new genomes ---------------------------------------------------------------------------

@@ -174,7 +174,8 @@ class NeatPopulation:
         a, b = self.pool.conn_ptr[top], self.pool.conn_ptr[top + 1]
         return {"generation": self.generation, "best": float(fitness[top]), "mean": float(mean),
                 "min": float(fitness.min()),
-                # the population's standard deviation, as np.std, without its Python layers
+                # the population standard deviation (np.std's formula; the dot product may
+                # round the last bit differently), without np.std's Python layers
                 "std": math.sqrt(float(spread @ spread) / len(fitness)),
                 "best_ever": float(self.best.fitness), "species": len(by_species),
                 "largest_species": max(by_species.values(), default=0),
