@@ -18,11 +18,11 @@ Recurrent genomes carry a state ``(Nn, B)``, every node's value in compute
 order, between steps, as :meth:`GraphNetwork.step` does.
 
 Measured (``benchmarks/neat.py --case 2``, 1,000 genomes of ~20 hidden nodes
-on 256 rows, 2 shared cores): gene tables ~4 ms, compile ~8 ms (the blocks
+on 256 rows, 2 shared cores): gene tables ~5.5 ms, compile ~8 ms (the blocks
 laid out), step ~25 ms, of which ~9.5 ms is the sigmoid itself (exp, add,
-reciprocal over 5.6M values); ~120x neat-python's FeedForwardNetwork. A
+reciprocal over 5.6M values); ~110x neat-python's FeedForwardNetwork. A
 150-genome XOR generation (tiny genomes) is all per-call overhead: compile
-~0.15 ms, step ~0.03 ms.
+~0.18 ms, step and fitness ~0.05 ms.
 """
 
 from __future__ import annotations
