@@ -47,6 +47,21 @@ def _mutated(config, n, rounds, seed):
     return genomes
 
 
+def _growing_pool(feed_forward, n, seed, node_add_prob, delete_prob):
+    """``(config, innovations, rng, pool)``: ``n`` new partially connected genomes (3
+    inputs, 2 outputs) and a config that grows them (connections added with
+    probability 0.6, nodes and connections deleted with ``delete_prob``)."""
+    from gone.neat.pool import GenePool
+
+    config = GenomeConfig(num_inputs=3, num_outputs=2, feed_forward=feed_forward,
+                          initial_connection="partial_direct", connection_fraction=0.5,
+                          node_add_prob=node_add_prob, conn_add_prob=0.6,
+                          node_delete_prob=delete_prob, conn_delete_prob=delete_prob)
+    inn, rng = Innovations(2), np.random.default_rng(seed)
+    return config, inn, rng, GenePool.from_genomes(new_genome(i, config, inn, rng)
+                                                   for i in range(n))
+
+
 def test_minimal_full_genome_shares_innovations():
     config = GenomeConfig(num_inputs=3, num_outputs=2, initial_connection="full_direct")
     inn = Innovations(config.num_outputs)
@@ -221,14 +236,8 @@ def test_pool_mutations_keep_every_genome_well_formed(feed_forward):
     """Whole-pool structural mutation over many rounds: genes stay sorted, connections
     join nodes the genome has, innovation numbers name one (in, out) pair run-wide, and
     feed-forward genomes stay acyclic."""
-    from gone.neat.pool import GenePool
-
-    config = GenomeConfig(num_inputs=3, num_outputs=2, feed_forward=feed_forward,
-                          initial_connection="partial_direct", connection_fraction=0.5,
-                          node_add_prob=0.4, conn_add_prob=0.6, node_delete_prob=0.15,
-                          conn_delete_prob=0.15)
-    inn, rng = Innovations(2), np.random.default_rng(4)
-    pool = GenePool.from_genomes(new_genome(i, config, inn, rng) for i in range(40))
+    config, inn, rng, pool = _growing_pool(feed_forward, 40, seed=4, node_add_prob=0.4,
+                                           delete_prob=0.15)
     for _ in range(15):
         pool = mutation.mutate_structure_pool(pool, config, inn, rng)
         pool = mutation.mutate_attributes_pool(pool, config, rng)
@@ -367,12 +376,8 @@ def test_pool_mutations_hand_on_true_derived_arrays_and_spare_the_head(feed_forw
     gene arrays keep their dtypes; rows before ``first`` are left exactly as they were."""
     from gone.neat.pool import _DERIVED, GenePool
 
-    config = GenomeConfig(num_inputs=3, num_outputs=2, feed_forward=feed_forward,
-                          initial_connection="partial_direct", connection_fraction=0.5,
-                          node_add_prob=0.5, conn_add_prob=0.6, node_delete_prob=0.1,
-                          conn_delete_prob=0.1)
-    inn, rng = Innovations(2), np.random.default_rng(7)
-    pool = GenePool.from_genomes(new_genome(i, config, inn, rng) for i in range(30))
+    config, inn, rng, pool = _growing_pool(feed_forward, 30, seed=7, node_add_prob=0.5,
+                                           delete_prob=0.1)
     dtypes = {f: getattr(pool, f).dtype for f in GenePool.__dataclass_fields__}
     for _ in range(8):
         head = pool.take(np.arange(5))
