@@ -68,6 +68,7 @@ def crossover_pool(pool: GenePool, first: np.ndarray, second: np.ndarray, keys,
                     pool.agg[picks[3]], c_ptr, pool.src[c_rows], pool.dst[c_rows],
                     pool.innov[c_rows], weight, enabled, np.full(len(fit), np.nan))
 
+
 def _rows(ptr: np.ndarray, counts: np.ndarray, rows: np.ndarray) -> tuple:
     """``(new_ptr, flat)``: the CSR pointers of segments ``rows`` (of sizes ``counts``)
     taken one after another, and their flat rows in ``ptr``'s table (as ``spans``)."""
