@@ -20,7 +20,7 @@ from ..errors import GoneError
 from .crossover import crossover_pool
 from .mutation import mutate_attributes_pool, mutate_structure_pool
 from .pool import GenePool
-from .species import SpeciesSet, rows_of, stagnation
+from .species import SpeciesSet, member_rows, stagnation
 
 
 class CompleteExtinction(GoneError):
@@ -42,16 +42,18 @@ def compute_spawn(adjusted: list[float], sizes: list[int], pop_size: int,
     return [max(min_size, int(round(n * norm))) for n in spawn]
 
 
-def _adjust(survivors: list, pool: GenePool, rows: list) -> list[float]:
+def _adjust(survivors: list, fit: np.ndarray, sizes) -> list[float]:
     """Each surviving species' mean member fitness, rescaled by the survivors' fitness range.
 
-    ``rows[i]`` are survivor ``i``'s member rows of ``pool``.
+    ``fit`` holds the survivors' member fitness, ``sizes[i]`` values for survivor ``i``
+    after those of the ones before it.
     """
-    fit = pool.fitness[np.concatenate(rows)]
     lo = fit.min()
     span = max(1.0, fit.max() - lo)
-    for s, r in zip(survivors, rows):
-        s.adjusted_fitness = float((pool.fitness[r].mean() - lo) / span)
+    start = 0
+    for s, n in zip(survivors, sizes):
+        s.adjusted_fitness = float((fit[start:start + n].mean() - lo) / span)
+        start += n
     return [s.adjusted_fitness for s in survivors]
 
 
@@ -80,16 +82,17 @@ def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
         species_set.species = {}
         return None, next_key, dropped
     survivors.sort(key=lambda s: s.key)
-    member_rows = [rows_of(pool, s.members) for s in survivors]
-    adjusted = _adjust(survivors, pool, member_rows)
+    # every survivor's members in one array, species after species
+    rows, sizes = member_rows(survivors, pool)
+    fit = pool.fitness[rows]
+    adjusted = _adjust(survivors, fit, sizes)
     min_size = max(config.min_species_size, config.elitism)
-    spawns = compute_spawn(adjusted, [len(s.members) for s in survivors], config.pop_size, min_size)
-    # every survivor's members in one array, best first within each species (ties by
-    # key: members are in key order and the sort is stable)
-    sizes = np.array([len(r) for r in member_rows])
-    rows = np.concatenate(member_rows)
+    spawns = compute_spawn(adjusted, sizes, config.pop_size, min_size)
+    # best first within each species (ties by key: members are in key order and the
+    # sort is stable)
+    sizes = np.array(sizes)
     species = np.repeat(np.arange(len(survivors)), sizes)
-    ranked = rows[np.lexsort((-pool.fitness[rows], species))]
+    ranked = rows[np.lexsort((-fit, species))]
     start = np.cumsum(sizes) - sizes
     rank = np.arange(len(ranked)) - start[species]
     # the ``elitism`` best of each species are copied; the rest of its spawn are children

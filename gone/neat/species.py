@@ -173,14 +173,21 @@ class SpeciesSet:
             self.threshold = max(config.threshold_adjust, self.threshold - config.threshold_adjust)
 
 
+def member_rows(species: list, pool: GenePool) -> tuple[np.ndarray, list[int]]:
+    """``(rows, sizes)``: the rows in ``pool`` of every member of ``species``, species
+    after species (each in member order), found in one lookup; ``sizes[i]`` members each."""
+    sizes = [len(s.members) for s in species]
+    keys = np.fromiter(chain.from_iterable(s.members for s in species), np.int64, sum(sizes))
+    return rows_of(pool, keys), sizes
+
+
 def _species_fitness(species: list, pool: GenePool, func: str) -> list[float]:
     """``func`` (a ``species_fitness_func``) of each species' members' fitness in ``pool``,
     all members looked up at once."""
     if not species:
         return []
-    sizes = [len(s.members) for s in species]
-    keys = np.fromiter(chain.from_iterable(s.members for s in species), np.int64, sum(sizes))
-    fitness = pool.fitness.take(rows_of(pool, keys))            # species after species
+    rows, sizes = member_rows(species, pool)
+    fitness = pool.fitness.take(rows)                           # species after species
     starts = [0, *accumulate(sizes[:-1])]
     if func in _REDUCE and all(sizes):     # exact: a maximum does not depend on the order
         return _REDUCE[func].reduceat(fitness, starts).tolist()
