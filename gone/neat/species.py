@@ -39,6 +39,12 @@ class Species:
     fitness: float = float("nan")
     adjusted_fitness: float = float("nan")
     fitness_history: list = field(default_factory=list)
+    # What speciation knew of the members: ``(keys, pool_keys, rows)``, a copy of
+    # ``members``, the ``keys`` array of the pool it speciated and the members' rows
+    # ``(n,)`` in it. :func:`member_rows` uses the rows while ``members`` still equals
+    # that copy (however it was changed) and the pool has those keys; else it looks
+    # the keys up.
+    _rows: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def _closest_free(near: np.ndarray) -> list[int]:
@@ -158,6 +164,7 @@ class SpeciesSet:
         for sid, rid, hi in zip(sids, rep_keys, ends):
             s = self.species.get(sid) or Species(sid, generation, rid, last_improved=generation)
             s.representative, s.members = rid, members[lo:hi]
+            s._rows = (members[lo:hi], keys, order[lo:hi])
             species[sid], lo = s, hi
         self.species = species
         self._reps = here
@@ -175,8 +182,16 @@ class SpeciesSet:
 
 def member_rows(species: list, pool: GenePool) -> tuple[np.ndarray, list[int]]:
     """``(rows, sizes)``: the rows in ``pool`` of every member of ``species``, species
-    after species (each in member order), found in one lookup; ``sizes[i]`` members each."""
+    after species (each in member order), found in one lookup; ``sizes[i]`` members each.
+
+    Species whose members are as speciation of this pool left them (the usual case,
+    between speciation and reproduction) hand over the rows it found.
+    """
     sizes = [len(s.members) for s in species]
+    known = [s._rows for s in species]
+    if species and all(k is not None and k[1] is pool.keys and k[0] == s.members
+                       for k, s in zip(known, species)):
+        return np.concatenate([k[2] for k in known]), sizes
     keys = np.fromiter(chain.from_iterable(s.members for s in species), np.int64, sum(sizes))
     return rows_of(pool, keys), sizes
 
