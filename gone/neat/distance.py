@@ -165,7 +165,7 @@ class GeneLayout:
 
     def rows(self, rows: np.ndarray, into: "GeneLayout") -> tuple:
         """Genomes ``rows (R,)`` (distinct) laid out in ``into``'s columns, ``(R + 1, W)``
-        each: their genes' ``values``, whether they have the gene (1 or 0), and (if ``into``
+        each: their genes' ``values``, whether they have the gene (bool), and (if ``into``
         needs them) ``codes``. Row ``R`` takes the other genomes' genes, unread."""
         R, W = len(rows), into.width
         slot = np.empty(self.pool.size, dtype=np.intp)
@@ -175,9 +175,9 @@ class GeneLayout:
         at += self.column if into is self else into.columns_of(self.names)
         values = np.zeros((R + 1, W), dtype=np.complex128)
         values.ravel()[at] = self.values
-        # 1 or 0 in the rows read (row R, and column 0 where genes ``into`` lacks pile up,
-        # are never read)
-        has = np.bincount(at, minlength=(R + 1) * W).reshape(R + 1, W)
+        # (row R, and column 0 where genes ``into`` lacks pile up, are never read)
+        has = np.zeros((R + 1, W), dtype=bool)
+        has.ravel()[at] = True
         codes = None
         if into.uniform is None or into.uniform != self.uniform:
             codes = np.zeros((R + 1, W), dtype=np.int64)
