@@ -78,7 +78,8 @@ class GeneLayout:
       largest name is far beyond the number of genes (a long run), ``distinct``
       (the sorted names) instead, and :meth:`columns_of` searches it;
     * ``values (G,)`` complex: a node's bias + i response, a connection's
-      weight + i enabled (0 or 1, so ``|a - b|`` is ``[a != b]``);
+      weight + i enabled (0 or 1, so ``|a - b|`` is ``[a != b]``); ``pairs
+      (G, 2)`` the same as floats (a view);
     * ``segment (G,)`` each gene's genome ``p``, plus ``P`` for a connection;
     * ``codes (G,)`` or None: one bit for the activation (bits 0-31) and one
       for the aggregation (bits 32-63) of a node, so that ``popcount(a ^ b)``
@@ -96,16 +97,16 @@ class GeneLayout:
         G = len(names)
         names <<= 1
         names[Nn:] += 1
-        if G and names.min() < 0:
-            raise InputError("gene ids and innovation numbers must not be negative")
         top = int(names.max()) if G else 0
         if top < _DENSE * G + 4096:
             # Columns by counting, not sorting: names are small integers. One past the
             # largest name is never seen, so larger names (of other generations) clip to
             # column 0 there.
-            seen = np.zeros(top + 2, dtype=np.intp)
-            seen[names] = 1
-            self.rank = np.cumsum(seen)
+            try:        # (bincount refuses a negative name: no separate check needed)
+                seen = np.bincount(names, minlength=top + 2) > 0
+            except ValueError:
+                raise InputError("gene ids and innovation numbers must not be negative") from None
+            self.rank = np.cumsum(seen, dtype=np.intp)
             self.column = self.rank.take(names)
             self.width = int(self.rank[-1]) + 1
             self.rank *= seen
@@ -114,6 +115,8 @@ class GeneLayout:
             # A long run's names outgrow its genes: a table as long as the largest name
             # would cost more than sorting the genes' own names.
             self.distinct, inverse = np.unique(names, return_inverse=True)
+            if self.distinct[0] < 0:
+                raise InputError("gene ids and innovation numbers must not be negative")
             self.column = inverse + 1
             self.width = len(self.distinct) + 1
             self.rank = None
@@ -121,7 +124,7 @@ class GeneLayout:
         pair = values.view(np.float64).reshape(G, 2)
         pair[:Nn, 0], pair[:Nn, 1] = pool.bias, pool.response
         pair[Nn:, 0], pair[Nn:, 1] = pool.weight, pool.enabled
-        self.values = values
+        self.values, self.pairs = values, pair
         # a gene's genome's node sum (0..P-1) or connection sum (P..2P-1): where it adds up
         self.segment = np.concatenate((pool.node_owner, pool.conn_owner + pool.size))
         act, agg = pool.act, pool.agg
@@ -136,12 +139,12 @@ class GeneLayout:
         self.counts1 = np.maximum(self.counts, 1.0)
         self.counts_t = self.counts.T[:, :, None]
         self.cd_counts: dict[float, np.ndarray] = {}
-        self._bins = np.zeros((0, len(names)), dtype=np.intp)
+        self._bins: np.ndarray | None = None
 
     def bins(self, R: int) -> np.ndarray:
         """``(R * G,)`` the bin of each gene's sum, for ``R`` representatives, in a flat
         ``(R, 2, P)`` result (a genome's node sum, then its connection sum)."""
-        if len(self._bins) < R:        # the first rows serve any smaller R
+        if self._bins is None or len(self._bins) < R:     # the first rows serve any smaller R
             step = 2 * self.pool.size
             self._bins = self.segment + np.arange(0, step * R, step)[:, None]   # (R, G)
         return self._bins[:R].ravel()
@@ -206,7 +209,7 @@ def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeCon
     values, has, codes = reps.rows(rows, pool)
     column = pool.column
     diff = values[:R].take(column, axis=1).view(np.float64).reshape(R, -1, 2)   # (R, G, 2)
-    diff -= pool.values.view(np.float64).reshape(-1, 2)    # real and imaginary parts apart
+    diff -= pool.pairs                                     # real and imaginary parts apart
     np.abs(diff, out=diff)
     gene = diff[..., 0] + diff[..., 1]
     if codes is not None:

@@ -136,9 +136,11 @@ class SpeciesSet:
         mins[rows], pick[rows] = -np.inf, np.arange(len(rows))   # a representative: its own
         first = 0        # genomes before it are assigned for good: a founder changes later ones only
         while first < P:
+            if mins[first:].max() < self.threshold:     # the usual end: one reduction
+                break
             near = mins[first:] < self.threshold
             lone = int(near.argmin())           # the first genome near no species, if any
-            if near[lone]:
+            if near[lone]:      # (a NaN distance fails the test above)
                 break
             founder = first + lone
             sid, self.next_key = self.next_key, self.next_key + 1
@@ -158,7 +160,7 @@ class SpeciesSet:
         species ``sids[assign[p]]``."""
         keys = here.pool.keys
         order = np.argsort(assign, kind="stable")     # by species, then by key
-        ends = np.cumsum(np.bincount(assign, minlength=len(sids))).tolist()
+        ends = accumulate(np.bincount(assign, minlength=len(sids)).tolist())
         members, rep_keys = keys[order].tolist(), keys[rows].tolist()
         species, lo = {}, 0
         for sid, rid, hi in zip(sids, rep_keys, ends):
