@@ -97,7 +97,9 @@ class GeneLayout:
         G = len(names)
         names <<= 1
         names[Nn:] += 1
-        top = int(names.max()) if G else 0
+        # (ufunc reductions and array methods, not their np.* wrappers: this runs every
+        # generation, at a size where the wrappers' Python layers are a real share)
+        top = int(np.maximum.reduce(names)) if G else 0
         if top < _DENSE * G + 4096:
             # Columns by counting, not sorting: names are small integers. One past the
             # largest name is never seen, so larger names (of other generations) clip to
@@ -106,7 +108,7 @@ class GeneLayout:
                 seen = np.bincount(names, minlength=top + 2) > 0
             except ValueError:
                 raise InputError("gene ids and innovation numbers must not be negative") from None
-            self.rank = np.cumsum(seen, dtype=np.intp)
+            self.rank = seen.cumsum(dtype=np.intp)
             self.column = self.rank.take(names)
             self.width = int(self.rank[-1]) + 1
             self.rank *= seen
@@ -122,14 +124,15 @@ class GeneLayout:
             self.rank = None
         values = np.empty(G, dtype=np.complex128)
         pair = values.view(np.float64).reshape(G, 2)
-        pair[:Nn, 0], pair[:Nn, 1] = pool.bias, pool.response
-        pair[Nn:, 0], pair[Nn:, 1] = pool.weight, pool.enabled
+        np.concatenate((pool.bias, pool.weight), out=pair[:, 0])
+        np.concatenate((pool.response, pool.enabled), out=pair[:, 1])
         self.values, self.pairs = values, pair
         # a gene's genome's node sum (0..P-1) or connection sum (P..2P-1): where it adds up
         self.segment = np.concatenate((pool.node_owner, pool.conn_owner + pool.size))
         act, agg = pool.act, pool.agg
         self.uniform, self.codes = None, None
-        if Nn and act.min() == act.max() and agg.min() == agg.max():
+        lo, hi = np.minimum.reduce, np.maximum.reduce
+        if Nn and lo(act) == hi(act) and lo(agg) == hi(agg):
             self.uniform = (int(act[0]), int(agg[0]))
         else:
             self.codes = np.zeros(G, dtype=np.int64)

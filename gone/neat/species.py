@@ -51,7 +51,7 @@ def _closest_free(near: np.ndarray) -> list[int]:
     """For each old species in turn (rows of ``near (R, P)``), the closest genome not taken
     by an earlier one (the first of equals); fewer than ``R`` when the genomes run out."""
     rows = near.argmin(1).tolist()
-    if len(set(rows)) == len(rows) and near.max() < np.inf:
+    if len(set(rows)) == len(rows) and np.maximum.reduce(near, axis=None) < np.inf:
         return rows     # no two want the same genome: each has its closest
     near, rows = near.copy(), []
     for q in range(len(near)):
@@ -130,13 +130,13 @@ class SpeciesSet:
         if rows:
             D = layout_distances(here, here, rows, genome)                  # (species, P)
             # closest species so far of each genome (argmin: the first of equals)
-            mins, pick = D.min(0), D.argmin(0)
+            mins, pick = np.minimum.reduce(D), D.argmin(0)
         else:
             mins, pick = np.full(P, np.inf), np.zeros(P, dtype=np.intp)
         mins[rows], pick[rows] = -np.inf, np.arange(len(rows))   # a representative: its own
         first = 0        # genomes before it are assigned for good: a founder changes later ones only
         while first < P:
-            if mins[first:].max() < self.threshold:     # the usual end: one reduction
+            if np.maximum.reduce(mins[first:]) < self.threshold:   # the usual end: one reduction
                 break
             near = mins[first:] < self.threshold
             lone = int(near.argmin())           # the first genome near no species, if any
@@ -159,7 +159,7 @@ class SpeciesSet:
         """New species ``sids`` (sorted) represented by genomes ``rows``, genome ``p`` in
         species ``sids[assign[p]]``."""
         keys = here.pool.keys
-        order = np.argsort(assign, kind="stable")     # by species, then by key
+        order = assign.argsort(kind="stable")     # by species, then by key
         ends = accumulate(np.bincount(assign, minlength=len(sids)).tolist())
         members, rep_keys = keys[order].tolist(), keys[rows].tolist()
         species, lo = {}, 0
