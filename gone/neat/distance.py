@@ -147,6 +147,8 @@ class GeneLayout:
     def bins(self, R: int) -> np.ndarray:
         """``(R * G,)`` the bin of each gene's sum, for ``R`` representatives, in a flat
         ``(R, 2, P)`` result (a genome's node sum, then its connection sum)."""
+        if R == 1:      # one species (or a founder): the segments themselves, nothing to build
+            return self.segment
         if self._bins is None or len(self._bins) < R:     # the first rows serve any smaller R
             step = 2 * self.pool.size
             self._bins = self.segment + np.arange(0, step * R, step)[:, None]   # (R, G)
