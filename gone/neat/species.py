@@ -15,8 +15,10 @@ its best for ``max_stagnation`` generations is stagnant, except the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -220,20 +222,19 @@ def stagnation(species_set: SpeciesSet, pool: GenePool, generation: int,
     data = [species_set.species[sid] for sid in sorted(species_set.species)]
     fitness = _species_fitness(data, pool, config.species_fitness_func)
     for s, f in zip(data, fitness):
-        previous = max(s.fitness_history) if s.fitness_history else -np.inf
+        history = s.fitness_history
+        previous = max(history) if history else -math.inf
         s.fitness = f
-        s.fitness_history.append(s.fitness)
-        s.adjusted_fitness = float("nan")
-        if s.fitness > previous:
+        history.append(f)
+        s.adjusted_fitness = math.nan
+        if f > previous:
             s.last_improved = generation
-    data.sort(key=lambda s: s.fitness)
-    result, alive = [], len(data)
+    data.sort(key=attrgetter("fitness"))
+    elitism, limit, n = config.species_elitism, config.max_stagnation, len(data)
+    result, alive = [], n
     for idx, s in enumerate(data):
-        stagnant = False
-        if alive > config.species_elitism:
-            stagnant = generation - s.last_improved >= config.max_stagnation
-        if len(data) - idx <= config.species_elitism:
-            stagnant = False
+        # the ``species_elitism`` best species never stagnate, nor the last that many alive
+        stagnant = alive > elitism and n - idx > elitism and generation - s.last_improved >= limit
         if stagnant:
             alive -= 1
         result.append((s, stagnant))
