@@ -78,7 +78,8 @@ class GeneLayout:
       largest name is far beyond the number of genes (a long run), ``distinct``
       (the sorted names) instead, and :meth:`columns_of` searches it;
     * ``values (G,)`` complex: a node's bias + i response, a connection's
-      weight + i enabled (0 or 1, so ``|a - b|`` is ``[a != b]``);
+      weight + i enabled (0 or 1, so ``|a - b|`` is ``[a != b]``); ``pairs
+      (G, 2)`` the same as floats (a view);
     * ``segment (G,)`` each gene's genome ``p``, plus ``P`` for a connection;
     * ``codes (G,)`` or None: one bit for the activation (bits 0-31) and one
       for the aggregation (bits 32-63) of a node, so that ``popcount(a ^ b)``
@@ -96,16 +97,18 @@ class GeneLayout:
         G = len(names)
         names <<= 1
         names[Nn:] += 1
-        if G and names.min() < 0:
-            raise InputError("gene ids and innovation numbers must not be negative")
-        top = int(names.max()) if G else 0
+        # (ufunc reductions and array methods, not their np.* wrappers: this runs every
+        # generation, at a size where the wrappers' Python layers are a real share)
+        top = int(np.maximum.reduce(names)) if G else 0
         if top < _DENSE * G + 4096:
             # Columns by counting, not sorting: names are small integers. One past the
             # largest name is never seen, so larger names (of other generations) clip to
             # column 0 there.
-            seen = np.zeros(top + 2, dtype=np.intp)
-            seen[names] = 1
-            self.rank = np.cumsum(seen)
+            try:        # (bincount refuses a negative name: no separate check needed)
+                seen = np.bincount(names, minlength=top + 2) > 0
+            except ValueError:
+                raise InputError("gene ids and innovation numbers must not be negative") from None
+            self.rank = seen.cumsum(dtype=np.intp)
             self.column = self.rank.take(names)
             self.width = int(self.rank[-1]) + 1
             self.rank *= seen
@@ -114,19 +117,22 @@ class GeneLayout:
             # A long run's names outgrow its genes: a table as long as the largest name
             # would cost more than sorting the genes' own names.
             self.distinct, inverse = np.unique(names, return_inverse=True)
+            if self.distinct[0] < 0:
+                raise InputError("gene ids and innovation numbers must not be negative")
             self.column = inverse + 1
             self.width = len(self.distinct) + 1
             self.rank = None
         values = np.empty(G, dtype=np.complex128)
         pair = values.view(np.float64).reshape(G, 2)
-        pair[:Nn, 0], pair[:Nn, 1] = pool.bias, pool.response
-        pair[Nn:, 0], pair[Nn:, 1] = pool.weight, pool.enabled
-        self.values = values
+        np.concatenate((pool.bias, pool.weight), out=pair[:, 0])
+        np.concatenate((pool.response, pool.enabled), out=pair[:, 1])
+        self.values, self.pairs = values, pair
         # a gene's genome's node sum (0..P-1) or connection sum (P..2P-1): where it adds up
         self.segment = np.concatenate((pool.node_owner, pool.conn_owner + pool.size))
         act, agg = pool.act, pool.agg
         self.uniform, self.codes = None, None
-        if Nn and act.min() == act.max() and agg.min() == agg.max():
+        lo, hi = np.minimum.reduce, np.maximum.reduce
+        if Nn and lo(act) == hi(act) and lo(agg) == hi(agg):
             self.uniform = (int(act[0]), int(agg[0]))
         else:
             self.codes = np.zeros(G, dtype=np.int64)
@@ -136,12 +142,14 @@ class GeneLayout:
         self.counts1 = np.maximum(self.counts, 1.0)
         self.counts_t = self.counts.T[:, :, None]
         self.cd_counts: dict[float, np.ndarray] = {}
-        self._bins = np.zeros((0, len(names)), dtype=np.intp)
+        self._bins: np.ndarray | None = None
 
     def bins(self, R: int) -> np.ndarray:
         """``(R * G,)`` the bin of each gene's sum, for ``R`` representatives, in a flat
         ``(R, 2, P)`` result (a genome's node sum, then its connection sum)."""
-        if len(self._bins) < R:        # the first rows serve any smaller R
+        if R == 1:      # one species (or a founder): the segments themselves, nothing to build
+            return self.segment
+        if self._bins is None or len(self._bins) < R:     # the first rows serve any smaller R
             step = 2 * self.pool.size
             self._bins = self.segment + np.arange(0, step * R, step)[:, None]   # (R, G)
         return self._bins[:R].ravel()
@@ -165,7 +173,7 @@ class GeneLayout:
 
     def rows(self, rows: np.ndarray, into: "GeneLayout") -> tuple:
         """Genomes ``rows (R,)`` (distinct) laid out in ``into``'s columns, ``(R + 1, W)``
-        each: their genes' ``values``, whether they have the gene (1 or 0), and (if ``into``
+        each: their genes' ``values``, whether they have the gene (bool), and (if ``into``
         needs them) ``codes``. Row ``R`` takes the other genomes' genes, unread."""
         R, W = len(rows), into.width
         slot = np.empty(self.pool.size, dtype=np.intp)
@@ -175,9 +183,9 @@ class GeneLayout:
         at += self.column if into is self else into.columns_of(self.names)
         values = np.zeros((R + 1, W), dtype=np.complex128)
         values.ravel()[at] = self.values
-        # 1 or 0 in the rows read (row R, and column 0 where genes ``into`` lacks pile up,
-        # are never read)
-        has = np.bincount(at, minlength=(R + 1) * W).reshape(R + 1, W)
+        # (row R, and column 0 where genes ``into`` lacks pile up, are never read)
+        has = np.zeros((R + 1, W), dtype=bool)
+        has.ravel()[at] = True
         codes = None
         if into.uniform is None or into.uniform != self.uniform:
             codes = np.zeros((R + 1, W), dtype=np.int64)
@@ -206,7 +214,7 @@ def layout_distances(pool: GeneLayout, reps: GeneLayout, rows, config: GenomeCon
     values, has, codes = reps.rows(rows, pool)
     column = pool.column
     diff = values[:R].take(column, axis=1).view(np.float64).reshape(R, -1, 2)   # (R, G, 2)
-    diff -= pool.values.view(np.float64).reshape(-1, 2)    # real and imaginary parts apart
+    diff -= pool.pairs                                     # real and imaginary parts apart
     np.abs(diff, out=diff)
     gene = diff[..., 0] + diff[..., 1]
     if codes is not None:

@@ -15,8 +15,10 @@ its best for ``max_stagnation`` generations is stagnant, except the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -39,13 +41,19 @@ class Species:
     fitness: float = float("nan")
     adjusted_fitness: float = float("nan")
     fitness_history: list = field(default_factory=list)
+    # What speciation knew of the members: ``(keys, pool_keys, rows)``, a copy of
+    # ``members``, the ``keys`` array of the pool it speciated and the members' rows
+    # ``(n,)`` in it. :func:`member_rows` uses the rows while ``members`` still equals
+    # that copy (however it was changed) and the pool has those keys; else it looks
+    # the keys up.
+    _rows: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def _closest_free(near: np.ndarray) -> list[int]:
     """For each old species in turn (rows of ``near (R, P)``), the closest genome not taken
     by an earlier one (the first of equals); fewer than ``R`` when the genomes run out."""
     rows = near.argmin(1).tolist()
-    if len(set(rows)) == len(rows) and near.max() < np.inf:
+    if len(set(rows)) == len(rows) and np.maximum.reduce(near, axis=None) < np.inf:
         return rows     # no two want the same genome: each has its closest
     near, rows = near.copy(), []
     for q in range(len(near)):
@@ -124,15 +132,17 @@ class SpeciesSet:
         if rows:
             D = layout_distances(here, here, rows, genome)                  # (species, P)
             # closest species so far of each genome (argmin: the first of equals)
-            mins, pick = D.min(0), D.argmin(0)
+            mins, pick = np.minimum.reduce(D), D.argmin(0)
         else:
             mins, pick = np.full(P, np.inf), np.zeros(P, dtype=np.intp)
         mins[rows], pick[rows] = -np.inf, np.arange(len(rows))   # a representative: its own
         first = 0        # genomes before it are assigned for good: a founder changes later ones only
         while first < P:
+            if np.maximum.reduce(mins[first:]) < self.threshold:   # the usual end: one reduction
+                break
             near = mins[first:] < self.threshold
             lone = int(near.argmin())           # the first genome near no species, if any
-            if near[lone]:
+            if near[lone]:      # (a NaN distance fails the test above)
                 break
             founder = first + lone
             sid, self.next_key = self.next_key, self.next_key + 1
@@ -151,13 +161,14 @@ class SpeciesSet:
         """New species ``sids`` (sorted) represented by genomes ``rows``, genome ``p`` in
         species ``sids[assign[p]]``."""
         keys = here.pool.keys
-        order = np.argsort(assign, kind="stable")     # by species, then by key
-        ends = np.cumsum(np.bincount(assign, minlength=len(sids))).tolist()
+        order = assign.argsort(kind="stable")     # by species, then by key
+        ends = accumulate(np.bincount(assign, minlength=len(sids)).tolist())
         members, rep_keys = keys[order].tolist(), keys[rows].tolist()
         species, lo = {}, 0
         for sid, rid, hi in zip(sids, rep_keys, ends):
             s = self.species.get(sid) or Species(sid, generation, rid, last_improved=generation)
             s.representative, s.members = rid, members[lo:hi]
+            s._rows = (members[lo:hi], keys, order[lo:hi])
             species[sid], lo = s, hi
         self.species = species
         self._reps = here
@@ -175,8 +186,16 @@ class SpeciesSet:
 
 def member_rows(species: list, pool: GenePool) -> tuple[np.ndarray, list[int]]:
     """``(rows, sizes)``: the rows in ``pool`` of every member of ``species``, species
-    after species (each in member order), found in one lookup; ``sizes[i]`` members each."""
+    after species (each in member order), found in one lookup; ``sizes[i]`` members each.
+
+    Species whose members are as speciation of this pool left them (the usual case,
+    between speciation and reproduction) hand over the rows it found.
+    """
     sizes = [len(s.members) for s in species]
+    known = [s._rows for s in species]
+    if species and all(k is not None and k[1] is pool.keys and k[0] == s.members
+                       for k, s in zip(known, species)):
+        return np.concatenate([k[2] for k in known]), sizes
     keys = np.fromiter(chain.from_iterable(s.members for s in species), np.int64, sum(sizes))
     return rows_of(pool, keys), sizes
 
@@ -203,20 +222,19 @@ def stagnation(species_set: SpeciesSet, pool: GenePool, generation: int,
     data = [species_set.species[sid] for sid in sorted(species_set.species)]
     fitness = _species_fitness(data, pool, config.species_fitness_func)
     for s, f in zip(data, fitness):
-        previous = max(s.fitness_history) if s.fitness_history else -np.inf
+        history = s.fitness_history
+        previous = max(history) if history else -math.inf
         s.fitness = f
-        s.fitness_history.append(s.fitness)
-        s.adjusted_fitness = float("nan")
-        if s.fitness > previous:
+        history.append(f)
+        s.adjusted_fitness = math.nan
+        if f > previous:
             s.last_improved = generation
-    data.sort(key=lambda s: s.fitness)
-    result, alive = [], len(data)
+    data.sort(key=attrgetter("fitness"))
+    elitism, limit, n = config.species_elitism, config.max_stagnation, len(data)
+    result, alive = [], n
     for idx, s in enumerate(data):
-        stagnant = False
-        if alive > config.species_elitism:
-            stagnant = generation - s.last_improved >= config.max_stagnation
-        if len(data) - idx <= config.species_elitism:
-            stagnant = False
+        # the ``species_elitism`` best species never stagnate, nor the last that many alive
+        stagnant = alive > elitism and n - idx > elitism and generation - s.last_improved >= limit
         if stagnant:
             alive -= 1
         result.append((s, stagnant))
