@@ -301,6 +301,32 @@ def test_cut_blocks_of_every_aggregation_give_the_same_bits(monkeypatch):
     np.testing.assert_array_equal(step(plan, each)[0], want[1])
 
 
+def test_cut_blocks_hold_their_targets_share_of_each_slot_of_their_run(monkeypatch):
+    """Targets ``i : j`` of a run take, slot by slot, the terms ``c_k + i : c_k + min(n_k, j)``
+    of the run's block: the cut of all runs at once against that rule, one block at a time."""
+    aggs = ("sum", "product", "max", "min", "mean", "median", "maxabs")
+    genomes = grown(200, _config(True, aggs=aggs, acts=("sigmoid", "tanh")), 14)
+    monkeypatch.setattr(compile_mod, "_CHUNK", 16 * 40)                # blocks of 16 targets
+    plan = compile_population(genomes, 3, 2)
+    blocks = iter(plan.blocks(40)[0])
+    assert any((run.rows_each != run.rows_shared).any() for run in plan.whole)  # inputs gathered
+    for run in plan.whole:
+        for i in range(0, run.r1 - run.r0, 16):
+            blk, j = next(blocks), min(i + 16, run.r1 - run.r0)
+            assert (blk.r0, blk.r1, blk.agg, blk.write) == (run.r0 + i, run.r0 + j, run.agg,
+                                                            run.write)
+            parts = [(c + i, min(n, j) - i) for c, n in run.slots if n > i]
+            assert [n for _, n in blk.slots] == [n for _, n in parts]
+            assert [c for c, _ in blk.slots] == [sum(n for _, n in parts[:k])
+                                                 for k in range(len(parts))]
+            take = np.concatenate([np.arange(c, c + n) for c, n in parts] or [np.zeros(0, int)])
+            for name in ("rows_shared", "rows_each", "w"):
+                np.testing.assert_array_equal(getattr(blk, name), getattr(run, name)[take])
+            np.testing.assert_array_equal(blk.sr, run.sr[i:j])
+            np.testing.assert_array_equal(blk.deg, run.deg[i:j])
+    assert next(blocks, None) is None
+
+
 @pytest.mark.parametrize("table", [1 << 18, 64, 1])   # one table, a table per few genomes, none
 def test_node_lookups_agree_and_refuse_unknown_nodes(monkeypatch, table):
     genomes = grown(30, _config(False), 11)
@@ -324,3 +350,29 @@ def test_template_rows_from_a_pool_are_the_per_genome_layout():
                                 g.act, g.agg, g.src, g.dst, g.innov, g.weight, g.enabled])
         np.testing.assert_array_equal(row[:len(genes)], genes)
         assert not row[len(genes):].any()
+
+
+@pytest.mark.parametrize("aggs, acts", [(("sum",), ("sigmoid",)), (("mean",), ("tanh",)),
+                                        (("product",), ("relu",)), (("sum", "max"), ACTS)])
+def test_one_kind_fast_path_gives_the_general_paths_bits(monkeypatch, aggs, acts):
+    """A pool whose nodes share one aggregation and activation compiles through scalars; the
+    per-node path (forced) must give the same plan and the same output bits."""
+    genomes = grown(40, _config(True, aggs=aggs, acts=acts), 15)
+    pool = GenePool.from_genomes(genomes)
+    kind = pool.agg * len(ACT_NAMES) + pool.act
+    assert (compile_mod._one_kind(kind) is None) == (len(aggs) > 1)   # which path is taken
+    rng = np.random.default_rng(15)
+    shared, each = rng.normal(size=(6, 3)), rng.normal(size=(40, 6, 3))
+    plans = [compile_population(pool, 3, 2)]
+    monkeypatch.setattr(compile_mod, "_one_kind", lambda kind: None)
+    plans.append(compile_population(pool, 3, 2))
+    fast, general = plans
+    for name in ("order", "const", "out_rows", "deg", "sr", "win", "level"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(general, name))
+    assert fast.runs == general.runs and len(fast.whole) == len(general.whole)
+    for a, b in zip(fast.whole, general.whole):
+        assert a.slots == b.slots and a.write is b.write
+        for name in ("rows_shared", "rows_each", "w"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    for x in (shared, each):
+        np.testing.assert_array_equal(step(fast, x)[0], step(general, x)[0])

@@ -29,7 +29,7 @@ from ..errors import GraphError
 from .activations import gone_activation, scale
 from .convert import levels
 from .genome import ACT_NAMES, AGG_NAMES
-from .pool import GenePool, gene_keys, pointers, spans
+from .pool import GenePool, gene_keys, key_starts, pointers, spans
 
 _SUM = AGG_NAMES.index("sum")
 
@@ -170,7 +170,7 @@ class PopulationPlan:
             if rows >= max((r1 - r0 for r0, r1, _, _ in self.runs), default=0):
                 self._cache[rows] = self.whole, self.most
             else:
-                cut = [part for blk in self.whole for part in _cut(blk, rows)]
+                cut = _cut(self.whole, rows)
                 self._cache[rows] = cut, max(len(blk.w) for blk in cut)
         return self._cache[rows]
 
@@ -215,16 +215,21 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     tgt, snode = _locate(pool, e_owner, src, pool.dst[on], n_in)
     if level is None:
         level, cyclic = _levels(pool, node_owner, e_owner, src, tgt, snode, n_in)
-    agg_t = pool.agg.take(tgt)
-    linear = (snode < 0) & _SUMS.take(agg_t)
+    kind = pool.agg * _NACT + pool.act                    # (take: faster than int16 indexing)
+    # one aggregation and one activation (the common case): scalars in place of per-node takes
+    k0 = _one_kind(kind)
+    uniform = k0 is not None
+    agg_t = None if uniform else pool.agg.take(tgt)
+    sums = _SUMS.item(k0 // _NACT) if uniform else _SUMS.take(agg_t)
+    linear = (snode < 0) & sums
     direct, gather = linear.nonzero()[0], (~linear).nonzero()[0]  # into the matmul or not
     deg_all = np.bincount(tgt, minlength=Nn)
     deg = np.bincount(tgt[gather], minlength=Nn)
     # compute order: constants first (by empty aggregation and activation), then by (level,
     # aggregation, activation), most gathered connections first
-    kind = pool.agg * _NACT + pool.act                    # (take: faster than int16 indexing)
-    group = np.where(deg_all > 0, level * (_NAGG * _NACT) + _RUN_GROUP.take(kind),
-                     _CONST_GROUP.take(kind))
+    run_g, const_g = (_RUN_GROUP.item(k0), _CONST_GROUP.item(k0)) if uniform else \
+        (_RUN_GROUP.take(kind), _CONST_GROUP.take(kind))
+    group = np.where(deg_all > 0, level * (_NAGG * _NACT) + run_g, const_g)
     D = int(np.maximum.reduce(deg, initial=0))
     top = (int(np.maximum.reduce(group, initial=0)) + 1) * (D + 1)
     order = _argsort_ints(group * (D + 1) + (D - deg), top)
@@ -238,10 +243,12 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
             for a, b, g in sections if g >= _RUN0]
     n_const = runs[0][0] if runs else Nn
     aggs = {r[2] for r in runs}
-    signed = _SIGNED.take(pool.act.take(order))
+    signed = _SIGNED.item(k0 % _NACT) if uniform else _SIGNED.take(pool.act.take(order))
     sr, sb = signed * pool.response[order], signed * pool.bias[order]
     # sum/mean fold scale * response into the weights (mean also 1 / count); product its slot 0
     tpos = pos[tgt]
+    if agg_t is None and not aggs <= {_SUM}:
+        agg_t = pool.agg.take(tgt)
     fold = sr[tpos] if _MEAN not in aggs else np.where(agg_t == _MEAN, sr[tpos] / deg_all[tgt],
                                                         sr[tpos])
     w = w * fold if aggs <= {_SUM, _MEAN} else np.where(_SUMS[agg_t], w * fold, w)
@@ -271,6 +278,13 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     return PopulationPlan(pool, n_in, n_out, level, order, pos, n_const, const, recurrent,
                           _outputs(pool, n_out, pos), runs, deg, sr[:, None], win[n_const:],
                           whole, most)
+
+
+def _one_kind(kind: np.ndarray) -> int | None:
+    """The kind (``agg * _NACT + act``) every node of ``kind (Nn,)`` has, or None."""
+    if len(kind) and np.bincount(kind).item(kind.item(0)) == len(kind):
+        return kind.item(0)
+    return None
 
 
 def _layout(runs, cuts, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, int]:
@@ -409,8 +423,14 @@ def _outputs(pool: GenePool, n_out: int, pos: np.ndarray) -> np.ndarray:
     """Rows ``(P * n_out,)`` of the output nodes (ids ``0 .. n_out - 1``), genome by genome."""
     first = pool.node_ptr[:-1]
     flat = first if n_out == 1 else (first[:, None] + np.arange(n_out)).ravel()
-    if np.minimum.reduce(pool.node_counts, initial=n_out) < n_out or np.logical_or.reduce(
-            pool.nodes.take(flat).reshape(-1, n_out) != np.arange(n_out), None):
+    # a genome's nodes are sorted by id, so its outputs are its first n_out nodes: their keys
+    # (see gene_keys) must be its own. One short of them, it reads the next genome's (clip: or
+    # the last node's), whose keys differ.
+    want = key_starts(pool.size)[:-1]
+    if n_out > 1:
+        want = (want[:, None] + np.arange(n_out)).ravel()
+    if len(pool.nodes) == 0 < len(flat) or np.logical_or.reduce(
+            pool.node_keys.take(flat, mode="clip") != want):
         lack = [int(pool.keys[p]) for p, g in enumerate(np.split(pool.nodes, pool.node_ptr[1:-1]))
                 if not set(range(n_out)) <= set(g.tolist())]
         raise GraphError(f"every genome needs its output nodes 0 .. {n_out - 1}; "
@@ -418,16 +438,43 @@ def _outputs(pool: GenePool, n_out: int, pos: np.ndarray) -> np.ndarray:
     return pos[flat]
 
 
-def _cut(blk: Block, rows: int) -> list:
-    """``blk`` as blocks of at most ``rows`` targets: each takes its targets' part of every
-    slot (slot ``k`` holds the run's first ``n_k`` targets, so a part is a slice)."""
-    out = []
-    for i in range(0, blk.r1 - blk.r0, rows):
-        j = min(i + rows, blk.r1 - blk.r0)                     # targets i : j of the run
-        parts = [(c + i, min(n, j) - i) for c, n in blk.slots if n > i]
-        take = np.concatenate([np.arange(c, c + n) for c, n in parts] or [np.zeros(0, int)])
-        sizes = [n for _, n in parts]
-        out.append(Block(blk.r0 + i, blk.r0 + j, blk.rows_shared[take], blk.rows_each[take],
-                         blk.w[take], tuple(zip(accumulate([0, *sizes]), sizes)), blk.agg,
-                         blk.write, blk.sr[i:j], blk.deg[i:j]))
+def _cut(whole: list, rows: int) -> list:
+    """The blocks ``whole`` (one per run) as blocks of at most ``rows`` targets.
+
+    A part (targets ``i : j`` of a run) takes its targets' share of every slot:
+    slot ``k`` holds the run's first ``n_k`` targets in order, so a term's
+    target is its place ``t`` in its slot and its part is ``t // rows``. One
+    stable sort of all terms by part puts every part's terms together, still
+    slot-major: the parts' arrays are slices of three permuted arrays.
+    """
+    n_parts = [-(-(blk.r1 - blk.r0) // rows) for blk in whole]
+    slots = [(part0, k, n) for blk, part0 in zip(whole, accumulate([0, *n_parts]))
+             for k, (_, n) in enumerate(blk.slots)]           # every slot, in term order
+    part0, k, lens = np.array(slots, dtype=np.intp).reshape(-1, 3).T
+    S, P = max(int(np.maximum.reduce(k, initial=0)) + 1, 1), sum(n_parts)
+    t = np.arange(int(lens.sum())) - np.repeat(pointers(lens)[:-1], lens)
+    part = np.repeat(part0, lens) + t // rows
+    by = _argsort_ints(part, P)
+    shared = np.concatenate([blk.rows_shared for blk in whole])[by]
+    each = shared if all(blk.rows_each is blk.rows_shared for blk in whole) else \
+        np.concatenate([blk.rows_each for blk in whole])[by]
+    w = np.concatenate([blk.w for blk in whole])[by]
+    # each part's slot sizes: its nonzero (part, slot) counts, which come first (n_k falls
+    # with k), and where each slot starts in the part's terms
+    counts = np.bincount(part * S + np.repeat(k, lens), minlength=P * S).reshape(P, S)
+    sizes = counts[counts > 0]
+    ends = pointers(np.count_nonzero(counts, axis=1))              # of each part's sizes
+    terms = pointers(counts.sum(axis=1))                           # of each part's terms
+    starts = pointers(sizes)[:-1]                                  # of each slot's terms
+    starts -= np.repeat(terms[:-1], ends[1:] - ends[:-1])          # ... from its part's first
+    ends, terms, starts, sizes = ends.tolist(), terms.tolist(), starts.tolist(), sizes.tolist()
+    out, at = [], 0
+    for blk in whole:
+        for i in range(0, blk.r1 - blk.r0, rows):
+            j = min(i + rows, blk.r1 - blk.r0)                       # targets i : j of the run
+            a, b, e, c = ends[at], ends[at + 1], terms[at], terms[at + 1]
+            out.append(Block(blk.r0 + i, blk.r0 + j, shared[e:c], each[e:c], w[e:c],
+                             tuple(zip(starts[a:b], sizes[a:b])), blk.agg, blk.write,
+                             blk.sr[i:j], blk.deg[i:j]))
+            at += 1
     return out
