@@ -376,3 +376,22 @@ def test_one_kind_fast_path_gives_the_general_paths_bits(monkeypatch, aggs, acts
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     for x in (shared, each):
         np.testing.assert_array_equal(step(fast, x)[0], step(general, x)[0])
+
+
+@pytest.mark.parametrize("feed_forward, steps, relaxed", [(True, 12, True), (True, 40, False),
+                                                          (False, 12, False)])
+def test_relaxed_levels_are_the_peeled_levels(monkeypatch, feed_forward, steps, relaxed):
+    """Levels by rounds of relaxation (shallow acyclic pools) equal the peel's; a deeper or a
+    cyclic pool falls back to the peel (then the depth-first walk)."""
+    genomes = grown(40, _config(feed_forward), 16, steps)
+    pool = GenePool.from_genomes(genomes)
+    rounds = []
+    relax = compile_mod._relax
+    monkeypatch.setattr(compile_mod, "_relax", lambda *a: rounds.append(relax(*a)) or rounds[-1])
+    got = compile_population(pool, 3, 2)
+    assert (rounds[0] is not None) == relaxed
+    monkeypatch.setattr(compile_mod, "_RELAX", 0)                      # the peel only
+    want = compile_population(pool, 3, 2)
+    np.testing.assert_array_equal(got.level, want.level)
+    np.testing.assert_array_equal(got.order, want.order)
+    assert got.recurrent == want.recurrent == (not feed_forward)
