@@ -301,17 +301,21 @@ def _layout(runs, cuts, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, in
     by = _argsort_ints(ks * Nn + tpos, sections * S * Nn)
     shared, w = gathered[0][by], gathered[2][by, None]
     each = shared if gathered[1] is gathered[0] else gathered[1][by]
-    counts = dict(zip([0, *cuts.tolist()], np.bincount(ks, minlength=sections * S)
-                      .reshape(-1, S).tolist()))
-    blocks, e = [], 0
-    for r0, r1, agg, act in runs:
-        sizes = [n for n in counts[r0] if n]    # slot k: the first n_k targets (sorted so)
-        c = e + sum(sizes)
-        blocks.append(Block(r0, r1, shared[e:c], each[e:c], w[e:c],
-                            tuple(zip(accumulate([0, *sizes]), sizes)), agg, _WRITE[act],
-                            sr[r0:r1, None], deg[r0:r1]))
-        e = c
-    return blocks, max((len(b.w) for b in blocks), default=0)
+    # terms per (run, slot): the runs are the last sections (constants sort first)
+    counts = np.bincount(ks, minlength=sections * S).reshape(-1, S)[sections - len(runs):]
+    sr = sr[:, None]
+    blocks, e, most = [], 0, 0
+    for (r0, r1, agg, act), sizes in zip(runs, counts.tolist()):
+        slots, c = [], 0
+        for n in sizes:      # slot k: the run's first n_k targets (sorted so): n_k falls to 0
+            if not n:
+                break
+            slots.append((c, n))
+            c += n
+        blocks.append(Block(r0, r1, shared[e:e + c], each[e:e + c], w[e:e + c], tuple(slots),
+                            agg, _WRITE[act], sr[r0:r1], deg[r0:r1]))
+        e, most = e + c, max(most, c)
+    return blocks, most
 
 
 def _locate(pool: GenePool, e_owner, src, dst, n_in: int):
@@ -434,12 +438,12 @@ def _constants(pool: GenePool, order, sections, sb: np.ndarray) -> np.ndarray:
     [(r0, r1, group)]``: the empty aggregation (0; product 1) through bias, response, scale and
     activation, written as the runs write theirs (``sb (Nn,)`` signed scale * bias)."""
     C = sections[-1][1] if sections else 0
-    z, out = sb[:C, None].copy(), np.empty((C, 1))
+    out = sb[:C, None].copy()                 # written in place, as the runs write theirs
     for r0, r1, g in sections:
         if g >= _NACT:                        # an empty product is 1: s * (bias + response)
             idx = order[r0:r1]
-            z[r0:r1, 0] = _SIGNED[g % _NACT] * (pool.bias[idx] + pool.response[idx])
-        _WRITE[g % _NACT](z[r0:r1], out[r0:r1])
+            out[r0:r1, 0] = _SIGNED[g % _NACT] * (pool.bias[idx] + pool.response[idx])
+        _WRITE[g % _NACT](out[r0:r1], out[r0:r1])
     return out
 
 
