@@ -225,7 +225,8 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     linear = (snode < 0) & sums
     direct, gather = linear.nonzero()[0], (~linear).nonzero()[0]  # into the matmul or not
     deg_all = np.bincount(tgt, minlength=Nn)
-    deg = np.bincount(tgt[gather], minlength=Nn)
+    tgt_g = tgt[gather]
+    deg = np.bincount(tgt_g, minlength=Nn)
     # compute order: constants first (by empty aggregation and activation), then by (level,
     # aggregation, activation), most gathered connections first
     run_g, const_g = (_RUN_GROUP.item(k0), _CONST_GROUP.item(k0)) if uniform else \
@@ -256,7 +257,7 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     win = np.zeros((Nn, n_in + 1))
     win[tpos[direct], -1 - src[direct]] = w[direct]   # a genome has one gene per (source, target)
     win[:, n_in] = sb
-    tgt, snode, tpos, w, src = tgt[gather], snode[gather], tpos[gather], w[gather], src[gather]
+    tgt, snode, tpos, w = tgt_g, snode[gather], tpos[gather], w[gather]
     slot = _ranks(tgt, Nn)
     if _PRODUCT in aggs:
         w = np.where((pool.agg[tgt] == _PRODUCT) & (slot == 0), w * sr[tpos], w)
@@ -267,12 +268,13 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
         recurrent = bool(rec.any())
         rows += Nn * rec
     rows_shared = rows_each = rows
-    inputs = (src < 0).nonzero()[0]
-    if inputs.size:                      # inputs into product/max/min/median/maxabs nodes
-        base = Nn * (1 + recurrent)
+    # inputs into product/max/min/median/maxabs nodes are gathered too (into sum/mean: the matmul)
+    inputs = (src[gather] < 0).nonzero()[0] if not aggs <= {_SUM, _MEAN} else ()
+    if len(inputs):
+        base, at = Nn * (1 + recurrent), gather[inputs]       # at: their connections
         rows_shared, rows_each = rows.copy(), rows.copy()
-        rows_shared[inputs] = base - 1 - src[inputs]
-        rows_each[inputs] = base - 1 - src[inputs] + e_owner[gather][inputs] * n_in
+        rows_shared[inputs] = base - 1 - src[at]
+        rows_each[inputs] = base - 1 - src[at] + e_owner[at] * n_in
     deg = deg[order]
     whole, most = _layout(runs, cuts, tpos, slot, D, (rows_shared, rows_each, w), sr, deg)
     const = _constants(pool, order, [sec for sec in sections if sec[2] < _RUN0], sb)
