@@ -335,11 +335,12 @@ def test_node_lookups_agree_and_refuse_unknown_nodes(monkeypatch, table):
     monkeypatch.setattr(compile_mod, "_SEARCH", 0)
     monkeypatch.setattr(compile_mod, "_TABLE", table)
     np.testing.assert_array_equal(step(compile_population(genomes, 3, 2), x)[0], want)
-    bad = genomes[17].copy()
-    bad.dst = bad.dst.copy()
-    bad.dst[int(np.flatnonzero(bad.enabled)[0])] = 4242
-    with pytest.raises(GraphError, match="4242"):
-        compile_population(genomes[:17] + [bad], 3, 2)
+    for name, value in (("dst", 4242), ("src", 4343), ("src", -4)):   # -4: not an input
+        bad = genomes[17].copy()
+        setattr(bad, name, getattr(bad, name).copy())
+        getattr(bad, name)[int(np.flatnonzero(bad.enabled)[0])] = value
+        with pytest.raises(GraphError, match=f"connection {bad.src[bad.enabled][0]} -> "):
+            compile_population(genomes[:17] + [bad], 3, 2)
 
 
 def test_template_rows_from_a_pool_are_the_per_genome_layout():

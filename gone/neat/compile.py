@@ -323,17 +323,17 @@ def _layout(runs, cuts, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, in
 def _locate(pool: GenePool, e_owner, src, dst, n_in: int):
     """Pool indices of each connection's target node and source node (-1: an input)."""
     key = pool.node_keys                                   # sorted; cached on the pool
-    q = gene_keys(e_owner, np.array((dst, src)))          # (2, E): target and source keys
+    is_node = src >= 0
+    ask = np.where(is_node, src, dst)   # an input source asks for the target again: every
+    q = gene_keys(e_owner, np.array((dst, ask)))          # (2, E) key must be found (one check)
     top = int(np.maximum.reduce(pool.nodes)) + 1 if len(key) > _SEARCH else _TABLE + 1
     if top <= _TABLE and np.minimum.reduce(pool.nodes) >= 0:
-        found = np.array(_lookup(pool, pool.node_owner, e_owner, src, dst, top))
+        found = np.array(_lookup(pool, pool.node_owner, e_owner, ask, dst, top))
     else:
         found = key.searchsorted(q)
     ok = key.take(found, mode="clip") == q               # keys are unique: a match is right
-    is_node = src >= 0
-    ok = ok[0] & (ok[1] | ~is_node)
-    if not (np.logical_and.reduce(ok) and np.minimum.reduce(src, initial=0) >= -n_in):
-        ok &= src >= -n_in
+    if not (np.logical_and.reduce(ok, axis=None) and np.minimum.reduce(src, initial=0) >= -n_in):
+        ok = ok[0] & ok[1] & (src >= -n_in)
         bad = int((~ok).nonzero()[0][0])
         raise GraphError(f"genome {pool.keys[e_owner[bad]]}: connection {src[bad]} -> {dst[bad]} "
                          "names a node the genome does not have")
