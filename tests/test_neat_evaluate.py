@@ -353,32 +353,6 @@ def test_template_rows_from_a_pool_are_the_per_genome_layout():
         assert not row[len(genes):].any()
 
 
-@pytest.mark.parametrize("aggs, acts", [(("sum",), ("sigmoid",)), (("mean",), ("tanh",)),
-                                        (("product",), ("relu",)), (("sum", "max"), ACTS)])
-def test_one_kind_fast_path_gives_the_general_paths_bits(monkeypatch, aggs, acts):
-    """A pool whose nodes share one aggregation and activation compiles through scalars; the
-    per-node path (forced) must give the same plan and the same output bits."""
-    genomes = grown(40, _config(True, aggs=aggs, acts=acts), 15)
-    pool = GenePool.from_genomes(genomes)
-    kind = pool.agg * len(ACT_NAMES) + pool.act
-    assert (compile_mod._one_kind(kind) is None) == (len(aggs) > 1)   # which path is taken
-    rng = np.random.default_rng(15)
-    shared, each = rng.normal(size=(6, 3)), rng.normal(size=(40, 6, 3))
-    plans = [compile_population(pool, 3, 2)]
-    monkeypatch.setattr(compile_mod, "_one_kind", lambda kind: None)
-    plans.append(compile_population(pool, 3, 2))
-    fast, general = plans
-    for name in ("order", "const", "out_rows", "deg", "sr", "win", "level"):
-        np.testing.assert_array_equal(getattr(fast, name), getattr(general, name))
-    assert fast.runs == general.runs and len(fast.whole) == len(general.whole)
-    for a, b in zip(fast.whole, general.whole):
-        assert a.slots == b.slots and a.write is b.write
-        for name in ("rows_shared", "rows_each", "w"):
-            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
-    for x in (shared, each):
-        np.testing.assert_array_equal(step(fast, x)[0], step(general, x)[0])
-
-
 @pytest.mark.parametrize("feed_forward, steps, relaxed", [(True, 12, True), (True, 40, False),
                                                           (False, 12, False)])
 def test_relaxed_levels_are_the_peeled_levels(monkeypatch, feed_forward, steps, relaxed):

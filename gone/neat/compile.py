@@ -216,22 +216,17 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     tgt, snode = _locate(pool, e_owner, src, pool.dst[on], n_in)
     if level is None:
         level, cyclic = _levels(pool, node_owner, e_owner, src, tgt, snode, n_in)
-    kind = pool.agg * _NACT + pool.act                    # (take: faster than int16 indexing)
-    # one aggregation and one activation (the common case): scalars in place of per-node takes
-    k0 = _one_kind(kind)
-    uniform = k0 is not None
-    agg_t = None if uniform else pool.agg.take(tgt)
-    sums = _SUMS.item(k0 // _NACT) if uniform else _SUMS.take(agg_t)
-    linear = (snode < 0) & sums
+    agg_t = pool.agg.take(tgt)
+    linear = (snode < 0) & _SUMS.take(agg_t)
     direct, gather = linear.nonzero()[0], (~linear).nonzero()[0]  # into the matmul or not
     deg_all = np.bincount(tgt, minlength=Nn)
     tgt_g = tgt[gather]
     deg = np.bincount(tgt_g, minlength=Nn)
     # compute order: constants first (by empty aggregation and activation), then by (level,
     # aggregation, activation), most gathered connections first
-    run_g, const_g = (_RUN_GROUP.item(k0), _CONST_GROUP.item(k0)) if uniform else \
-        (_RUN_GROUP.take(kind), _CONST_GROUP.take(kind))
-    group = np.where(deg_all > 0, level * (_NAGG * _NACT) + run_g, const_g)
+    kind = pool.agg * _NACT + pool.act                    # (take: faster than int16 indexing)
+    group = np.where(deg_all > 0, level * (_NAGG * _NACT) + _RUN_GROUP.take(kind),
+                     _CONST_GROUP.take(kind))
     D = int(np.maximum.reduce(deg, initial=0))
     top = (int(np.maximum.reduce(group, initial=0)) + 1) * (D + 1)
     order = _argsort_ints(group * (D + 1) + (D - deg), top)
@@ -245,12 +240,10 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
             for a, b, g in sections if g >= _RUN0]
     n_const = runs[0][0] if runs else Nn
     aggs = {r[2] for r in runs}
-    signed = _SIGNED.item(k0 % _NACT) if uniform else _SIGNED.take(pool.act.take(order))
+    signed = _SIGNED.take(pool.act.take(order))
     sr, sb = signed * pool.response[order], signed * pool.bias[order]
     # sum/mean fold scale * response into the weights (mean also 1 / count); product its slot 0
     tpos = pos[tgt]
-    if agg_t is None and not aggs <= {_SUM}:
-        agg_t = pool.agg.take(tgt)
     fold = sr[tpos] if _MEAN not in aggs else np.where(agg_t == _MEAN, sr[tpos] / deg_all[tgt],
                                                         sr[tpos])
     w = w * fold if aggs <= {_SUM, _MEAN} else np.where(_SUMS[agg_t], w * fold, w)
@@ -281,13 +274,6 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     return PopulationPlan(pool, n_in, n_out, level, order, pos, n_const, const, recurrent,
                           _outputs(pool, n_out, pos), runs, deg, sr[:, None], win[n_const:],
                           whole, most)
-
-
-def _one_kind(kind: np.ndarray) -> int | None:
-    """The kind (``agg * _NACT + act``) every node of ``kind (Nn,)`` has, or None."""
-    if len(kind) and np.bincount(kind).item(kind.item(0)) == len(kind):
-        return kind.item(0)
-    return None
 
 
 def _layout(runs, cuts, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, int]:
