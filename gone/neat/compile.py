@@ -209,7 +209,7 @@ def compile_population(genomes, n_inputs: int, n_outputs: int) -> PopulationPlan
 def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> PopulationPlan:
     """The plan of ``pool``; ``level`` (pool order) and whether a genome may have a cycle when
     known (a take of a compiled plan). Written for few numpy calls (~1 us each on arrays this
-    small): a 150-genome XOR generation compiles in ~0.18 ms."""
+    small): a 150-genome XOR generation compiles in ~0.14 ms (~0.2 ms inside a run)."""
     Nn, node_owner = len(pool.nodes), pool.node_owner       # cached on the pool
     on = pool.enabled.nonzero()[0]
     e_owner = pool.conn_owner[on]
