@@ -464,39 +464,40 @@ def _cut(whole: list, rows: int) -> list:
     """The blocks ``whole`` (one per run) as blocks of at most ``rows`` targets.
 
     A part (targets ``i : j`` of a run) takes its targets' share of every slot:
-    slot ``k`` holds the run's first ``n_k`` targets in order, so a term's
-    target is its place ``t`` in its slot and its part is ``t // rows``. One
-    stable sort of all terms by part puts every part's terms together, still
-    slot-major: the parts' arrays are slices of three permuted arrays.
+    slot ``k`` holds the run's first ``n_k`` targets in order, so its terms
+    ``i : min(n_k, j)`` (a segment). The segments of all slots, ordered by
+    (part, slot), say where every term goes: one gather per array puts every
+    part's terms together, slot-major, and the parts' arrays are slices.
     """
     n_parts = [-(-(blk.r1 - blk.r0) // rows) for blk in whole]
-    slots = [(part0, k, n) for blk, part0 in zip(whole, accumulate([0, *n_parts]))
-             for k, (_, n) in enumerate(blk.slots)]           # every slot, in term order
-    part0, k, lens = np.array(slots, dtype=np.intp).reshape(-1, 3).T
-    S, P = max(int(np.maximum.reduce(k, initial=0)) + 1, 1), sum(n_parts)
-    t = np.arange(int(lens.sum())) - np.repeat(pointers(lens)[:-1], lens)
-    part = np.repeat(part0, lens) + t // rows
-    by = _argsort_ints(part, P)
-    shared = np.concatenate([blk.rows_shared for blk in whole])[by]
+    slots = [(p0, k, n) for blk, p0 in zip(whole, accumulate([0, *n_parts]))
+             for k, (_, n) in enumerate(blk.slots)]              # every slot, in term order
+    p0, k, n = np.array(slots, dtype=np.intp).reshape(-1, 3).T
+    S, P = int(np.maximum.reduce(k, initial=0)) + 1, sum(n_parts)
+    per = -(-n // rows)                                          # parts each slot reaches
+    seg = np.repeat(np.arange(len(n)), per)                     # each segment's slot
+    local = np.arange(len(seg)) - np.repeat(pointers(per)[:-1], per)    # its part in the run
+    start = pointers(n)[:-1].take(seg) + local * rows            # in the runs' terms
+    size = np.minimum(n.take(seg) - local * rows, rows)
+    part = p0.take(seg) + local
+    by = _argsort_ints(part * S + k.take(seg), P * S)           # parts in order, slot-major
+    start, size = start[by], size[by]
+    ends = pointers(np.bincount(part, minlength=P)).tolist()     # each part's segments
+    at = pointers(size)                                          # where each segment goes
+    take = np.arange(int(at[-1])) + np.repeat(start - at[:-1], size)
+    shared = np.concatenate([blk.rows_shared for blk in whole])[take]
     each = shared if all(blk.rows_each is blk.rows_shared for blk in whole) else \
-        np.concatenate([blk.rows_each for blk in whole])[by]
-    w = np.concatenate([blk.w for blk in whole])[by]
-    # each part's slot sizes: its nonzero (part, slot) counts, which come first (n_k falls
-    # with k), and where each slot starts in the part's terms
-    counts = np.bincount(part * S + np.repeat(k, lens), minlength=P * S).reshape(P, S)
-    sizes = counts[counts > 0]
-    ends = pointers(np.count_nonzero(counts, axis=1))              # of each part's sizes
-    terms = pointers(counts.sum(axis=1))                           # of each part's terms
-    starts = pointers(sizes)[:-1]                                  # of each slot's terms
-    starts -= np.repeat(terms[:-1], ends[1:] - ends[:-1])          # ... from its part's first
-    ends, terms, starts, sizes = ends.tolist(), terms.tolist(), starts.tolist(), sizes.tolist()
-    out, at = [], 0
+        np.concatenate([blk.rows_each for blk in whole])[take]
+    w = np.concatenate([blk.w for blk in whole])[take]
+    at, size = at.tolist(), size.tolist()
+    out, p = [], 0
     for blk in whole:
         for i in range(0, blk.r1 - blk.r0, rows):
             j = min(i + rows, blk.r1 - blk.r0)                       # targets i : j of the run
-            a, b, e, c = ends[at], ends[at + 1], terms[at], terms[at + 1]
+            a, b = ends[p], ends[p + 1]
+            e, c = at[a], at[b]
             out.append(Block(blk.r0 + i, blk.r0 + j, shared[e:c], each[e:c], w[e:c],
-                             tuple(zip(starts[a:b], sizes[a:b])), blk.agg, blk.write,
-                             blk.sr[i:j], blk.deg[i:j]))
-            at += 1
+                             tuple(zip([x - e for x in at[a:b]], size[a:b])), blk.agg,
+                             blk.write, blk.sr[i:j], blk.deg[i:j]))
+            p += 1
     return out
