@@ -27,8 +27,7 @@ class XorFitness:
         batch.reset()
         err = batch.predict(self.x) - self.y               # (P, 4, 1)
         err *= err                                         # in place: ~2x faster than ** 2
-        # (P, 4): one axis sums as axis=(1, 2) does (the same order, the same bits), faster
-        return 4.0 - err.reshape(len(err), -1).sum(axis=1)
+        return 4.0 - err.sum(axis=(1, 2))
 
 
 class XorOne:
