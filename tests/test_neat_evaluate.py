@@ -370,3 +370,7 @@ def test_relaxed_levels_are_the_peeled_levels(monkeypatch, feed_forward, steps, 
     np.testing.assert_array_equal(got.level, want.level)
     np.testing.assert_array_equal(got.order, want.order)
     assert got.recurrent == want.recurrent == (not feed_forward)
+    monkeypatch.setattr(compile_mod, "_RELAX", 8)
+    monkeypatch.setattr(compile_mod, "_RELAX_EDGES", 2)                # more edges: the peel
+    assert relax(np.array([-1, 0]), np.array([0, 1]), 2).tolist() == [0, 1]
+    assert relax(np.array([-1, 0, 1]), np.array([0, 1, 2]), 3) is None
