@@ -252,9 +252,11 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     win[tpos[direct], -1 - src[direct]] = w[direct]   # a genome has one gene per (source, target)
     win[:, n_in] = sb
     tgt, snode, tpos, w = tgt_g, snode[gather], tpos[gather], w[gather]
-    slot = _ranks(tgt, Nn)
+    by, slot = _ranks(tpos, Nn)          # slot: the rank of connection by[i] in its target
     if _PRODUCT in aggs:
-        w = np.where((pool.agg[tgt] == _PRODUCT) & (slot == 0), w * sr[tpos], w)
+        first = np.zeros(len(by), dtype=bool)
+        first[by] = slot == 0
+        w = np.where((pool.agg[tgt] == _PRODUCT) & first, w * sr[tpos], w)
     rows = pos[snode]
     recurrent = False
     if cyclic:  # a connection from a node of the same or a later level reads the previous step
@@ -270,24 +272,26 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
         rows_shared[inputs] = base - 1 - src[at]
         rows_each[inputs] = base - 1 - src[at] + e_owner[at] * n_in
     deg = deg[order]
-    whole, most = _layout(runs, cuts, tpos, slot, D, (rows_shared, rows_each, w), sr, deg)
+    whole, most = _layout(runs, cuts, tpos[by], slot, by, D, (rows_shared, rows_each, w), sr,
+                          deg)
     const = _constants(pool, order, [sec for sec in sections if sec[2] < _RUN0], sb)
     return PopulationPlan(pool, n_in, n_out, level, order, pos, n_const, const, recurrent,
                           _outputs(pool, n_out, pos), runs, deg, sr[:, None], win[n_const:],
                           whole, most)
 
 
-def _layout(runs, cuts, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, int]:
+def _layout(runs, cuts, tpos, slot, by, D: int, gathered, sr, deg) -> tuple[list, int]:
     """``(blocks, most terms in one)``: one :class:`Block` per run, its connections slot-major.
 
     ``cuts (sections - 1,)`` cut the rows into sections (constants, then the
-    runs); ``tpos``/``slot (E,)`` each gathered connection's target row and
-    rank; ``gathered``: the ``(E,)`` arrays (source rows shared, each; weights)
-    to lay out; ``sr (Nn,)``, ``deg (Nn,)`` per row, in compute order.
+    runs); the gathered connections ``by (E,)`` are in target row order, and
+    ``tpos``/``slot (E,)`` are their target rows and ranks; ``gathered``: the
+    ``(E,)`` arrays (source rows shared, each; weights) to lay out; ``sr
+    (Nn,)``, ``deg (Nn,)`` per row, in compute order.
     """
-    S, Nn, sections = max(D, 1), len(sr), len(cuts) + 1
+    S, sections = max(D, 1), len(cuts) + 1
     ks = cuts.searchsorted(tpos, side="right") * S + slot   # (section, slot)
-    by = _argsort_ints(ks * Nn + tpos, sections * S * Nn)
+    by = by[_argsort_ints(ks, sections * S)]     # stable: by target row within a slot
     shared, w = gathered[0][by], gathered[2][by, None]
     each = shared if gathered[1] is gathered[0] else gathered[1][by]
     # terms per (run, slot): the runs are the last sections (constants sort first)
@@ -409,13 +413,12 @@ def _peel(s: np.ndarray, t: np.ndarray, n: int) -> np.ndarray:
     return level
 
 
-def _ranks(tgt: np.ndarray, n: int) -> np.ndarray:
-    """Each connection's rank ``0, 1, ..`` among the connections into its target (of ``n``)."""
+def _ranks(tgt: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(by, rank)``: the connections ``by`` their target (of ``n``; stable), and each one's
+    rank ``0, 1, ..`` among the connections into its target, in that order."""
     by = _argsort_ints(tgt, n)
     ts = tgt[by]
-    rank = np.empty(len(tgt), dtype=np.intp)
-    rank[by] = np.arange(len(tgt)) - ts.searchsorted(ts)  # minus the target's first place
-    return rank
+    return by, np.arange(len(tgt)) - ts.searchsorted(ts)   # minus the target's first place
 
 
 def _argsort_ints(key: np.ndarray, top: int) -> np.ndarray:
