@@ -301,6 +301,32 @@ def test_cut_blocks_of_every_aggregation_give_the_same_bits(monkeypatch):
     np.testing.assert_array_equal(step(plan, each)[0], want[1])
 
 
+def test_cut_blocks_hold_their_targets_share_of_each_slot_of_their_run(monkeypatch):
+    """Targets ``i : j`` of a run take, slot by slot, the terms ``c_k + i : c_k + min(n_k, j)``
+    of the run's block: the cut of all runs at once against that rule, one block at a time."""
+    aggs = ("sum", "product", "max", "min", "mean", "median", "maxabs")
+    genomes = grown(200, _config(True, aggs=aggs, acts=("sigmoid", "tanh")), 14)
+    monkeypatch.setattr(compile_mod, "_CHUNK", 16 * 40)                # blocks of 16 targets
+    plan = compile_population(genomes, 3, 2)
+    blocks = iter(plan.blocks(40)[0])
+    assert any((run.rows_each != run.rows_shared).any() for run in plan.whole)  # inputs gathered
+    for run in plan.whole:
+        for i in range(0, run.r1 - run.r0, 16):
+            blk, j = next(blocks), min(i + 16, run.r1 - run.r0)
+            assert (blk.r0, blk.r1, blk.agg, blk.write) == (run.r0 + i, run.r0 + j, run.agg,
+                                                            run.write)
+            parts = [(c + i, min(n, j) - i) for c, n in run.slots if n > i]
+            assert [n for _, n in blk.slots] == [n for _, n in parts]
+            assert [c for c, _ in blk.slots] == [sum(n for _, n in parts[:k])
+                                                 for k in range(len(parts))]
+            take = np.concatenate([np.arange(c, c + n) for c, n in parts] or [np.zeros(0, int)])
+            for name in ("rows_shared", "rows_each", "w"):
+                np.testing.assert_array_equal(getattr(blk, name), getattr(run, name)[take])
+            np.testing.assert_array_equal(blk.sr, run.sr[i:j])
+            np.testing.assert_array_equal(blk.deg, run.deg[i:j])
+    assert next(blocks, None) is None
+
+
 @pytest.mark.parametrize("table", [1 << 18, 64, 1])   # one table, a table per few genomes, none
 def test_node_lookups_agree_and_refuse_unknown_nodes(monkeypatch, table):
     genomes = grown(30, _config(False), 11)
@@ -309,11 +335,12 @@ def test_node_lookups_agree_and_refuse_unknown_nodes(monkeypatch, table):
     monkeypatch.setattr(compile_mod, "_SEARCH", 0)
     monkeypatch.setattr(compile_mod, "_TABLE", table)
     np.testing.assert_array_equal(step(compile_population(genomes, 3, 2), x)[0], want)
-    bad = genomes[17].copy()
-    bad.dst = bad.dst.copy()
-    bad.dst[int(np.flatnonzero(bad.enabled)[0])] = 4242
-    with pytest.raises(GraphError, match="4242"):
-        compile_population(genomes[:17] + [bad], 3, 2)
+    for name, value in (("dst", 4242), ("src", 4343), ("src", -4)):   # -4: not an input
+        bad = genomes[17].copy()
+        setattr(bad, name, getattr(bad, name).copy())
+        getattr(bad, name)[int(np.flatnonzero(bad.enabled)[0])] = value
+        with pytest.raises(GraphError, match=f"connection {bad.src[bad.enabled][0]} -> "):
+            compile_population(genomes[:17] + [bad], 3, 2)
 
 
 def test_template_rows_from_a_pool_are_the_per_genome_layout():
@@ -324,3 +351,26 @@ def test_template_rows_from_a_pool_are_the_per_genome_layout():
                                 g.act, g.agg, g.src, g.dst, g.innov, g.weight, g.enabled])
         np.testing.assert_array_equal(row[:len(genes)], genes)
         assert not row[len(genes):].any()
+
+
+@pytest.mark.parametrize("feed_forward, steps, relaxed", [(True, 12, True), (True, 40, False),
+                                                          (False, 12, False)])
+def test_relaxed_levels_are_the_peeled_levels(monkeypatch, feed_forward, steps, relaxed):
+    """Levels by rounds of relaxation (shallow acyclic pools) equal the peel's; a deeper or a
+    cyclic pool falls back to the peel (then the depth-first walk)."""
+    genomes = grown(40, _config(feed_forward), 16, steps)
+    pool = GenePool.from_genomes(genomes)
+    rounds = []
+    relax = compile_mod._relax
+    monkeypatch.setattr(compile_mod, "_relax", lambda *a: rounds.append(relax(*a)) or rounds[-1])
+    got = compile_population(pool, 3, 2)
+    assert (rounds[0] is not None) == relaxed
+    monkeypatch.setattr(compile_mod, "_RELAX", 0)                      # the peel only
+    want = compile_population(pool, 3, 2)
+    np.testing.assert_array_equal(got.level, want.level)
+    np.testing.assert_array_equal(got.order, want.order)
+    assert got.recurrent == want.recurrent == (not feed_forward)
+    monkeypatch.setattr(compile_mod, "_RELAX", 8)
+    monkeypatch.setattr(compile_mod, "_RELAX_EDGES", 2)                # more edges: the peel
+    assert relax(np.array([-1, 0]), np.array([0, 1]), 2).tolist() == [0, 1]
+    assert relax(np.array([-1, 0, 1]), np.array([0, 1, 2]), 3) is None

@@ -29,7 +29,7 @@ from ..errors import GraphError
 from .activations import gone_activation, scale
 from .convert import levels
 from .genome import ACT_NAMES, AGG_NAMES
-from .pool import GenePool, gene_keys, pointers, spans
+from .pool import GenePool, gene_keys, key_starts, pointers, spans
 
 _SUM = AGG_NAMES.index("sum")
 
@@ -47,6 +47,8 @@ _CONST_GROUP = ((np.arange(_NAGG)[:, None] == _PRODUCT) * _NACT + np.arange(_NAC
 _CHUNK = 1 << 16          # a block's rows * batch at most (its buffers stay in cache)
 _TABLE = 1 << 18          # entries of the (genome, node id) lookup table
 _SEARCH = 1 << 12         # node genes up to which searchsorted finds nodes (fewer calls)
+_RELAX = 8                # rounds of _relax before the peel takes over
+_RELAX_EDGES = 1 << 13    # connections up to which levels are relaxed (fewer calls)
 
 
 def _sigmoid_into(z, out):
@@ -170,7 +172,7 @@ class PopulationPlan:
             if rows >= max((r1 - r0 for r0, r1, _, _ in self.runs), default=0):
                 self._cache[rows] = self.whole, self.most
             else:
-                cut = [part for blk in self.whole for part in _cut(blk, rows)]
+                cut = _cut(self.whole, rows)
                 self._cache[rows] = cut, max(len(blk.w) for blk in cut)
         return self._cache[rows]
 
@@ -207,7 +209,7 @@ def compile_population(genomes, n_inputs: int, n_outputs: int) -> PopulationPlan
 def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> PopulationPlan:
     """The plan of ``pool``; ``level`` (pool order) and whether a genome may have a cycle when
     known (a take of a compiled plan). Written for few numpy calls (~1 us each on arrays this
-    small): a 150-genome XOR generation compiles in ~0.18 ms."""
+    small): a 150-genome XOR generation compiles in ~0.14 ms (~0.2 ms inside a run)."""
     Nn, node_owner = len(pool.nodes), pool.node_owner       # cached on the pool
     on = pool.enabled.nonzero()[0]
     e_owner = pool.conn_owner[on]
@@ -219,7 +221,8 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     linear = (snode < 0) & _SUMS.take(agg_t)
     direct, gather = linear.nonzero()[0], (~linear).nonzero()[0]  # into the matmul or not
     deg_all = np.bincount(tgt, minlength=Nn)
-    deg = np.bincount(tgt[gather], minlength=Nn)
+    tgt_g = tgt[gather]
+    deg = np.bincount(tgt_g, minlength=Nn)
     # compute order: constants first (by empty aggregation and activation), then by (level,
     # aggregation, activation), most gathered connections first
     kind = pool.agg * _NACT + pool.act                    # (take: faster than int16 indexing)
@@ -248,10 +251,12 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
     win = np.zeros((Nn, n_in + 1))
     win[tpos[direct], -1 - src[direct]] = w[direct]   # a genome has one gene per (source, target)
     win[:, n_in] = sb
-    tgt, snode, tpos, w, src = tgt[gather], snode[gather], tpos[gather], w[gather], src[gather]
-    slot = _ranks(tgt, Nn)
+    tgt, snode, tpos, w = tgt_g, snode[gather], tpos[gather], w[gather]
+    by, slot = _ranks(tpos, Nn)          # slot: the rank of connection by[i] in its target
     if _PRODUCT in aggs:
-        w = np.where((pool.agg[tgt] == _PRODUCT) & (slot == 0), w * sr[tpos], w)
+        first = np.zeros(len(by), dtype=bool)
+        first[by] = slot == 0
+        w = np.where((pool.agg[tgt] == _PRODUCT) & first, w * sr[tpos], w)
     rows = pos[snode]
     recurrent = False
     if cyclic:  # a connection from a node of the same or a later level reads the previous step
@@ -259,60 +264,67 @@ def _compile(pool: GenePool, n_in: int, n_out: int, level=None, cyclic=None) -> 
         recurrent = bool(rec.any())
         rows += Nn * rec
     rows_shared = rows_each = rows
-    inputs = (src < 0).nonzero()[0]
-    if inputs.size:                      # inputs into product/max/min/median/maxabs nodes
-        base = Nn * (1 + recurrent)
+    # inputs into product/max/min/median/maxabs nodes are gathered too (into sum/mean: the matmul)
+    inputs = (src[gather] < 0).nonzero()[0] if not aggs <= {_SUM, _MEAN} else ()
+    if len(inputs):
+        base, at = Nn * (1 + recurrent), gather[inputs]       # at: their connections
         rows_shared, rows_each = rows.copy(), rows.copy()
-        rows_shared[inputs] = base - 1 - src[inputs]
-        rows_each[inputs] = base - 1 - src[inputs] + e_owner[gather][inputs] * n_in
+        rows_shared[inputs] = base - 1 - src[at]
+        rows_each[inputs] = base - 1 - src[at] + e_owner[at] * n_in
     deg = deg[order]
-    whole, most = _layout(runs, cuts, tpos, slot, D, (rows_shared, rows_each, w), sr, deg)
+    whole, most = _layout(runs, cuts, tpos[by], slot, by, D, (rows_shared, rows_each, w), sr,
+                          deg)
     const = _constants(pool, order, [sec for sec in sections if sec[2] < _RUN0], sb)
     return PopulationPlan(pool, n_in, n_out, level, order, pos, n_const, const, recurrent,
                           _outputs(pool, n_out, pos), runs, deg, sr[:, None], win[n_const:],
                           whole, most)
 
 
-def _layout(runs, cuts, tpos, slot, D: int, gathered, sr, deg) -> tuple[list, int]:
+def _layout(runs, cuts, tpos, slot, by, D: int, gathered, sr, deg) -> tuple[list, int]:
     """``(blocks, most terms in one)``: one :class:`Block` per run, its connections slot-major.
 
     ``cuts (sections - 1,)`` cut the rows into sections (constants, then the
-    runs); ``tpos``/``slot (E,)`` each gathered connection's target row and
-    rank; ``gathered``: the ``(E,)`` arrays (source rows shared, each; weights)
-    to lay out; ``sr (Nn,)``, ``deg (Nn,)`` per row, in compute order.
+    runs); the gathered connections ``by (E,)`` are in target row order, and
+    ``tpos``/``slot (E,)`` are their target rows and ranks; ``gathered``: the
+    ``(E,)`` arrays (source rows shared, each; weights) to lay out; ``sr
+    (Nn,)``, ``deg (Nn,)`` per row, in compute order.
     """
-    S, Nn, sections = max(D, 1), len(sr), len(cuts) + 1
+    S, sections = max(D, 1), len(cuts) + 1
     ks = cuts.searchsorted(tpos, side="right") * S + slot   # (section, slot)
-    by = _argsort_ints(ks * Nn + tpos, sections * S * Nn)
+    by = by[_argsort_ints(ks, sections * S)]     # stable: by target row within a slot
     shared, w = gathered[0][by], gathered[2][by, None]
     each = shared if gathered[1] is gathered[0] else gathered[1][by]
-    counts = dict(zip([0, *cuts.tolist()], np.bincount(ks, minlength=sections * S)
-                      .reshape(-1, S).tolist()))
-    blocks, e = [], 0
-    for r0, r1, agg, act in runs:
-        sizes = [n for n in counts[r0] if n]    # slot k: the first n_k targets (sorted so)
-        c = e + sum(sizes)
-        blocks.append(Block(r0, r1, shared[e:c], each[e:c], w[e:c],
-                            tuple(zip(accumulate([0, *sizes]), sizes)), agg, _WRITE[act],
-                            sr[r0:r1, None], deg[r0:r1]))
-        e = c
-    return blocks, max((len(b.w) for b in blocks), default=0)
+    # terms per (run, slot): the runs are the last sections (constants sort first)
+    counts = np.bincount(ks, minlength=sections * S).reshape(-1, S)[sections - len(runs):]
+    sr = sr[:, None]
+    blocks, e, most = [], 0, 0
+    for (r0, r1, agg, act), sizes in zip(runs, counts.tolist()):
+        slots, c = [], 0
+        for n in sizes:      # slot k: the run's first n_k targets (sorted so): n_k falls to 0
+            if not n:
+                break
+            slots.append((c, n))
+            c += n
+        blocks.append(Block(r0, r1, shared[e:e + c], each[e:e + c], w[e:e + c], tuple(slots),
+                            agg, _WRITE[act], sr[r0:r1], deg[r0:r1]))
+        e, most = e + c, max(most, c)
+    return blocks, most
 
 
 def _locate(pool: GenePool, e_owner, src, dst, n_in: int):
     """Pool indices of each connection's target node and source node (-1: an input)."""
     key = pool.node_keys                                   # sorted; cached on the pool
-    q = gene_keys(e_owner, np.array((dst, src)))          # (2, E): target and source keys
+    is_node = src >= 0
+    ask = np.where(is_node, src, dst)   # an input source asks for the target again: every
+    q = gene_keys(e_owner, np.array((dst, ask)))          # (2, E) key must be found (one check)
     top = int(np.maximum.reduce(pool.nodes)) + 1 if len(key) > _SEARCH else _TABLE + 1
     if top <= _TABLE and np.minimum.reduce(pool.nodes) >= 0:
-        found = np.array(_lookup(pool, pool.node_owner, e_owner, src, dst, top))
+        found = np.array(_lookup(pool, pool.node_owner, e_owner, ask, dst, top))
     else:
         found = key.searchsorted(q)
     ok = key.take(found, mode="clip") == q               # keys are unique: a match is right
-    is_node = src >= 0
-    ok = ok[0] & (ok[1] | ~is_node)
-    if not (np.logical_and.reduce(ok) and np.minimum.reduce(src, initial=0) >= -n_in):
-        ok &= src >= -n_in
+    if not (np.logical_and.reduce(ok, axis=None) and np.minimum.reduce(src, initial=0) >= -n_in):
+        ok = ok[0] & ok[1] & (src >= -n_in)
         bad = int((~ok).nonzero()[0][0])
         raise GraphError(f"genome {pool.keys[e_owner[bad]]}: connection {src[bad]} -> {dst[bad]} "
                          "names a node the genome does not have")
@@ -343,6 +355,9 @@ def _levels(pool, node_owner, e_owner, src, tgt, snode, n_in) -> tuple[np.ndarra
     """``(level, cyclic)``: each node's level (pool order), the longest feed-forward path from
     the inputs, all genomes at once; genomes with a cycle (then ``cyclic``) use GraphNetwork's
     depth-first rule, one by one."""
+    level = _relax(snode, tgt, len(pool.nodes))
+    if level is not None:
+        return level, False
     ff = (snode >= 0).nonzero()[0]
     level = _peel(snode[ff], tgt[ff], len(pool.nodes))
     unresolved = level < 0       # on a cycle, or after one
@@ -355,6 +370,31 @@ def _levels(pool, node_owner, e_owner, src, tgt, snode, n_in) -> tuple[np.ndarra
         cols = np.where(snode[sl] >= 0, n_in + snode[sl] - n0, -src[sl] - 1)
         level[n0:n1] = levels(n1 - n0, n_in, tgt[sl] - n0, cols)
     return level, True
+
+
+def _relax(s: np.ndarray, t: np.ndarray, n: int) -> np.ndarray | None:
+    """Longest path (in edges) ending at each of ``n`` nodes along ``s -> t`` (``s = -1``: an
+    input, no edge) by raising each target to its sources' level + 1 until nothing rises, or
+    None when that takes more than ``_RELAX`` rounds (a deep graph or a cycle: see :func:`_peel`)
+    or there are more than ``_RELAX_EDGES`` edges.
+
+    A round is 4 numpy calls to the peel's ~9, and a shallow graph (a NEAT generation's) needs
+    its depth + 1 of either; levels only rise, so an unchanged sum means a fixed point. On many
+    edges the calls' work outweighs their overhead, and maximum.at is slower than the peel's
+    bincount: rounds that end in the peel after all would cost ~15% of a 1,000-genome compile.
+    """
+    if len(t) > _RELAX_EDGES:
+        return None
+    level = np.zeros(n + 1, dtype=np.intp)
+    level[n] = -1                                  # read for s = -1: an input gives level 0
+    total = -1
+    for _ in range(_RELAX):
+        np.maximum.at(level, t, level.take(s) + 1)
+        now = int(np.add.reduce(level))
+        if now == total:
+            return level[:n]
+        total = now
+    return None
 
 
 def _peel(s: np.ndarray, t: np.ndarray, n: int) -> np.ndarray:
@@ -373,13 +413,12 @@ def _peel(s: np.ndarray, t: np.ndarray, n: int) -> np.ndarray:
     return level
 
 
-def _ranks(tgt: np.ndarray, n: int) -> np.ndarray:
-    """Each connection's rank ``0, 1, ..`` among the connections into its target (of ``n``)."""
+def _ranks(tgt: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(by, rank)``: the connections ``by`` their target (of ``n``; stable), and each one's
+    rank ``0, 1, ..`` among the connections into its target, in that order."""
     by = _argsort_ints(tgt, n)
     ts = tgt[by]
-    rank = np.empty(len(tgt), dtype=np.intp)
-    rank[by] = np.arange(len(tgt)) - ts.searchsorted(ts)  # minus the target's first place
-    return rank
+    return by, np.arange(len(tgt)) - ts.searchsorted(ts)   # minus the target's first place
 
 
 def _argsort_ints(key: np.ndarray, top: int) -> np.ndarray:
@@ -396,12 +435,12 @@ def _constants(pool: GenePool, order, sections, sb: np.ndarray) -> np.ndarray:
     [(r0, r1, group)]``: the empty aggregation (0; product 1) through bias, response, scale and
     activation, written as the runs write theirs (``sb (Nn,)`` signed scale * bias)."""
     C = sections[-1][1] if sections else 0
-    z, out = sb[:C, None].copy(), np.empty((C, 1))
+    out = sb[:C, None].copy()                 # written in place, as the runs write theirs
     for r0, r1, g in sections:
         if g >= _NACT:                        # an empty product is 1: s * (bias + response)
             idx = order[r0:r1]
-            z[r0:r1, 0] = _SIGNED[g % _NACT] * (pool.bias[idx] + pool.response[idx])
-        _WRITE[g % _NACT](z[r0:r1], out[r0:r1])
+            out[r0:r1, 0] = _SIGNED[g % _NACT] * (pool.bias[idx] + pool.response[idx])
+        _WRITE[g % _NACT](out[r0:r1], out[r0:r1])
     return out
 
 
@@ -409,8 +448,14 @@ def _outputs(pool: GenePool, n_out: int, pos: np.ndarray) -> np.ndarray:
     """Rows ``(P * n_out,)`` of the output nodes (ids ``0 .. n_out - 1``), genome by genome."""
     first = pool.node_ptr[:-1]
     flat = first if n_out == 1 else (first[:, None] + np.arange(n_out)).ravel()
-    if np.minimum.reduce(pool.node_counts, initial=n_out) < n_out or np.logical_or.reduce(
-            pool.nodes.take(flat).reshape(-1, n_out) != np.arange(n_out), None):
+    # a genome's nodes are sorted by id, so its outputs are its first n_out nodes: their keys
+    # (see gene_keys) must be its own. One short of them, it reads the next genome's (clip: or
+    # the last node's), whose keys differ.
+    want = key_starts(pool.size)[:-1]
+    if n_out > 1:
+        want = (want[:, None] + np.arange(n_out)).ravel()
+    if len(pool.nodes) == 0 < len(flat) or np.logical_or.reduce(
+            pool.node_keys.take(flat, mode="clip") != want):
         lack = [int(pool.keys[p]) for p, g in enumerate(np.split(pool.nodes, pool.node_ptr[1:-1]))
                 if not set(range(n_out)) <= set(g.tolist())]
         raise GraphError(f"every genome needs its output nodes 0 .. {n_out - 1}; "
@@ -418,16 +463,44 @@ def _outputs(pool: GenePool, n_out: int, pos: np.ndarray) -> np.ndarray:
     return pos[flat]
 
 
-def _cut(blk: Block, rows: int) -> list:
-    """``blk`` as blocks of at most ``rows`` targets: each takes its targets' part of every
-    slot (slot ``k`` holds the run's first ``n_k`` targets, so a part is a slice)."""
-    out = []
-    for i in range(0, blk.r1 - blk.r0, rows):
-        j = min(i + rows, blk.r1 - blk.r0)                     # targets i : j of the run
-        parts = [(c + i, min(n, j) - i) for c, n in blk.slots if n > i]
-        take = np.concatenate([np.arange(c, c + n) for c, n in parts] or [np.zeros(0, int)])
-        sizes = [n for _, n in parts]
-        out.append(Block(blk.r0 + i, blk.r0 + j, blk.rows_shared[take], blk.rows_each[take],
-                         blk.w[take], tuple(zip(accumulate([0, *sizes]), sizes)), blk.agg,
-                         blk.write, blk.sr[i:j], blk.deg[i:j]))
+def _cut(whole: list, rows: int) -> list:
+    """The blocks ``whole`` (one per run) as blocks of at most ``rows`` targets.
+
+    A part (targets ``i : j`` of a run) takes its targets' share of every slot:
+    slot ``k`` holds the run's first ``n_k`` targets in order, so its terms
+    ``i : min(n_k, j)`` (a segment). The segments of all slots, ordered by
+    (part, slot), say where every term goes: one gather per array puts every
+    part's terms together, slot-major, and the parts' arrays are slices.
+    """
+    n_parts = [-(-(blk.r1 - blk.r0) // rows) for blk in whole]
+    slots = [(p0, k, n) for blk, p0 in zip(whole, accumulate([0, *n_parts]))
+             for k, (_, n) in enumerate(blk.slots)]              # every slot, in term order
+    p0, k, n = np.array(slots, dtype=np.intp).reshape(-1, 3).T
+    S, P = int(np.maximum.reduce(k, initial=0)) + 1, sum(n_parts)
+    per = -(-n // rows)                                          # parts each slot reaches
+    seg = np.repeat(np.arange(len(n)), per)                     # each segment's slot
+    local = np.arange(len(seg)) - np.repeat(pointers(per)[:-1], per)    # its part in the run
+    start = pointers(n)[:-1].take(seg) + local * rows            # in the runs' terms
+    size = np.minimum(n.take(seg) - local * rows, rows)
+    part = p0.take(seg) + local
+    by = _argsort_ints(part * S + k.take(seg), P * S)           # parts in order, slot-major
+    start, size = start[by], size[by]
+    ends = pointers(np.bincount(part, minlength=P)).tolist()     # each part's segments
+    at = pointers(size)                                          # where each segment goes
+    take = np.arange(int(at[-1])) + np.repeat(start - at[:-1], size)
+    shared = np.concatenate([blk.rows_shared for blk in whole])[take]
+    each = shared if all(blk.rows_each is blk.rows_shared for blk in whole) else \
+        np.concatenate([blk.rows_each for blk in whole])[take]
+    w = np.concatenate([blk.w for blk in whole])[take]
+    at, size = at.tolist(), size.tolist()
+    out, p = [], 0
+    for blk in whole:
+        for i in range(0, blk.r1 - blk.r0, rows):
+            j = min(i + rows, blk.r1 - blk.r0)                       # targets i : j of the run
+            a, b = ends[p], ends[p + 1]
+            e, c = at[a], at[b]
+            out.append(Block(blk.r0 + i, blk.r0 + j, shared[e:c], each[e:c], w[e:c],
+                             tuple(zip([x - e for x in at[a:b]], size[a:b])), blk.agg,
+                             blk.write, blk.sr[i:j], blk.deg[i:j]))
+            p += 1
     return out
