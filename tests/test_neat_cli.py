@@ -94,3 +94,81 @@ def test_flappy_with_neat_reaches_a_small_target(tmp_path):
     found = re.search(r"champion: (\d+)\+ pipes in (\d+)/10 unseen games", r.stdout)
     assert found, r.stdout
     assert int(found[1]) == 5 and int(found[2]) >= 9    # judged on games it was not selected on
+
+
+# --- resuming with flags: the same rules as GA/ES runs (gone.cli.resume) -------------------
+
+def neat_checkpoint_of_5(tmp_path):
+    r = run("evolve", "xor", "--strategy", "neat", "--population", "40", "--generations", "5",
+            "--target", "none", "--seed", "3", "--checkpoint", "c.gone", "--save", "old.gone",
+            "--history", "old.csv", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for name in ("old.gone", "old.csv"):
+        (tmp_path / name).unlink()
+
+
+def test_neat_resume_writes_only_the_outputs_given(tmp_path):
+    neat_checkpoint_of_5(tmp_path)
+    # a file that names output paths (as older versions saved them) makes no resume write there
+    pop = load_population(tmp_path / "c.gone")
+    settings = json.loads(pop.settings["gone evolve"])
+    assert not {"save", "history", "checkpoint", "plot", "draw"} & settings.keys()
+    settings.update(save=str(tmp_path / "planted.gone"), history=str(tmp_path / "planted.csv"))
+    pop.settings["gone evolve"] = json.dumps(settings)
+    pop.save(tmp_path / "c.gone")
+    r = run("evolve", "--resume", "c.gone", "--generations", "8", "--save", "best.gone",
+            "--history", "h.csv", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert load_population(tmp_path / "c.gone").generation == 8
+    assert graph_io.load(tmp_path / "best.gone").n_inputs == 2
+    assert (tmp_path / "h.csv").read_text().count("\n") == 8 + 1     # header + 8 generations
+    for name in ("old.gone", "old.csv", "planted.gone", "planted.csv"):
+        assert not (tmp_path / name).exists(), name
+
+
+def test_neat_resume_to_another_checkpoint_leaves_the_file_it_read(tmp_path):
+    neat_checkpoint_of_5(tmp_path)
+    before = (tmp_path / "c.gone").read_bytes()
+    r = run("evolve", "--resume", "c.gone", "--generations", "7", "--checkpoint", "d.gone",
+            "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "c.gone").read_bytes() == before
+    assert load_population(tmp_path / "d.gone").generation == 7
+
+
+def test_neat_resume_refuses_flags_that_change_the_run_and_names_them(tmp_path):
+    neat_checkpoint_of_5(tmp_path)
+    before = (tmp_path / "c.gone").read_bytes()
+    r = run("evolve", "--resume", "c.gone", "--seed", "4", "--population", "50",
+            "--generations", "7", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "--seed (file: 3, given: 4)" in r.stderr and "--population (file: 40" in r.stderr
+    r = run("evolve", "--resume", "c.gone", "--mutation-rate", "0.3", cwd=tmp_path)
+    assert r.returncode == 2 and "GA/ES setting" in r.stderr
+    assert (tmp_path / "c.gone").read_bytes() == before
+    same = run("evolve", "xor", "--resume", "c.gone", "--strategy", "neat", "--seed", "3",
+               "--population", "40", "--generations", "6", "--quiet", cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+    assert load_population(tmp_path / "c.gone").generation == 6
+
+
+def test_neat_resume_imports_no_module_the_file_names(tmp_path):
+    neat_checkpoint_of_5(tmp_path)
+    pop = load_population(tmp_path / "c.gone")
+    settings = json.loads(pop.settings["gone evolve"])
+    settings["task"] = "this:Foo-v0"
+    pop.settings["gone evolve"] = json.dumps(settings)
+    pop.save(tmp_path / "bad.gone")
+    r = run("evolve", "--resume", "bad.gone", "--generations", "6", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "imports the Python module 'this'" in r.stderr
+    assert "Beautiful is better" not in r.stdout + r.stderr  # `import this` never ran
+
+
+def test_neat_resume_honours_a_new_xor_target(tmp_path):
+    neat_checkpoint_of_5(tmp_path)          # run with --target none: no threshold
+    r = run("evolve", "--resume", "c.gone", "--generations", "300", "--target", "3.5",
+            "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    pop = load_population(tmp_path / "c.gone")
+    assert pop.solved and pop.best_fitness >= 3.5 and pop.generation < 299

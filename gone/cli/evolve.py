@@ -9,7 +9,6 @@ with code 130.
 
 from __future__ import annotations
 
-import json
 import sys
 
 from ..errors import ConfigError
@@ -20,12 +19,12 @@ from .args import (
     layer_sizes,
     non_negative_int,
     output_file,
-    output_problem,
     positive_float,
     positive_int,
     probability,
     seed,
 )
+from .resume import SETTINGS_KEY, SettingKeys, resumed_settings
 
 #: Defaults of every run; a task's own defaults override them, and flags override both.
 COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "tournament_size": 3, "elitism": 2,
@@ -33,7 +32,6 @@ COMMON = {"seed": 0, "strategy": "ga", "selection": "tournament", "tournament_si
           "mutation_decay": 1.0, "shaping": "none", "sigma": 0.1, "learning_rate": 0.03,
           "hidden": "16", "episodes": 3, "eval_episodes": 100, "backend": "serial",
           "checkpoint_every": 10, "population": 100, "generations": 500, "target": None}
-_SETTINGS_KEY = "gone evolve"
 
 
 def _target(text: str) -> float:
@@ -115,15 +113,16 @@ def add_parser(sub) -> None:
 
 # --- building and running the run -----------------------------------------------------
 
-#: What a run is: saved in its checkpoint, and on --resume only to be repeated, never changed.
-RUN_KEYS = ("task", "seed", "strategy", "selection", "tournament_size", "elitism",
-            "crossover_rate", "crossover", "mutation_rate", "mutation_std", "mutation_decay",
-            "shaping", "sigma", "learning_rate", "hidden", "episodes", "population")
-#: How far and how this invocation runs it: flags a resumed run honours.
-INVOCATION_KEYS = ("generations", "target", "max_time", "stagnation", "eval_episodes",
-                   "backend", "workers", "checkpoint_every", "quiet", "watch")
-#: Where results go: always from the command line, never from a file.
-OUTPUT_KEYS = ("save", "checkpoint", "history", "plot")
+#: GA/ES settings: what a run is (on --resume only to be repeated, never changed); how far
+#: and how this invocation runs it (flags a resumed run honours); where results go (always
+#: from the command line, never from a file). See gone.cli.resume.
+KEYS = SettingKeys(
+    run=("task", "seed", "strategy", "selection", "tournament_size", "elitism", "crossover_rate",
+         "crossover", "mutation_rate", "mutation_std", "mutation_decay", "shaping", "sigma",
+         "learning_rate", "hidden", "episodes", "population"),
+    invocation=("generations", "target", "max_time", "stagnation", "eval_episodes", "backend",
+                "workers", "checkpoint_every", "quiet", "watch"),
+    output=("save", "checkpoint", "history", "plot"))
 
 
 def _settings(args, task) -> dict:
@@ -133,11 +132,6 @@ def _settings(args, task) -> dict:
         if s.get(key) is None:
             s[key] = value
     return s
-
-
-def _saved(s: dict) -> str:
-    """The settings a checkpoint keeps: the run and its stop conditions, never output paths."""
-    return json.dumps({k: s[k] for k in (*RUN_KEYS, *INVOCATION_KEYS) if k in s}, sort_keys=True)
 
 
 def _strategy(s: dict):
@@ -160,7 +154,7 @@ def _new_run(args):
     task = get_task(args.task)
     s = _settings(args, task)
     pop = Population(task.network(s), size=s["population"], strategy=_strategy(s), seed=s["seed"])
-    pop.settings[_SETTINGS_KEY] = _saved(s)
+    pop.settings[SETTINGS_KEY] = KEYS.saved(s)
     return pop, s, task
 
 
@@ -169,49 +163,9 @@ def _resumed_run(args):
     from ..format.population import load_population
 
     pop = load_population(args.resume)
-    if _SETTINGS_KEY not in pop.settings:
-        raise ConfigError(f"{args.resume}: not a checkpoint of 'gone evolve' (no run settings in it)")
-    try:
-        saved = json.loads(pop.settings[_SETTINGS_KEY])
-    except ValueError:
-        saved = None
-    if not isinstance(saved, dict) or not isinstance(saved.get("task"), str):
-        raise ConfigError(f"{args.resume}: its 'gone evolve' settings are damaged")
-    given = {k: v for k, v in vars(args).items() if v is not None and v is not False}
-    _refuse_contradictions(args.resume, saved, given)
-    _refuse_imports(args.resume, saved["task"], given.get("task"))
-    s = {k: saved.get(k) for k in RUN_KEYS}
-    s.update({k: saved.get(k) for k in INVOCATION_KEYS if k not in ("watch", "quiet")})
-    s.update({k: v for k, v in given.items() if k in INVOCATION_KEYS})
-    s.update({k: given.get(k) for k in OUTPUT_KEYS})  # never the file's
-    if not s["checkpoint"]:  # saved back where it came from: check that before the work
-        problem = output_problem(args.resume)
-        if problem:
-            raise ConfigError(f"{problem} (pass --checkpoint FILE to save the run elsewhere)")
-        s["checkpoint"] = args.resume
-    for key, value in COMMON.items():  # files of older versions lack newer keys
-        if s.get(key) is None and key in INVOCATION_KEYS and key != "target":
-            s[key] = value
-    pop.settings[_SETTINGS_KEY] = _saved(s)
+    s = resumed_settings(args.resume, pop.settings, args, KEYS, COMMON)
+    pop.settings[SETTINGS_KEY] = KEYS.saved(s)
     return pop, s, get_task(s["task"])
-
-
-def _refuse_contradictions(path, saved: dict, given: dict) -> None:
-    """ConfigError naming every flag that would change the run the file holds."""
-    wrong = [k for k in RUN_KEYS if k in given and given[k] != saved.get(k)]
-    if wrong:
-        flags = ", ".join(("the task" if k == "task" else "--" + k.replace("_", "-")) +
-                          f" (file: {saved.get(k)!r}, given: {given[k]!r})" for k in wrong)
-        raise ConfigError(f"{path} is a run with other settings; --resume continues it as it "
-                          f"is, so these cannot change: {flags}")
-
-
-def _refuse_imports(path, task: str, named: str | None) -> None:
-    """A Gymnasium id ``module:Env-v0`` imports ``module``: only when the user names it."""
-    if ":" in task and named != task:
-        raise ConfigError(f"{path} names the task {task!r}, which imports the Python module "
-                          f"{task.split(':')[0]!r}; resuming imports nothing you did not name: "
-                          f"repeat the task on the command line to allow it")
 
 
 def _callbacks(s: dict, task) -> list:

@@ -10,7 +10,6 @@ its checkpoints, so ``--resume FILE`` continues exactly that run.
 
 from __future__ import annotations
 
-import json
 import sys
 
 import numpy as np
@@ -22,8 +21,17 @@ from ..neat.config import read_config
 from ..neat.population import NeatPopulation
 from ..neat.reporters import StdOutReporter
 from .args import STOPPED_BY_SIGNAL, ExitCode
+from .resume import SETTINGS_KEY, SettingKeys, resumed_settings
 
-SETTINGS_KEY = "gone evolve"
+#: NEAT settings (see gone.cli.resume): the config is kept in the checkpoint itself, and its
+#: path with the run so that --resume refuses another one.
+KEYS = SettingKeys(
+    run=("task", "strategy", "config", "population", "seed", "episodes"),
+    invocation=("generations", "target", "max_time", "stagnation", "eval_episodes", "backend",
+                "workers", "checkpoint_every", "quiet"),
+    output=("save", "checkpoint", "history", "plot", "draw"))
+_DEFAULTS = {"seed": 0, "generations": 300, "episodes": 3, "eval_episodes": 100,
+             "backend": "serial", "checkpoint_every": 10}
 _GA_ONLY = ("selection", "tournament_size", "elitism", "crossover_rate", "crossover",
             "mutation_rate", "mutation_std", "mutation_decay", "shaping", "sigma",
             "learning_rate", "hidden")
@@ -115,20 +123,30 @@ def _task(s: dict):
     return _Gym(s)
 
 
-def _settings(args) -> dict:
+def _refuse_ga_flags(args) -> None:
     given = [k for k in _GA_ONLY if getattr(args, k, None) is not None]
     if given:
         raise ConfigError(f"--{given[0].replace('_', '-')} is a GA/ES setting; NEAT reads its "
                           "settings from --config (a neat-python INI file)")
+
+
+def _settings(args) -> dict:
+    _refuse_ga_flags(args)
     if not args.task:
         raise ConfigError("give a task (xor, flappy or a Gymnasium env id) or --resume FILE")
-    s = {k: getattr(args, k, None) for k in (
-        "task", "config", "population", "generations", "seed", "target", "max_time",
-        "stagnation", "episodes", "eval_episodes", "backend", "workers", "checkpoint",
-        "checkpoint_every", "save", "plot", "history", "quiet", "draw")}
-    defaults = {"seed": 0, "generations": 300, "episodes": 3, "eval_episodes": 100,
-                "backend": "serial", "checkpoint_every": 10}
-    return {k: (defaults.get(k) if v is None else v) for k, v in s.items()}
+    s = {k: getattr(args, k, None) for k in (*KEYS.run, *KEYS.invocation, *KEYS.output)}
+    s["strategy"] = "neat"
+    return {k: (_DEFAULTS.get(k) if v is None else v) for k, v in s.items()}
+
+
+def _with_target(config, task, target):
+    """XOR's ``--target`` is its config's fitness threshold (``none``: run every generation)."""
+    from dataclasses import replace
+
+    if not isinstance(task, _Xor) or target is None:
+        return config
+    return (replace(config, no_fitness_termination=True) if np.isinf(target)
+            else replace(config, no_fitness_termination=False, fitness_threshold=target))
 
 
 def _new(args):
@@ -139,24 +157,28 @@ def _new(args):
 
     if s["population"]:
         config = replace(config, pop_size=s["population"])
-    if isinstance(task, _Xor) and s["target"] is not None:  # --target: the fitness threshold
-        config = (replace(config, no_fitness_termination=True) if np.isinf(s["target"])
-                  else replace(config, fitness_threshold=s["target"]))
+    config = _with_target(config, task, s["target"])
     n_in, n_out = config.genome.num_inputs, config.genome.num_outputs
     if (n_in, n_out) != tuple(task.io):
         raise ConfigError(f"{s['config'] or 'the config'}: num_inputs = {n_in}, num_outputs = "
                           f"{n_out}, but {s['task']} needs {task.io[0]} and {task.io[1]}")
     pop = NeatPopulation(config, seed=s["seed"])
-    pop.settings[SETTINGS_KEY] = json.dumps(s, sort_keys=True)
+    s["population"] = config.pop_size       # the size the run has, given or from the config
+    pop.settings[SETTINGS_KEY] = KEYS.saved(s)
     return pop, s, task
 
 
 def _resumed(args):
+    """The run saved in ``args.resume``, with this command line's stop conditions and outputs
+    (see :mod:`gone.cli.resume`); a new XOR ``--target`` becomes its fitness threshold."""
+    _refuse_ga_flags(args)
     pop = load_population(args.resume)
-    if SETTINGS_KEY not in pop.settings:
-        raise ConfigError(f"{args.resume}: not a checkpoint of 'gone evolve --strategy neat'")
-    s = json.loads(pop.settings[SETTINGS_KEY])
-    return pop, s, _task(s)
+    s = resumed_settings(args.resume, pop.settings, args, KEYS, _DEFAULTS,
+                         "gone evolve --strategy neat", implied={"strategy": "neat"})
+    task = _task(s)
+    pop.config = _with_target(pop.config, task, s["target"])
+    pop.settings[SETTINGS_KEY] = KEYS.saved(s)
+    return pop, s, task
 
 
 def is_neat_file(path) -> bool:
@@ -174,7 +196,7 @@ def evolve(args) -> int:
     from ..evolution import FitnessPlot, HistoryWriter
 
     pop, s, task = _resumed(args) if args.resume else _new(args)
-    checkpoint = args.resume or s["checkpoint"]
+    checkpoint = s["checkpoint"]
     cbs = [*task.callbacks(s)]
     if s.get("history"):
         cbs.append(HistoryWriter(s["history"]))
