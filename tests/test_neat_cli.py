@@ -1,6 +1,7 @@
 """`gone evolve ... --strategy neat`: XOR, CartPole, flappy, configs, champions, checkpoints."""
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -87,13 +88,29 @@ def test_cartpole_with_neat_is_solved_on_unseen_episodes(tmp_path):
     assert float(line.split("mean return ")[1].split()[0]) >= 475
 
 
-def test_flappy_with_neat_reaches_a_small_target(tmp_path):
+def test_flappy_with_neat_reaches_a_small_target_and_its_champion_plays(tmp_path):
     r = run("evolve", "flappy", "--strategy", "neat", "--target", "5", "--generations", "300",
-            "--quiet", cwd=tmp_path)
+            "--save", "f.gone", "--checkpoint", "run.gone", "--quiet", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     found = re.search(r"champion: (\d+)\+ pipes in (\d+)/10 unseen games", r.stdout)
     assert found, r.stdout
     assert int(found[1]) == 5 and int(found[2]) >= 9    # judged on games it was not selected on
+    pytest.importorskip("pygame", reason="the games extra (pygame) is not installed")
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    for model in ("f.gone", "run.gone"):     # the saved graph; the run (its best genome)
+        r = subprocess.run([*GONE, "play", "flappy", "--model", model, "--fps", "1000",
+                            "--frames", "600"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        # 600 frames pass the first pipe (at frame ~333) for a champion that survives
+        scores = re.search(r"pipes passed: ([\d, ]+)", r.stdout)[1].split(",")
+        assert max(int(x) for x in scores) >= 1, r.stdout
+
+
+def test_watch_is_refused_with_neat_and_points_to_gone_play(tmp_path):
+    r = run("evolve", "flappy", "--strategy", "neat", "--watch", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "gone play flappy --model" in r.stderr
 
 
 # --- resuming with flags: the same rules as GA/ES runs (gone.cli.resume) -------------------

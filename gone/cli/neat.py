@@ -128,6 +128,9 @@ def _refuse_ga_flags(args) -> None:
     if given:
         raise ConfigError(f"--{given[0].replace('_', '-')} is a GA/ES setting; NEAT reads its "
                           "settings from --config (a neat-python INI file)")
+    if getattr(args, "watch", False):
+        raise ConfigError("--watch shows GA/ES generations; for NEAT, save the champion "
+                          "(--save champ.gone) and watch it: gone play flappy --model champ.gone")
 
 
 def _settings(args) -> dict:
