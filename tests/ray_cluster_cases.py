@@ -223,14 +223,16 @@ def test_a_healthy_run_logs_no_loss(cluster, caplog):
     assert "lost" not in caplog.text
 
 
-def gone_evolve(cluster, *extra, tmp_path):
+def gone_evolve(cluster, *extra, tmp_path, run=("xor", "--population", "16", "--generations", "3"),
+                said=""):
     history = tmp_path / f"h{uuid.uuid4().hex[:6]}.json"
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": cluster.env["RAY_AUTH_TOKEN"],
            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
-    result = subprocess.run([GONE, "evolve", "xor", "--population", "16", "--generations", "3",
+    result = subprocess.run([GONE, "evolve", *run,
                              "--seed", "4", "--quiet", "--history", str(history), *extra],
                             env=env, capture_output=True, text=True, timeout=150, cwd=tmp_path)
     assert result.returncode == 0, result.stderr + cluster.logs("ray_client_server*.err")
+    assert said in result.stderr, result.stderr
     return [{k: row[k] for k in ("generation", "best", "mean", "min", "failed")}
             for row in json.loads(history.read_text())]
 
@@ -242,6 +244,17 @@ def test_gone_evolve_on_the_cluster_matches_the_process_backend(cluster, tmp_pat
     # per-network fitness, like the cluster's (serial runs XOR vectorised, another summation)
     local = gone_evolve(cluster, "--backend", "process", "--workers", "1", tmp_path=tmp_path)
     assert on_cluster == local and len(local) == 3
+
+
+def test_neat_on_the_cluster_matches_the_process_backend(cluster, tmp_path):
+    # CartPole, not XOR: NEAT's XOR fitness runs vectorised in the driver, on no backend
+    run = ("CartPole-v1", "--strategy", "neat", "--population", "10", "--generations", "2")
+    on_cluster = gone_evolve(cluster, "--backend", "ray", "--address", cluster.address,
+                             tmp_path=tmp_path, run=run,    # joined, not a Ray of its own
+                             said=f"Connecting to existing Ray cluster at address: {cluster.address}")
+    local = gone_evolve(cluster, "--backend", "process", "--workers", "1", tmp_path=tmp_path,
+                        run=run)
+    assert on_cluster == local and len(local) == 2
 
 
 def test_address_without_ray_backend_is_a_usage_error(tmp_path):

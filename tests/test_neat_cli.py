@@ -189,3 +189,10 @@ def test_neat_resume_honours_a_new_xor_target(tmp_path):
     assert r.returncode == 0, r.stderr
     pop = load_population(tmp_path / "c.gone")
     assert pop.solved and pop.best_fitness >= 3.5 and pop.generation < 299
+
+
+def test_address_without_ray_backend_is_refused_with_neat(tmp_path):
+    r = run("evolve", "CartPole-v1", "--strategy", "neat", "--address", "127.0.0.1:1",
+            "--quiet", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "--address is the Ray cluster to join" in r.stderr

@@ -23,7 +23,7 @@ import pytest
 from ray_marks import TAG, kill_marked, temp_prefix
 
 CASES = Path(__file__).with_name("ray_cluster_cases.py")
-N_CASES = 6  # ray_cluster_cases.py's tests, the ray:// one included
+N_CASES = 7  # ray_cluster_cases.py's tests, the ray:// one included
 RAY_CLIENT_CASE = ("tests/ray_cluster_cases.py::"
                    "test_gone_evolve_on_the_cluster_matches_the_process_backend[ray_client]")
 

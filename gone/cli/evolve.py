@@ -24,6 +24,7 @@ from .args import (
     probability,
     seed,
 )
+from .cluster import ray_cluster
 from .resume import SETTINGS_KEY, SettingKeys, resumed_settings
 
 #: Defaults of every run; a task's own defaults override them, and flags override both.
@@ -179,18 +180,6 @@ def _callbacks(s: dict, task) -> list:
     return cbs + task.callbacks(s)
 
 
-def _ray_cluster(args, s: dict):
-    """A RayBackend joined to ``--address`` (kept out of the run settings: where a run
-    is computed is not part of it), or None."""
-    if not getattr(args, "address", None):
-        return None
-    if s["backend"] != "ray":
-        raise ConfigError("--address is the Ray cluster to join: use it with --backend ray")
-    from ..evolution.backends import RayBackend
-
-    return RayBackend(address=args.address, workers=s.get("workers"))
-
-
 def _run(pop, s: dict, task, checkpoint, cluster=None):
     """Evolve for the generations the settings have left; the result."""
     from ..evolution import EvolutionResult
@@ -225,7 +214,7 @@ def cmd_evolve(args) -> int:
     if args.resume and s["generations"] <= pop.generation:
         print(f"gone: {args.resume} already holds {pop.generation} generations; pass "
               f"--generations N with N > {pop.generation} to run more", file=sys.stderr)
-    cluster = _ray_cluster(args, s)
+    cluster = ray_cluster(args, s)
     try:
         result = _run(pop, s, task, checkpoint, cluster)
     finally:

@@ -21,6 +21,7 @@ from ..neat.config import read_config
 from ..neat.population import NeatPopulation
 from ..neat.reporters import StdOutReporter
 from .args import STOPPED_BY_SIGNAL, ExitCode
+from .cluster import ray_cluster
 from .resume import SETTINGS_KEY, SettingKeys, resumed_settings
 
 #: NEAT settings (see gone.cli.resume): the config is kept in the checkpoint itself, and its
@@ -213,11 +214,16 @@ def evolve(args) -> int:
         cbs.append(SpeciesPlot(plot.with_name(plot.stem + "-species" + plot.suffix)))
     remaining = s["generations"] - pop.generation
     result = None
-    if remaining > 0 and not pop.solved:
-        result = pop.run(task.fitness, remaining, max_time=s["max_time"],
-                         stagnation=s["stagnation"], backend=s["backend"], workers=s["workers"],
-                         callbacks=cbs, progress=not s["quiet"], checkpoint=checkpoint,
-                         checkpoint_every=s["checkpoint_every"])
+    cluster = ray_cluster(args, s)
+    try:
+        if remaining > 0 and not pop.solved:
+            result = pop.run(task.fitness, remaining, max_time=s["max_time"],
+                             stagnation=s["stagnation"], backend=cluster or s["backend"],
+                             workers=s["workers"], callbacks=cbs, progress=not s["quiet"],
+                             checkpoint=checkpoint, checkpoint_every=s["checkpoint_every"])
+    finally:
+        if cluster is not None:
+            cluster.close()
     reason = result.stop_reason if result else ("target" if pop.solved else "generations")
     _summary(pop, reason, result)
     print(task.report(pop, s))
