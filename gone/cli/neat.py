@@ -103,7 +103,7 @@ class _Gym:
 
     def report(self, pop, s) -> str:
         returns = self.unseen(pop.best, pop, s)
-        verdict = "" if self.target is None else (
+        verdict = "" if self.target is None or np.isinf(self.target) else (  # --target none: no goal
             f" (solved: {'yes' if returns.mean() >= self.target else 'no'}, "
             f"target {self.target:g})")
         return (f"champion: mean return {returns.mean():.1f} +- {returns.std():.1f} over "
