@@ -69,7 +69,8 @@ class _Gym:
         if s["backend"] != "serial":  # one genome per call, on worker processes
             self.fitness = gym.GymEpisodes(s["task"], episodes=s["episodes"])
         self.scorer = GymFitness(s["task"])
-        self.target = s["target"] if s["target"] is not None else gym.reward_threshold(s["task"])
+        self.threshold = gym.reward_threshold(s["task"])     # what "solved" means (or None)
+        self.target = s["target"] if s["target"] is not None else self.threshold
 
     def default_config(self, s):
         from ..neat.defaults import control_config
@@ -103,9 +104,11 @@ class _Gym:
 
     def report(self, pop, s) -> str:
         returns = self.unseen(pop.best, pop, s)
-        verdict = "" if self.target is None or np.isinf(self.target) else (  # --target none: no goal
-            f" (solved: {'yes' if returns.mean() >= self.target else 'no'}, "
-            f"target {self.target:g})")
+        # judged on the run's target, or with --target none on the env's threshold (as GA runs)
+        goal, name = ((self.target, "target") if self.target is not None and np.isfinite(self.target)
+                      else (self.threshold, "threshold"))
+        verdict = "" if goal is None else (
+            f" (solved: {'yes' if returns.mean() >= goal else 'no'}, {name} {goal:g})")
         return (f"champion: mean return {returns.mean():.1f} +- {returns.std():.1f} over "
                 f"{len(returns)} unseen episodes{verdict}")
 
