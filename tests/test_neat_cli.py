@@ -205,3 +205,13 @@ def test_gym_run_without_a_target_is_judged_on_the_envs_threshold(tmp_path):
     assert r.returncode == 0, r.stderr
     line = next(l for l in r.stdout.splitlines() if "unseen episodes" in l)
     assert "threshold 475)" in line and "target" not in line     # not 'target inf'
+
+
+def test_a_threshold_that_makes_every_genome_a_species_is_one_line_not_a_runaway(tmp_path):
+    # it once doubled the population every generation, until the machine ran out of memory
+    (tmp_path / "tiny.ini").write_text(re.sub(r"^compatibility_threshold\s*=.*$",
+                                              "compatibility_threshold = 0.01", XOR, flags=re.M))
+    r = run("evolve", "xor", "--strategy", "neat", "--config", "tiny.ini", cwd=tmp_path,
+            timeout=60)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "150 species need at least 2 genomes each" in r.stderr and "pop_size" in r.stderr

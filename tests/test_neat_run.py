@@ -7,7 +7,7 @@ from neat_configs import XOR
 from gone.neat import GenomeConfig, Innovations, NeatConfig, new_genome, read_config
 from gone.neat.pool import GenePool
 from gone.neat.population import NeatPopulation
-from gone.neat.reproduction import compute_spawn, reproduce
+from gone.neat.reproduction import TooManySpecies, adjust_spawn, compute_spawn, reproduce
 from gone.neat.species import SpeciesSet, stagnation
 from gone.neat.tasks import XorFitness
 
@@ -147,6 +147,37 @@ def test_fitness_sharing_and_spawn_counts():
     assert compute_spawn([1.0, 0.05], [4, 4], 8, 1) == [6, 2]
     children = [k for k in keys if k >= 8]
     assert len(children) == 6 and next_key == 14
+
+
+def test_spawn_counts_are_moved_to_add_up_to_the_population_as_neat_python_2_does():
+    assert adjust_spawn([6, 2], 8, 1) == [6, 2]                  # already right: unchanged
+    assert adjust_spawn([3, 2], 8, 1) == [4, 4]                  # extras: smallest first
+    # one round in the order sorted at the start: 0 and 2 (smallest, in species order), then 1
+    assert adjust_spawn([2, 3, 2], 10, 1) == [3, 4, 3]
+    assert adjust_spawn([5, 2, 2], 8, 2) == [4, 2, 2]            # removals: largest first
+    # more to remove than one round can: neat-python raises here, gone goes on
+    assert adjust_spawn([10, 9, 2], 15, 2) == [7, 6, 2]
+    with pytest.raises(TooManySpecies, match="3 species need at least 2 genomes each"):
+        adjust_spawn([2, 2, 2], 5, 2)
+
+
+def test_many_species_keep_the_population_size_and_too_many_is_a_clear_error():
+    from dataclasses import replace
+
+    from gone.neat.defaults import xor_config
+    config = replace(xor_config(pop_size=30), compatibility_threshold=1.5,
+                     no_fitness_termination=True)
+    pop = NeatPopulation(config, seed=0)
+    species = []
+    for _ in range(20):   # ~15 species of 2: the counts used to drift up to 35
+        pop.tell(XorFitness()(pop.ask()))
+        assert pop.size == 30
+        species.append(len(pop.species.species))
+    assert max(species) >= 10
+    # every genome a species of its own: it once doubled the population each generation
+    pop = NeatPopulation(replace(config, compatibility_threshold=0.01), seed=0)
+    with pytest.raises(TooManySpecies, match="generation 0: 30 species .* pop_size = 30"):
+        pop.tell(XorFitness()(pop.ask()))
 
 
 def _xor_config(**changes):

@@ -28,7 +28,7 @@ from .innovation import Innovations
 from .pool import GenePool, new_genome, new_pool
 from .population import NeatPopulation
 from .reporters import StdOutReporter, species_table
-from .reproduction import CompleteExtinction
+from .reproduction import CompleteExtinction, TooManySpecies
 from .tasks import GymFitness, XorFitness, XorOne
 
 __all__ = ["CompleteExtinction", "FloatGene", "GenePool", "Genome", "GenomeBatch",
@@ -36,5 +36,5 @@ __all__ = ["CompleteExtinction", "FloatGene", "GenePool", "Genome", "GenomeBatch
            "GymFitness", "Innovations", "NeatConfig", "NeatPopulation", "StdOutReporter",
            "XorFitness", "XorOne", "compile_population", "crossover", "crossover_many",
            "distance", "distances", "draw", "forward", "mutation", "new_genome", "new_pool",
-           "read_config", "species_table", "step",
+           "TooManySpecies", "read_config", "species_table", "step",
            "to_graph"]

@@ -5,7 +5,10 @@
    fitness, min-max normalised over all surviving genomes (range at least 1).
 3. Spawn counts proportional to adjusted fitness, moved half-way from the
    species' current size, at least ``max(min_species_size, elitism)`` each,
-   then rescaled to ``pop_size`` (:func:`compute_spawn`).
+   then rescaled to ``pop_size`` (:func:`compute_spawn`) and moved one by one
+   until they add up to exactly ``pop_size`` (:func:`adjust_spawn`, neat-python
+   2; without it a generation of many small species outgrows ``pop_size``, and
+   the next one more so).
 4. Per species: the ``elitism`` best are copied unchanged; the rest are
    children of two parents drawn from the best ``survival_threshold`` share
    (at least 2), crossed over by innovation number, then mutated; crossover
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GoneError
+from ..errors import ConfigError, GoneError
 from .crossover import crossover_pool
 from .mutation import mutate_attributes_pool, mutate_structure_pool
 from .pool import GenePool
@@ -25,6 +28,10 @@ from .species import SpeciesSet, member_rows, stagnation
 
 class CompleteExtinction(GoneError):
     """Every species stagnated and ``reset_on_extinction`` is False."""
+
+
+class TooManySpecies(ConfigError):
+    """More species than ``pop_size`` can give ``max(min_species_size, elitism)`` genomes each."""
 
 
 def compute_spawn(adjusted: list[float], sizes: list[int], pop_size: int,
@@ -40,6 +47,35 @@ def compute_spawn(adjusted: list[float], sizes: list[int], pop_size: int,
         spawn.append(n)
     norm = pop_size / sum(spawn)
     return [max(min_size, int(round(n * norm))) for n in spawn]
+
+
+def adjust_spawn(spawn: list[int], pop_size: int, min_size: int) -> list[int]:
+    """``spawn`` changed one genome at a time until it adds up to ``pop_size`` (neat-python 2's
+    ``_adjust_spawn_exact``): extras go to the smallest species first, removals come from the
+    largest first, never below ``min_size``; ties in species order, round after round.
+
+    Raises TooManySpecies when ``len(spawn) * min_size > pop_size`` (and the counts are off).
+    neat-python stops removing after one round and then raises an internal error; this goes
+    on until the sum is right, which a total of at least the minima always allows.
+    """
+    spawn = list(spawn)
+    diff = pop_size - sum(spawn)
+    if diff == 0:
+        return spawn
+    if len(spawn) * min_size > pop_size:
+        raise TooManySpecies(
+            f"{len(spawn)} species need at least {min_size} genomes each, more than pop_size = "
+            f"{pop_size}: raise pop_size or compatibility_threshold, or lower min_species_size "
+            "and elitism")
+    step = 1 if diff > 0 else -1
+    # smallest first when adding, largest first when removing (sorted is stable: species order)
+    order = sorted(range(len(spawn)), key=lambda i: spawn[i], reverse=step < 0)
+    while diff:
+        for i in order:
+            if diff and (step > 0 or spawn[i] > min_size):
+                spawn[i] += step
+                diff -= step
+    return spawn
 
 
 def _adjust(survivors: list, fit: np.ndarray, sizes) -> list[float]:
@@ -88,7 +124,11 @@ def reproduce(species_set: SpeciesSet, pool: GenePool, generation: int, config,
     fit = pool.fitness[rows]
     adjusted = _adjust(survivors, fit, sizes)
     min_size = max(config.min_species_size, config.elitism)
-    spawns = compute_spawn(adjusted, sizes, config.pop_size, min_size)
+    try:
+        spawns = adjust_spawn(compute_spawn(adjusted, sizes, config.pop_size, min_size),
+                              config.pop_size, min_size)
+    except TooManySpecies as exc:
+        raise TooManySpecies(f"generation {generation}: {exc}") from None
     # best first within each species (ties by key: members are in key order and the
     # sort is stable)
     sizes = np.array(sizes)
