@@ -46,6 +46,11 @@ def test_unknown_key_names_file_and_line(tmp_path):
         read_config(path)
 
 
+def _line(key: str) -> int:
+    """The line of ``key`` in neat-python's XOR config (1-based)."""
+    return next(i for i, line in enumerate(XOR.splitlines(), 1) if line.startswith(key))
+
+
 @pytest.mark.parametrize("change, message", [
     (("[DefaultStagnation]", "[MyStagnation]"), r"line \d+: unknown section \[MyStagnation\]"),
     (("pop_size              = 150", "pop_size = many"), r"line 4: \[NEAT\] pop_size = 'many': expected int"),
@@ -53,6 +58,19 @@ def test_unknown_key_names_file_and_line(tmp_path):
     (("initial_connection      = full", "initial_connection = partial_direct"), "needs a fraction"),
     (("species_fitness_func = max", "species_fitness_func = best"), "expected max, min, mean or median"),
     (("fitness_threshold     = 3.9\n", ""), r"\[NEAT\] is missing fitness_threshold"),
+    # the key at fault is the one named, with its line
+    (("activation_default      = sigmoid", "activation_default = foo"),
+     rf"line {_line('activation_default')}: \[DefaultGenome\] activation_default = 'foo': "
+     "unknown activation 'foo'"),
+    (("bias_max_value          = 30.0", "bias_max_value = -40"),
+     rf"line {_line('bias_max_value')}: \[DefaultGenome\] bias_max_value = '-40': below "
+     "bias_min_value = -30"),
+    (("weight_init_stdev       = 1.0", "weight_init_stdev = -1"),
+     r"weight_init_stdev = '-1': must not be negative"),
+    (("elitism            = 2", "elitism = 1000"),
+     r"\[DefaultReproduction\] elitism = '1000': more than pop_size = 150"),
+    (("min_species_size               = 2", "min_species_size = 151"),
+     r"min_species_size = '151': more than pop_size = 150"),
 ])
 def test_bad_values_are_config_errors(change, message):
     with pytest.raises(ConfigError, match=message):

@@ -265,21 +265,26 @@ def _check_genome(g: GenomeConfig, r: _Reader) -> None:
     if g.num_inputs < 1 or g.num_outputs < 1 or g.num_hidden < 0:
         key = "num_inputs" if g.num_inputs < 1 else "num_outputs" if g.num_outputs < 1 else "num_hidden"
         raise bad(key, "needs at least one input and one output, and no negative hidden count")
-    known = activation_names()
-    for name in g.activation_options + (g.activation_default,):
-        if name not in known and name not in ("random", "none"):
-            raise bad("activation_options", f"unknown activation {name!r} (known: {', '.join(known)})")
-    for name in g.aggregation_options + (g.aggregation_default,):
-        if name not in AGGREGATIONS and name not in ("random", "none"):
-            raise bad("aggregation_options",
-                      f"unknown aggregation {name!r} (known: {', '.join(AGGREGATIONS)})")
+    for kind, known in (("activation", activation_names()), ("aggregation", AGGREGATIONS)):
+        options, default = getattr(g, kind + "_options"), getattr(g, kind + "_default")
+        for key, names in ((kind + "_options", options), (kind + "_default", (default,))):
+            for name in names:
+                if name not in known and name not in ("random", "none"):
+                    raise bad(key, f"unknown {kind} {name!r} (known: {', '.join(known)})")
     if g.structural_mutation_surer not in ("default", "true", "false"):
         raise bad("structural_mutation_surer", "expected default, true or false")
     if g.enabled_default.lower() not in ("true", "false", "random", "none"):
         raise bad("enabled_default", "expected True, False or random")
     for name in ("bias", "response", "weight"):
-        if getattr(g, name).init_type.lower() not in ("gaussian", "normal", "uniform"):
+        gene = getattr(g, name)
+        if gene.init_type.lower() not in ("gaussian", "normal", "uniform"):
             raise bad(f"{name}_init_type", "expected gaussian or uniform")
+        # values are clamped to [min_value, max_value]: an empty range would pin every one
+        if not gene.min_value <= gene.max_value:
+            raise bad(f"{name}_max_value", f"below {name}_min_value = {gene.min_value:g}")
+        for part in ("init_stdev", "mutate_power"):
+            if not getattr(gene, part) >= 0:
+                raise bad(f"{name}_{part}", "must not be negative")
 
 
 def read_config(path=None, text: str | None = None, **overrides) -> NeatConfig:
@@ -325,6 +330,11 @@ def _check(c: NeatConfig, readers: dict) -> None:
         ("DefaultReproduction", "survival_threshold", 0 < c.survival_threshold <= 1,
          "must be in (0, 1]"),
         ("DefaultReproduction", "elitism", c.elitism >= 0, "must not be negative"),
+        # every species keeps at least this many: more than the population can never be met
+        ("DefaultReproduction", "elitism", c.elitism <= c.pop_size,
+         f"more than pop_size = {c.pop_size}"),
+        ("DefaultReproduction", "min_species_size", c.min_species_size <= c.pop_size,
+         f"more than pop_size = {c.pop_size}"),
         ("DefaultSpeciesSet", "compatibility_threshold", c.compatibility_threshold > 0,
          "must be positive"),
     ]
