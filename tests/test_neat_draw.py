@@ -52,3 +52,30 @@ def test_png_and_bad_extension(genome, tmp_path):
     assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ConfigError, match=".svg or .png"):
         draw(genome, tmp_path / "g.jpg", 2, 1)
+
+
+def test_png_draws_a_self_connection_as_a_loop_above_its_node(tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) is not installed")
+    from matplotlib.image import imread
+
+    from gone.neat.genome import Genome
+    # in1 -> h1 -> out; h1 -> h1 (weight below the largest, so other widths stay the same)
+    nodes = np.array([0, 1])
+    ones = np.ones(2)
+    base = dict(key=0, nodes=nodes, bias=np.zeros(2), response=ones,
+                act=np.zeros(2, np.int16), agg=np.zeros(2, np.int16))
+    plain = Genome(**base, src=np.array([-1, 1]), dst=np.array([1, 0]), innov=np.array([0, 1]),
+                   weight=np.array([2.0, 2.0]), enabled=np.ones(2, bool))
+    looped = Genome(**base, src=np.array([-1, 1, 1]), dst=np.array([1, 0, 1]),
+                    innov=np.array([0, 1, 2]), weight=np.array([2.0, 2.0, 1.5]),
+                    enabled=np.ones(3, bool))
+    draw(plain, tmp_path / "plain.png", 1, 1)
+    draw(looped, tmp_path / "loop.png", 1, 1)
+    a, b = imread(tmp_path / "plain.png")[..., :3], imread(tmp_path / "loop.png")[..., :3]
+    changed = np.argwhere(np.abs(a - b).sum(axis=2) > 0.3)        # (row, column) pixels
+    assert len(changed) > 100
+    # all of them above the hidden node (drawn mid-height, in the middle column; pixel rows
+    # grow downwards)
+    assert layout(looped, 1, 1)[1] == (0.5, 0.5)
+    h, w = a.shape[:2]
+    assert changed[:, 0].max() < h * 0.5 and w / 3 < np.median(changed[:, 1]) < 2 * w / 3

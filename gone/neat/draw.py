@@ -95,17 +95,24 @@ def _png(genome: Genome, n_inputs: int, n_outputs: int, names: dict, show_disabl
     matplotlib = require("matplotlib", "plot")
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.patches import FancyArrowPatch, PathPatch
+    from matplotlib.path import Path as CurvePath
 
     pos = layout(genome, n_inputs, n_outputs)
     fig = Figure(figsize=(_W / 100, _H / 100), dpi=100)
     ax = fig.add_subplot()
     ax.set_axis_off()
     for s, d, w, e, width in _edges(genome, show_disabled):
+        style = dict(color=_colour(w, e), linewidth=width, linestyle="-" if e else ":")
+        if s == d:   # a self-connection: a loop above the node (an arc from a point to itself
+            x, y = pos[s]   # would be drawn as nothing); y grows downwards here
+            loop = CurvePath([(x, y), (x + 0.08, y - 0.22), (x - 0.08, y - 0.22), (x, y)],
+                             [CurvePath.MOVETO] + [CurvePath.CURVE4] * 3)
+            ax.add_patch(PathPatch(loop, fill=False, **style))
+            continue
         bend = 0.0 if pos[d][0] > pos[s][0] else 0.6
         ax.add_patch(FancyArrowPatch(pos[s], pos[d], connectionstyle=f"arc3,rad={bend}",
-                                     color=_colour(w, e), linewidth=width, arrowstyle="-",
-                                     linestyle="-" if e else ":"))
+                                     arrowstyle="-", **style))
     for n, (x, y) in pos.items():
         fill = "#e8e8e8" if n < 0 else "#cfe3ff" if n < n_outputs else "#fff2cc"
         ax.scatter([x], [y], s=300, c=fill, edgecolors="#333", zorder=3)
