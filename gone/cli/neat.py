@@ -11,6 +11,7 @@ its checkpoints, so ``--resume FILE`` continues exactly that run.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import numpy as np
 
@@ -127,7 +128,7 @@ def _task(s: dict):
     return _Gym(s)
 
 
-def _refuse_ga_flags(args) -> None:
+def _refuse_ga_es_flags(args) -> None:
     given = [k for k in _GA_ONLY if getattr(args, k, None) is not None]
     if given:
         raise ConfigError(f"--{given[0].replace('_', '-')} is a GA/ES setting; NEAT reads its "
@@ -138,7 +139,7 @@ def _refuse_ga_flags(args) -> None:
 
 
 def _settings(args) -> dict:
-    _refuse_ga_flags(args)
+    _refuse_ga_es_flags(args)
     if not args.task:
         raise ConfigError("give a task (xor, flappy or a Gymnasium env id) or --resume FILE")
     s = {k: getattr(args, k, None) for k in (*KEYS.run, *KEYS.invocation, *KEYS.output)}
@@ -148,8 +149,6 @@ def _settings(args) -> dict:
 
 def _with_target(config, task, target):
     """XOR's ``--target`` is its config's fitness threshold (``none``: run every generation)."""
-    from dataclasses import replace
-
     if not isinstance(task, _Xor) or target is None:
         return config
     return (replace(config, no_fitness_termination=True) if np.isinf(target)
@@ -160,8 +159,6 @@ def _new(args):
     s = _settings(args)
     task = _task(s)
     config = read_config(s["config"]) if s["config"] else task.default_config(s)
-    from dataclasses import replace
-
     if s["population"]:
         config = replace(config, pop_size=s["population"])
     config = _with_target(config, task, s["target"])
@@ -178,7 +175,7 @@ def _new(args):
 def _resumed(args):
     """The run saved in ``args.resume``, with this command line's stop conditions and outputs
     (see :mod:`gone.cli.resume`); a new XOR ``--target`` becomes its fitness threshold."""
-    _refuse_ga_flags(args)
+    _refuse_ga_es_flags(args)
     pop = load_population(args.resume)
     s = resumed_settings(args.resume, pop.settings, args, KEYS, _DEFAULTS,
                          "gone evolve --strategy neat", implied={"strategy": "neat"})

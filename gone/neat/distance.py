@@ -59,6 +59,8 @@ def distances(pool: GenePool, reps: GenePool, config: GenomeConfig) -> np.ndarra
 # counting costs ~2 ns per name up to the largest, sorting ~25 ns per gene
 _DENSE = 16
 
+_NEGATIVE = "gene ids and innovation numbers must not be negative"
+
 
 class GeneLayout:
     """A pool's genes in the form :func:`layout_distances` reads, built once per generation.
@@ -107,7 +109,7 @@ class GeneLayout:
             try:        # (bincount refuses a negative name: no separate check needed)
                 seen = np.bincount(names, minlength=top + 2) > 0
             except ValueError:
-                raise InputError("gene ids and innovation numbers must not be negative") from None
+                raise InputError(_NEGATIVE) from None
             self.rank = seen.cumsum(dtype=np.intp)
             self.column = self.rank.take(names)
             self.width = int(self.rank[-1]) + 1
@@ -118,7 +120,7 @@ class GeneLayout:
             # would cost more than sorting the genes' own names.
             self.distinct, inverse = np.unique(names, return_inverse=True)
             if self.distinct[0] < 0:
-                raise InputError("gene ids and innovation numbers must not be negative")
+                raise InputError(_NEGATIVE)
             self.column = inverse + 1
             self.width = len(self.distinct) + 1
             self.rank = None
